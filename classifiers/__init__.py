@@ -1,4 +1,7 @@
-"""firstreply's triage models: sentiment, complaint, urgency and topic in one encoder pass."""
+"""Triage classifiers: sentiment, complaint, urgency, signals and topics for brand mentions.
+
+Importing this package is cheap: torch and transformers load on first inference.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,9 @@ from classifiers.base import (
     Scores,
     Signal,
 )
+from classifiers.model import TriageModel, load, load_default
+from classifiers.signals import PhraseMatcher
+from classifiers.topics import TopicModel
 
 __all__ = [
     "DEFAULT_TOPICS",
@@ -18,6 +24,11 @@ __all__ = [
     "SIGNAL_NAMES",
     "URGENCY_LEVELS",
     "Classifier",
+    "PhraseMatcher",
     "Scores",
     "Signal",
+    "TopicModel",
+    "TriageModel",
+    "load",
+    "load_default",
 ]

@@ -44,7 +44,7 @@ def encode_cached(
     path = folder / f"{cache_key(encoder, texts)}.npy"
     if path.exists():
         logger.info("embedding cache hit %s (%d texts)", path.name, len(texts))
-        return np.load(path).astype(np.float32)
+        return np.asarray(np.load(path), dtype=np.float32)
     logger.info("encoding %d texts (cache miss %s)", len(texts), path.name)
     out = encoder.encode(texts, batch_size=batch_size)
     folder.mkdir(parents=True, exist_ok=True)

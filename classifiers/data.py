@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ _SEVERITY = {
 _ALNUM = re.compile(r"[^a-z0-9]+")
 
 
-def _frame(rows: dict[str, list[object]]) -> pd.DataFrame:
+def _frame(rows: dict[str, Any]) -> pd.DataFrame:
     n = len(rows["text"])
     for col, default in (("sentiment", -1), ("complaint", -1), ("severity", -1), ("reason", "")):
         rows.setdefault(col, [default] * n)
@@ -217,7 +218,7 @@ def split_frame(
 
 def feedback_frame(pairs: list[tuple[str, str]]) -> pd.DataFrame:
     """Operator feedback ``(text, label)``; label is a sentiment name or complaint/not_complaint."""
-    rows: dict[str, list[object]] = {"text": [], "source": [], "group": [], "sentiment": []}
+    rows: dict[str, Any] = {"text": [], "source": [], "group": [], "sentiment": []}
     rows["complaint"] = []
     for text, label in pairs:
         rows["text"].append(normalize(text))

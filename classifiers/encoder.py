@@ -68,6 +68,21 @@ def pick_device(device: str = "auto") -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _pick_dtype(setting: str, device: str) -> Any:
+    """``auto``: bf16 (fp16 without bf16) on CUDA; bf16 on CPUs with native bf16, else fp32."""
+    import torch
+
+    if setting != "auto":
+        return getattr(torch, setting)
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        native = False
+    return torch.bfloat16 if native else torch.float32
+
+
 class Encoder:
     """Mean-pooled hidden states of a transformer encoder.
 
@@ -84,6 +99,7 @@ class Encoder:
         max_length: int = 128,
         batch_size: int = 64,
         layers: Sequence[int] = (-1,),
+        dtype: str = "auto",
     ) -> None:
         self.name = name_or_path or DEFAULT_ENCODER
         self.path = resolve_encoder(name_or_path)
@@ -91,6 +107,7 @@ class Encoder:
         self.max_length = max_length
         self.batch_size = batch_size
         self.layers = tuple(layers)
+        self.dtype_setting = dtype
         self._model: Any = None
         self._tokenizer: Any = None
         self._device = "cpu"
@@ -111,9 +128,7 @@ class Encoder:
         self._tokenizer = AutoTokenizer.from_pretrained(self.path)
         model = AutoModel.from_pretrained(self.path)
         model.eval()
-        if self._device.startswith("cuda"):
-            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-            model = model.to(self._device, dtype=dtype)
+        model = model.to(self._device, dtype=_pick_dtype(self.dtype_setting, self._device))
         self._model = model
 
     @property

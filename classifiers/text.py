@@ -21,7 +21,7 @@ def decode_u_escapes(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Decode ``\\uXXXX`` and HTML escapes, mask @handles to ``@user`` and links to ``http``, squeeze spaces."""
+    """Decode ``\\uXXXX`` and HTML escapes, mask @handles and links, squeeze spaces."""
     text = html.unescape(decode_u_escapes(text))
     text = _HANDLE.sub("@user", text)
     text = _URL.sub("http", text)

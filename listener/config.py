@@ -112,6 +112,9 @@ class RuleSettings(_Section):
     quiet_hours: str = Field("", description="'22:00-07:00' local: only urgent items ping.")
     incident_window_minutes: int = Field(120, ge=1, description="Window to group an incident.")
     incident_similarity: float = Field(0.75, ge=0, le=1, description="Cosine to join incident.")
+    cooldown_minutes: int = Field(
+        30, ge=0, description="Minutes after an author's alert when more of theirs thread."
+    )
 
 
 class BrandSettings(_Section):
@@ -151,6 +154,13 @@ class Settings(BaseSettings):
 
     timezone: str = Field("UTC", description="IANA timezone for schedules and the digest.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    health_file: str = Field(
+        "firstreply-health.json",
+        description="Where `run` keeps per-source health and X spend for `status`.",
+    )
+    metrics_port: int = Field(
+        0, ge=0, le=65535, description="Serve Prometheus metrics on this port; 0 = off."
+    )
     brands: list[BrandSettings] = Field(default_factory=list, description="Brands to listen for.")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)  # type: ignore[arg-type]
     x: XSettings = Field(default_factory=XSettings)  # type: ignore[arg-type]

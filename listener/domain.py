@@ -130,6 +130,9 @@ class AlertKind(StrEnum):
     THREAD_REPLY = "thread_reply"
     UPDATE = "update"
     ESCALATION = "escalation"
+    #: A sudden rise in volume or complaint share, announced on the post that tipped it;
+    #: the message is the verdict's "spike: ..." reason, not the post itself.
+    SPIKE = "spike"
 
 
 class AlertStatus(StrEnum):
@@ -168,6 +171,11 @@ class Alert:
     thread: SlackRef | None = None
     status: AlertStatus = AlertStatus.OPEN
     claimed_by: str | None = None
+    #: When a human first claimed it, replied publicly, resolved it: the digest's
+    #: response times (``status_changed_at`` alone loses the earlier steps).
+    claimed_at: datetime | None = None
+    replied_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

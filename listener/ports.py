@@ -7,9 +7,9 @@ SQLite, PostgreSQL), ``listener.x`` (X API v2 via tweepy), ``listener.slack``
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from listener.domain import (
@@ -44,6 +44,9 @@ class Page:
     rejected: Sequence[Rejected] = ()
     #: The newest id the source has seen in this poll (the next ``since_id``).
     newest_id: str | None = None
+    #: Posts the source read (and X bills) for this page, noise it dropped included;
+    #: ``None`` means ``len(mentions) + len(rejected)``.
+    read: int | None = None
 
 
 class MentionSource(Protocol):
@@ -104,11 +107,50 @@ class TriageRepo(Protocol):
 
 
 class Outbox(Protocol):
+    """The alerts to deliver. Delivery is at-least-once: see ``due_alerts``."""
+
     def due_alerts(self, now: datetime, limit: int) -> list[Alert]:
-        """Pending or retrying alerts whose next attempt is due, oldest first."""
+        """Pending or retrying alerts whose next attempt is due, oldest first.
+
+        The returned alerts are *claimed*: their ``next_attempt_at`` moves to ``now`` plus
+        the store's claim lease (5 minutes by default), so concurrent dispatchers never get
+        the same row. Settle each with ``mark_sent``, ``mark_failed`` or ``defer_alert``; a
+        dispatcher that dies holding a claim sees the alert come due again after the lease,
+        so a message may (rarely) be sent twice, never lost.
+        """
         ...
 
-    def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None: ...
+    def enqueue(self, alerts: Sequence[Alert], now: datetime) -> list[int]:
+        """Add outbox rows outside ``record_triage`` (escalations, updates); return ids.
+
+        ``created_at`` defaults to ``now``; the mentions must be stored.
+        """
+        ...
+
+    def get_alert(self, alert_id: int) -> Alert | None: ...
+
+    def defer_alert(self, alert_id: int, until: datetime) -> None:
+        """Release a claim without counting an attempt (e.g. a channel over its budget)."""
+        ...
+
+    def alert_for_conversation(self, conversation_id: str) -> Alert | None:
+        """The first ``AlertKind.ALERT`` about any mention in this conversation, if any."""
+        ...
+
+    def alerts_in_channel_since(self, channel: str, since: datetime) -> int:
+        """How many ``AlertKind.ALERT`` rows for ``channel`` were created at or after ``since``.
+
+        Sent or still queued, by any process: what a per-channel budget has spent.
+        """
+        ...
+
+    def dead_alerts(self, limit: int = 100) -> list[Alert]:
+        """Dead letters, newest first."""
+        ...
+
+    def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None:
+        """Record a delivered alert (counts as an attempt); unknown ids raise ``StoreError``."""
+        ...
 
     def mark_failed(
         self, alert_id: int, error: str, now: datetime, retry_at: datetime | None
@@ -122,7 +164,12 @@ class Outbox(Protocol):
 
     def set_status(
         self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
-    ) -> None: ...
+    ) -> None:
+        """Record where a human is with an alert; ``user`` becomes ``claimed_by``.
+
+        Reopening (``AlertStatus.OPEN``) clears ``claimed_by``; ``user=None`` keeps it.
+        """
+        ...
 
 
 class CursorRepo(Protocol):
@@ -137,8 +184,36 @@ class FeedbackRepo(Protocol):
     def list_feedback(self, since: datetime | None = None) -> list[Feedback]: ...
 
 
-class Store(MentionRepo, TriageRepo, Outbox, CursorRepo, FeedbackRepo, Protocol):
+class DigestRepo(Protocol):
+    """Remembers which daily digests went out, so a restart never posts one twice."""
+
+    def digest_sent(self, brand: str, day: date) -> bool: ...
+
+    def mark_digest_sent(self, brand: str, day: date, ref_json: str, now: datetime) -> bool:
+        """Record the digest of ``day``; False if it was already recorded (nothing changes)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    """What ``firstreply status`` shows about the store."""
+
+    mentions: int
+    rejected: int
+    pending_triage: int
+    #: Outbox rows by ``DeliveryState`` value ("pending", "sent", "retrying", "dead").
+    alerts: Mapping[str, int]
+    feedback: int
+
+    @property
+    def dead_letters(self) -> int:
+        return self.alerts.get("dead", 0)
+
+
+class Store(MentionRepo, TriageRepo, Outbox, CursorRepo, FeedbackRepo, DigestRepo, Protocol):
     """Everything firstreply persists. One contract test suite runs over every store."""
+
+    def counts(self) -> StoreCounts: ...
 
     def close(self) -> None: ...
 
@@ -148,4 +223,16 @@ class Notifier(Protocol):
 
     def send(self, alert: Alert, item: TriagedMention) -> SlackRef:
         """Post (or, for updates, edit) the message; raise ``DeliveryError`` on failure."""
+        ...
+
+
+class PublicReplier(Protocol):
+    """Posts the brand's public reply to a mention (X ``create_tweet``)."""
+
+    def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> str:
+        """Post ``text`` as a reply to ``mention``; return the new post's URL.
+
+        Refuses (``errors.FirstReplyError``) posts the API may not reply to, and returns
+        the earlier result for a repeated ``idempotency_key`` instead of posting twice.
+        """
         ...

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: build a virtualenv with the CPU torch wheel and firstreply, then copy it
+# into a slim runtime image that runs as an unprivileged user, fully offline.
+
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+# The CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY listener ./listener
+COPY classifiers ./classifiers
+RUN pip install ".[postgres]" \
+    && HF_HUB_OFFLINE=1 python -c "from classifiers.model import TriageModel; TriageModel.load_default().predict(['warm-up'])"
+
+FROM python:3.11-slim-bookworm AS runtime
+LABEL org.opencontainers.image.title="firstreply" \
+      org.opencontainers.image.description="Self-hosted social-listening complaint responder" \
+      org.opencontainers.image.licenses="Apache-2.0"
+# Model weights (encoder package + trained heads) live inside the venv: baked in.
+COPY --from=build /opt/venv /opt/venv
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin firstreply \
+    && mkdir -p /data && chown firstreply:firstreply /data
+ENV PATH=/opt/venv/bin:$PATH \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    PYTHONUNBUFFERED=1 \
+    FIRSTREPLY_DATABASE__URL=sqlite:////data/firstreply.db
+USER 10001:10001
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 3000
+ENTRYPOINT ["firstreply"]
+CMD ["run"]

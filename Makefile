@@ -1,0 +1,29 @@
+# One recipe per chore; CI (.ci/run) uses the same commands.
+PY ?= python
+
+.PHONY: install lint test test-all bench demo
+
+install:
+	$(PY) -m pip install torch==2.13.0
+	$(PY) -m pip install -e ".[dev]"
+
+lint:
+	ruff check .
+	mypy
+	hadolint Dockerfile
+
+test:
+	$(PY) -m pytest
+
+test-all:
+	$(PY) -m pytest -m "slow or not slow"
+
+bench:
+	$(PY) benchmarks/bench_classify.py
+	$(PY) benchmarks/bench_ingest.py
+	$(PY) benchmarks/bench_alert_latency.py
+	$(PY) benchmarks/bench_digest.py
+	$(PY) benchmarks/bench_backfill.py
+
+demo:
+	firstreply demo

@@ -1,0 +1,276 @@
+"""Business signals that escalate a post whatever its tone.
+
+Two sources, both returning :class:`~classifiers.base.Signal` with evidence:
+
+* :class:`PhraseMatcher` - configurable phrase lists, word-boundary and
+  case-insensitive; ``*`` at the end of a word matches any suffix
+  (``refund*`` matches "refunds", "refunded").
+* :class:`SignalPrototypes` - example sentences per signal in encoder space; a
+  post whose embedding is close enough to an example fires with ``source="model"``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from classifiers.base import SIGNAL_NAMES, Signal
+
+DEFAULT_PHRASES: Mapping[str, tuple[str, ...]] = {
+    "safety": (
+        "fire",
+        "caught fire",
+        "smoke",
+        "burn*",
+        "explod*",
+        "exploded",
+        "injur*",
+        "hurt me",
+        "hospital",
+        "allergic reaction",
+        "allergy",
+        "anaphyla*",
+        "food poisoning",
+        "choking",
+        "electric shock",
+        "shocked me",
+        "unsafe",
+        "dangerous",
+        "emergency",
+        "bleeding",
+        "sparks",
+        "overheat*",
+        "melted",
+        "gas leak",
+    ),
+    "outage": (
+        "outage",
+        "is down",
+        "are down",
+        "went down",
+        "service down",
+        "site down",
+        "app down",
+        "not working",
+        "doesn't work",
+        "does not work",
+        "stopped working",
+        "can't log in",
+        "cannot log in",
+        "can't login",
+        "can't access",
+        "cannot access",
+        "unable to access",
+        "no service",
+        "no signal",
+        "no internet",
+        "no power",
+        "offline",
+        "keeps crashing",
+        "crash*",
+        "error 500",
+        "won't load",
+        "not loading",
+    ),
+    "money": (
+        "double charged",
+        "charged twice",
+        "charged me twice",
+        "overcharg*",
+        "fraud*",
+        "scam*",
+        "stole my money",
+        "stolen",
+        "refund*",
+        "money back",
+        "chargeback",
+        "unauthori?ed charge",
+        "unauthori?ed transaction",
+        "billed twice",
+        "wrong charge",
+        "hidden fee*",
+        "took my money",
+        "still waiting for my refund",
+    ),
+    "legal": (
+        "lawyer",
+        "attorney",
+        "sue you",
+        "suing",
+        "lawsuit",
+        "legal action",
+        "take you to court",
+        "in court",
+        "small claims",
+        "ombudsman",
+        "regulator",
+        "ftc",
+        "fcc",
+        "cfpb",
+        "bbb",
+        "better business bureau",
+        "trading standards",
+        "consumer protection",
+        "report you",
+        "class action",
+    ),
+    "churn": (
+        "cancel my account",
+        "cancel my subscription",
+        "cancelling my",
+        "canceling my",
+        "switching to",
+        "switch to",
+        "never again",
+        "never flying",
+        "never buying",
+        "never using",
+        "last time i",
+        "taking my business",
+        "close my account",
+        "done with you",
+        "unsubscrib*",
+        "leaving you",
+    ),
+    "press": (
+        "journalist*",
+        "reporter*",
+        "the press",
+        "the news",
+        "local news",
+        "going viral",
+        "social media",
+        "bbc",
+        "cnn",
+        "watchdog",
+        "newspaper",
+        "tv station",
+        "contacting the press",
+    ),
+}
+
+
+def _compile(phrase: str) -> re.Pattern[str]:
+    words = []
+    for word in phrase.split():
+        star = word.endswith("*")
+        core = re.escape(word.rstrip("*")).replace(r"\?", "?")
+        words.append(core + (r"\w*" if star else ""))
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+class PhraseMatcher:
+    """Phrase lists per signal; :meth:`match` returns one signal per name that fired."""
+
+    def __init__(self, phrases: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.phrases: dict[str, tuple[str, ...]] = {
+            name: tuple(items) for name, items in (phrases or DEFAULT_PHRASES).items()
+        }
+        self._patterns = {
+            name: [(p, _compile(p)) for p in items] for name, items in self.phrases.items()
+        }
+
+    @classmethod
+    def with_overrides(
+        cls,
+        extra: Mapping[str, Sequence[str]] | None = None,
+        *,
+        replace: Mapping[str, Sequence[str]] | None = None,
+    ) -> PhraseMatcher:
+        """Defaults, with lists replaced per signal and/or phrases added."""
+        merged = {name: list(items) for name, items in DEFAULT_PHRASES.items()}
+        for name, items in (replace or {}).items():
+            merged[name] = list(items)
+        for name, items in (extra or {}).items():
+            merged.setdefault(name, []).extend(items)
+        return cls(merged)
+
+    def match(self, text: str) -> list[Signal]:
+        """Signals whose phrases occur in ``text``; evidence is the matched span."""
+        out = []
+        for name, patterns in self._patterns.items():
+            for _phrase, pattern in patterns:
+                found = pattern.search(text)
+                if found:
+                    out.append(Signal(name, found.group(0), "phrase"))
+                    break
+        return out
+
+
+DEFAULT_SIGNAL_EXAMPLES: Mapping[str, tuple[str, ...]] = {
+    "safety": (
+        "my phone caught fire while charging",
+        "the heater started smoking and burned my hand",
+        "I had an allergic reaction after eating your product",
+        "the car's brakes failed and I was nearly killed",
+        "my child was injured by the toy",
+    ),
+    "outage": (
+        "your website has been down all morning",
+        "the app is not working and I can't log in",
+        "no internet in my area for hours",
+        "your service is completely down again",
+    ),
+    "money": (
+        "you charged me twice for the same order",
+        "still waiting for my refund after a month",
+        "there is a fraudulent charge on my card from you",
+        "you took my money and never delivered",
+    ),
+    "legal": (
+        "I will be contacting my lawyer about this",
+        "I am filing a complaint with the regulator",
+        "see you in small claims court",
+    ),
+    "churn": (
+        "I am cancelling my subscription and switching to your competitor",
+        "never flying with you again",
+        "I am done with this company, closing my account",
+    ),
+    "press": (
+        "I am sending this story to the local news",
+        "contacting journalists about how you treated me",
+    ),
+}
+
+
+@dataclass(slots=True)
+class SignalPrototypes:
+    """Example embeddings per signal; fires when cosine similarity >= ``threshold``."""
+
+    names: tuple[str, ...]
+    examples: tuple[str, ...]
+    owners: tuple[str, ...]
+    vectors: np.ndarray  # (n_examples, dim), L2-normalised
+    threshold: float = 0.6
+
+    def match(self, embeddings: np.ndarray) -> list[list[Signal]]:
+        """Per row: signals whose nearest example is above the threshold."""
+        if len(self.examples) == 0:
+            return [[] for _ in range(len(embeddings))]
+        sims = embeddings @ self.vectors.T
+        out: list[list[Signal]] = []
+        for row in sims:
+            fired: dict[str, Signal] = {}
+            for j in np.argsort(-row):
+                if row[j] < self.threshold:
+                    break
+                owner = self.owners[j]
+                if owner not in fired:
+                    evidence = f'close to "{self.examples[j]}" ({row[j]:.2f})'
+                    fired[owner] = Signal(owner, evidence, "model")
+            out.append([fired[n] for n in self.names if n in fired])
+        return out
+
+
+def order_signals(signals: Sequence[Signal]) -> tuple[Signal, ...]:
+    """Deduplicate by name (phrase evidence wins) in :data:`SIGNAL_NAMES` order."""
+    best: dict[str, Signal] = {}
+    for sig in signals:
+        if sig.name not in best or (best[sig.name].source == "model" and sig.source == "phrase"):
+            best[sig.name] = sig
+    rank = {n: i for i, n in enumerate(SIGNAL_NAMES)}
+    return tuple(sorted(best.values(), key=lambda s: rank.get(s.name, len(rank))))

@@ -1,0 +1,298 @@
+"""Backfill: records -> classify in large length-sorted batches -> decide -> store.
+
+Three stages overlap so the model, not parsing or the database, sets the pace:
+
+    reader thread  --buffers-->  main thread (model)  --scored-->  writer thread (store)
+
+Torch releases the GIL while it computes, so parsing the next buffer and storing the
+previous one run during inference. Each buffer (``buffer_size`` records) is sorted by
+text length and predicted in ``batch_size`` chunks, so a chunk pads to similar lengths.
+After a buffer is stored, its last record's ``resume`` position is checkpointed: a run
+killed at any moment restarts from the last stored buffer, and storage is idempotent
+(``add_mentions`` skips known keys, ``record_triage`` keeps the first verdict), so a
+resumed run neither loses nor duplicates anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol, TypeVar
+
+from classifiers.base import Classifier
+from listener.backfill.decider import alerts_for
+from listener.backfill.records import Position, Record
+from listener.domain import Mention, Rejected, Scores, Verdict
+from listener.ports import Store
+
+__all__ = [
+    "BackfillStats",
+    "Decider",
+    "ProgressFn",
+    "backfill",
+    "buffers",
+    "clear_checkpoint",
+    "load_checkpoint",
+    "save_checkpoint",
+    "store_scored",
+    "unique_mentions",
+]
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_DONE = object()
+_POLL = 0.2
+
+
+class Decider(Protocol):
+    def decide_many(self, items: Sequence[tuple[Mention, Scores]]) -> list[Verdict]: ...
+
+
+class ProgressFn(Protocol):
+    def __call__(self, *, position: int, classified: int) -> None:
+        """``position``: bytes (or records) consumed so far; ``classified``: texts scored."""
+        ...
+
+
+@dataclass(slots=True)
+class BackfillStats:
+    records: int = 0
+    mentions: int = 0
+    new_mentions: int = 0
+    rejected: int = 0
+    triaged: int = 0
+    alerts: int = 0
+    classified: int = 0
+    seconds: float = 0.0
+    classify_seconds: float = 0.0
+    last: Position | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.classified / self.seconds if self.seconds > 0 else 0.0
+
+
+def load_checkpoint(store: Store, key: str) -> Position | None:
+    value = store.get_cursor(key)
+    if not value:
+        return None
+    try:
+        return Position.decode(value)
+    except ValueError:
+        log.warning("ignoring unreadable checkpoint %s=%r", key, value)
+        return None
+
+
+def save_checkpoint(store: Store, key: str, position: Position) -> None:
+    store.set_cursor(key, position.encode(), datetime.now(UTC))
+
+
+def clear_checkpoint(store: Store, key: str) -> None:
+    store.set_cursor(key, Position().encode(), datetime.now(UTC))
+
+
+@dataclass(slots=True)
+class _Scored:
+    records: list[Record]
+    mentions: list[Mention]
+    scores: list[Scores]
+
+
+class _Stage:
+    """A worker thread whose exception is handed back to the main thread."""
+
+    def __init__(self, name: str, target: Callable[[], None], stop: threading.Event) -> None:
+        self.error: BaseException | None = None
+        self._target = target
+        self._stop = stop
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._target()
+        except BaseException as exc:
+            self.error = exc
+            self._stop.set()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def _put(q: queue.Queue[_T], item: _T, stop: threading.Event) -> bool:
+    """Block until there is room, unless the run is stopping."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=_POLL)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _get(q: queue.Queue[_T], stop: threading.Event, *stages: _Stage) -> _T | None:
+    while True:
+        for stage in stages:
+            stage.check()
+        try:
+            return q.get(timeout=_POLL)
+        except queue.Empty:
+            if stop.is_set():
+                return None
+
+
+def buffers(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    buf: list[Record] = []
+    for record in records:
+        buf.append(record)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def unique_mentions(records: Sequence[Record]) -> list[Mention]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Mention] = []
+    for r in records:
+        if isinstance(r.item, Mention) and r.item.key not in seen:
+            seen.add(r.item.key)
+            out.append(r.item)
+    return out
+
+
+def store_scored(
+    store: Store,
+    decider: Decider,
+    records: Sequence[Record],
+    mentions: Sequence[Mention],
+    scores: Sequence[Scores],
+    *,
+    alert: bool,
+    stats: BackfillStats,
+) -> None:
+    """Store one scored buffer: rejects, mentions, then a verdict per mention.
+
+    ``mentions`` are the buffer's distinct mentions and ``scores`` theirs, in order.
+    """
+    rejects = [r.item for r in records if isinstance(r.item, Rejected)]
+    if rejects:
+        store.add_rejected(rejects)
+    stats.new_mentions += store.add_mentions(mentions) if mentions else 0
+    verdicts = decider.decide_many(list(zip(mentions, scores, strict=True)))
+    for mention, score, verdict in zip(mentions, scores, verdicts, strict=True):
+        alerts = alerts_for(verdict) if alert else ()
+        if store.record_triage(mention.key, score, verdict, alerts):
+            stats.triaged += 1
+            stats.alerts += len(alerts)
+    stats.records += len(records)
+    stats.mentions += len(mentions)
+    stats.rejected += len(rejects)
+    if records:
+        stats.last = records[-1].resume
+
+
+def backfill(
+    records: Iterable[Record],
+    *,
+    store: Store,
+    classifier: Classifier,
+    decider: Decider,
+    batch_size: int = 64,
+    buffer_size: int = 4096,
+    alert: bool = False,
+    checkpoint: Callable[[Position], None] | None = None,
+    progress: ProgressFn | None = None,
+) -> BackfillStats:
+    """Classify, decide and store every record; return what happened.
+
+    No alerts are queued unless ``alert`` (history is for the record, not for pinging
+    people about last year). ``checkpoint`` is called with a resume position after each
+    buffer is stored; ``progress`` after each chunk is classified.
+    """
+    stats = BackfillStats()
+    stop = threading.Event()
+    parsed: queue.Queue[list[Record] | object] = queue.Queue(maxsize=2)
+    scored: queue.Queue[_Scored | object] = queue.Queue(maxsize=2)
+    started = time.perf_counter()
+
+    def read() -> None:
+        for buf in buffers(records, buffer_size):
+            if not _put(parsed, buf, stop):
+                return
+        _put(parsed, _DONE, stop)
+
+    def write() -> None:
+        while True:
+            item = _get(scored, stop)
+            if item is None or item is _DONE:
+                return
+            assert isinstance(item, _Scored)
+            _store(item)
+
+    def _store(item: _Scored) -> None:
+        store_scored(store, decider, item.records, item.mentions, item.scores,
+                     alert=alert, stats=stats)
+        if checkpoint is not None and stats.last is not None:
+            checkpoint(stats.last)
+
+    reader = _Stage("backfill-read", read, stop)
+    writer = _Stage("backfill-write", write, stop)
+    reader.thread.start()
+    writer.thread.start()
+    try:
+        while True:
+            buf = _get(parsed, stop, reader, writer)
+            if buf is None or buf is _DONE:
+                break
+            assert isinstance(buf, list)
+            done = _classify(buf, classifier, batch_size, stats, progress)
+            if not _put(scored, done, stop):
+                break
+        _put(scored, _DONE, stop)
+        while writer.thread.is_alive():
+            writer.thread.join(timeout=_POLL)
+            writer.check()
+        reader.check()
+        writer.check()
+    finally:
+        stop.set()
+        reader.thread.join(timeout=5)
+        writer.thread.join(timeout=30)
+        stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _classify(
+    buf: list[Record],
+    classifier: Classifier,
+    batch_size: int,
+    stats: BackfillStats,
+    progress: ProgressFn | None,
+) -> _Scored:
+    mentions = unique_mentions(buf)
+    order = sorted(range(len(mentions)), key=lambda i: len(mentions[i].text))
+    scores: list[Scores | None] = [None] * len(mentions)
+    first = buf[0].resume.offset
+    span = buf[-1].resume.offset - first
+    for at in range(0, len(order), batch_size):
+        chunk = order[at : at + batch_size]
+        t0 = time.perf_counter()
+        predicted = classifier.predict([mentions[i].text for i in chunk])
+        stats.classify_seconds += time.perf_counter() - t0
+        for i, s in zip(chunk, predicted, strict=True):
+            scores[i] = s
+        stats.classified += len(chunk)
+        if progress is not None:
+            done = (at + len(chunk)) / len(order)
+            progress(position=first + int(span * done), classified=stats.classified)
+    if progress is not None and not mentions:
+        progress(position=buf[-1].resume.offset, classified=stats.classified)
+    return _Scored(buf, mentions, [s for s in scores if s is not None])

@@ -1,0 +1,134 @@
+"""Decide past mentions as the live pipeline would have, at the time each was posted.
+
+The live pipeline looks its ``DecisionContext`` up in the store (the conversation's
+alert, the channel's alerts this hour, the author's last alert, the incident). Over
+history that state is rebuilt in memory as mentions go by, oldest first, with each
+mention's ``created_at`` as "now". Every piece of state is bounded (windows and LRU
+maps), so a million-row backfill runs in flat memory.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from listener.config import BrandSettings, Settings
+from listener.domain import Alert, AlertKind, Mention, MentionKey, Route, Scores, Verdict
+from listener.incidents import IncidentTracker
+from listener.policy import BrandRules, DecisionContext, decide
+
+__all__ = ["HistoryDecider", "alerts_for"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_MEMORY = 100_000
+_HOUR = timedelta(hours=1)
+
+
+def _remember(store: OrderedDict[_K, _V], key: _K, value: _V) -> None:
+    store[key] = value
+    store.move_to_end(key)
+    if len(store) > _MEMORY:
+        store.popitem(last=False)
+
+
+def alerts_for(verdict: Verdict) -> tuple[Alert, ...]:
+    """The outbox rows a verdict asks for: a new message, or a reply in a thread."""
+    if verdict.channel is None:
+        return ()
+    if verdict.route is Route.ALERT:
+        return (Alert(mention=verdict.mention, channel=verdict.channel),)
+    if verdict.route is Route.THREAD:
+        return (
+            Alert(mention=verdict.mention, channel=verdict.channel, kind=AlertKind.THREAD_REPLY),
+        )
+    return ()
+
+
+def find_brand(settings: Settings, brand: str) -> BrandSettings | None:
+    """The configured brand called ``brand``, or owning the handle ``brand``."""
+    found = settings.brand(brand)
+    if found is not None or not brand:
+        return found
+    handle = brand.lstrip("@").lower()
+    return next((b for b in settings.brands if handle in (h.lower() for h in b.handles)), None)
+
+
+class HistoryDecider:
+    """``decide`` with a context simulated from the mentions decided so far."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._rules: dict[str, BrandRules] = {}
+        self._conversations: OrderedDict[tuple[str, str], MentionKey] = OrderedDict()
+        self._authors: OrderedDict[tuple[str, str], tuple[MentionKey, datetime]] = OrderedDict()
+        self._channels: dict[str, deque[datetime]] = {}
+        self._incidents = IncidentTracker()
+        self._latest: datetime | None = None
+        self._decided = 0
+
+    def rules_for(self, brand: str) -> BrandRules:
+        rules = self._rules.get(brand)
+        if rules is None:
+            rules = BrandRules.from_settings(find_brand(self._settings, brand), self._settings)
+            self._rules[brand] = rules
+        return rules
+
+    def decide_many(self, items: Sequence[tuple[Mention, Scores]]) -> list[Verdict]:
+        """Verdicts in input order, decided oldest first."""
+        order = sorted(range(len(items)), key=lambda i: items[i][0].created_at)
+        out: list[Verdict | None] = [None] * len(items)
+        for i in order:
+            out[i] = self(*items[i])
+        return [v for v in out if v is not None]
+
+    def __call__(self, mention: Mention, scores: Scores) -> Verdict:
+        rules = self.rules_for(mention.brand)
+        now = mention.created_at
+        conv = (mention.brand, mention.conversation_id) if mention.conversation_id else None
+        incident = self._incidents.match(
+            mention.brand, scores.topic, scores.embedding, now,
+            window=rules.incident_window, similarity=rules.incident_similarity,
+        )
+        channel = rules.channel_for(scores.topic)
+        ctx = DecisionContext(
+            conversation_alert=self._conversations.get(conv) if conv else None,
+            incident=incident,
+            channel_alerts_last_hour=self._recent(channel, now),
+            author_last_alert=self._authors.get((mention.brand, mention.author.id)),
+        )
+        verdict = decide(mention, scores, rules, ctx, now=now)
+        self._note(mention, scores, verdict)
+        return verdict
+
+    def _recent(self, channel: str, now: datetime) -> int:
+        times = self._channels.get(channel)
+        if not times:
+            return 0
+        while times and times[0] <= now - _HOUR:
+            times.popleft()
+        # Input is only roughly time-ordered (a batch at a time): count the hour before.
+        return sum(1 for t in times if now - _HOUR < t <= now)
+
+    def _note(self, mention: Mention, scores: Scores, verdict: Verdict) -> None:
+        now = mention.created_at
+        if verdict.actionable and verdict.route is not Route.IGNORE:
+            inc = self._incidents.add(
+                mention.key, brand=mention.brand, topic=scores.topic,
+                embedding=scores.embedding, at=now, text=mention.text,
+                incident_id=verdict.incident_id,
+            )
+            if verdict.route is Route.ALERT:
+                self._incidents.note_alert(inc.id, mention.key)
+        if verdict.route is Route.ALERT and verdict.channel is not None:
+            if mention.conversation_id:
+                _remember(self._conversations, (mention.brand, mention.conversation_id),
+                          mention.key)
+            _remember(self._authors, (mention.brand, mention.author.id), (mention.key, now))
+            self._channels.setdefault(verdict.channel, deque()).append(now)
+        self._latest = now if self._latest is None else max(self._latest, now)
+        self._decided += 1
+        if self._decided % 1000 == 0:
+            self._incidents.prune(self._latest - timedelta(days=2))

@@ -1,0 +1,58 @@
+"""``firstreply check-config``: validate settings and say which secrets are present."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from listener.cli.context import config_from
+from listener.config import Secrets, config_path, load_settings
+from listener.errors import ConfigError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check-config")(check_config)
+
+
+def check_config(ctx: typer.Context) -> None:
+    """Validate the settings file and environment; name every bad key and why."""
+    console = Console()
+    path = config_path(config_from(ctx))
+    try:
+        settings = load_settings(path)
+    except ConfigError as exc:
+        console.print(f"[red]✗ {len(exc.problems)} problem(s) in {path or 'the environment'}:[/]")
+        for key, why in exc.problems:
+            console.print(f"  [bold]{key}[/]: {why}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"[green]✓[/] settings valid ({path or 'defaults + environment'})")
+    table = Table("brand", "handles", "queries", "channel")
+    for brand in settings.brands:
+        table.add_row(
+            brand.name,
+            ", ".join(brand.handles) or "-",
+            str(len(brand.queries)),
+            brand.channel or settings.slack.default_channel,
+        )
+    if settings.brands:
+        console.print(table)
+    else:
+        console.print(
+            "[yellow]![/] no brands configured: `firstreply run` will have nothing to poll"
+        )
+    console.print(f"database: {_redact_url(settings.database.url)}")
+    secrets = Secrets.from_env()
+    for name in type(secrets).model_fields:
+        present = getattr(secrets, name) is not None
+        mark = "[green]set[/]" if present else "[dim]not set[/]"
+        console.print(f"  {name.upper()}: {mark}")
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a database URL."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest and ":" in rest.split("@", 1)[0]:
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{rest.split('@', 1)[1]}"
+    return url

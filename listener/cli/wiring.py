@@ -1,0 +1,51 @@
+"""Builds the real collaborators from settings: the one place that knows them all."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING
+
+from listener.config import Secrets, Settings
+from listener.ports import Clock, Notifier, Store, SystemClock
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from classifiers.base import Classifier
+
+log = logging.getLogger(__name__)
+
+
+def build_store(settings: Settings) -> Store:
+    from listener.store import open_store
+
+    return open_store(settings.database.url)
+
+
+def build_classifier(settings: Settings) -> Classifier:
+    """The configured model, or the default that ships with the package. Offline only."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from classifiers.model import load
+
+    return load(
+        settings.model.path, device=settings.model.device, batch_size=settings.model.batch_size
+    )
+
+
+def build_notifier(settings: Settings, secrets: Secrets, *, console: Console) -> Notifier:
+    """Slack when a bot token is set; otherwise the same Block Kit, rendered in the terminal."""
+    if secrets.slack_bot_token is None:
+        from listener.slack.notifier import TerminalNotifier
+
+        log.info("SLACK_BOT_TOKEN not set: alerts are rendered to the terminal")
+        return TerminalNotifier(console=console)
+    from listener.slack.notifier import SlackNotifier, build_web_client
+
+    client = build_web_client(settings, secrets)
+    return SlackNotifier(client=client, settings=settings)
+
+
+def build_clock() -> Clock:
+    return SystemClock()

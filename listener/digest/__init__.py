@@ -1,0 +1,54 @@
+"""Pure digest maths: what happened to a brand over a period, for leadership.
+
+``build_digest`` turns stored mentions (``TriagedMention``) and feedback into a frozen
+``Digest``; ``collect_digest`` reads them from a store through its ports. Rendering
+lives in ``listener.report`` (HTML, Markdown, charts) and ``listener.slack.digest``
+(Block Kit). Periods are local days in the brand's timezone (``listener.digest.clock``).
+Nothing here reads a clock, the network or a database.
+"""
+
+from __future__ import annotations
+
+from listener.digest.build import DigestSource, build_digest, collect_digest, daily_series
+from listener.digest.clock import BusinessHours, day_bounds, local_day, period_bounds
+from listener.digest.items import Post
+from listener.digest.model import (
+    Breach,
+    Change,
+    DayPoint,
+    Digest,
+    Durations,
+    Incident,
+    ModelHealth,
+    NotableAuthor,
+    Response,
+    Spike,
+    Theme,
+    Trend,
+)
+from listener.digest.sections import percentile
+
+__all__ = [
+    "Breach",
+    "BusinessHours",
+    "Change",
+    "DayPoint",
+    "Digest",
+    "DigestSource",
+    "Durations",
+    "Incident",
+    "ModelHealth",
+    "NotableAuthor",
+    "Post",
+    "Response",
+    "Spike",
+    "Theme",
+    "Trend",
+    "build_digest",
+    "collect_digest",
+    "daily_series",
+    "day_bounds",
+    "local_day",
+    "percentile",
+    "period_bounds",
+]

@@ -1,0 +1,96 @@
+"""Make untrusted text safe to show in Slack ``mrkdwn``.
+
+Slack turns ``<!channel>``, ``<!here>``, ``<@U…>``, ``<#C…>`` and ``<http://…|label>``
+into pings, mentions and disguised links, and (with ``link_names``) a bare ``@channel``
+into a ping too. Slack's own rule is that ``&``, ``<`` and ``>`` are the only characters
+to entity-encode; once they are, no control sequence can be formed. The bare words get
+an invisible WORD JOINER after the ``@``, so ``@channel`` reads the same but no longer
+matches Slack's mention pattern.
+
+Block Kit limits are counted in UTF-16 code units (Slack is JavaScript underneath), so
+truncation counts those and never cuts inside an astral character or an entity.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+__all__ = [
+    "SECTION_TEXT_LIMIT",
+    "WORD_JOINER",
+    "escape_mrkdwn",
+    "escape_url",
+    "truncate",
+    "unescape_mrkdwn",
+    "utf16_len",
+]
+
+#: Block Kit: a section's text, and the top-level ``text`` preview users see first.
+SECTION_TEXT_LIMIT = 3000
+WORD_JOINER = "\u2060"
+ELLIPSIS = "…"
+
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:amp|lt|gt);")
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+
+
+def utf16_len(text: str) -> int:
+    """Length as Slack counts it: astral characters (emoji) are two code units."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def escape_mrkdwn(text: str, limit: int | None = None) -> str:
+    """Escape ``text`` for mrkdwn; if ``limit`` is given, fit it in that many code units."""
+    out = text
+    for raw, entity in _ESCAPES:
+        out = out.replace(raw, entity)
+    out = _BROADCAST.sub("@" + WORD_JOINER, out)
+    return truncate(out, limit) if limit is not None else out
+
+
+def unescape_mrkdwn(text: str) -> str:
+    """What a reader sees: entities decoded, the word joiners we inserted removed."""
+    out = text.replace("@" + WORD_JOINER, "@")
+    return _ENTITY.sub(lambda m: {"&amp;": "&", "&lt;": "<", "&gt;": ">"}[m.group(0)], out)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut escaped ``text`` to at most ``limit`` UTF-16 code units, ending with ``…``.
+
+    Cuts only between code points, never inside ``&amp;``-style entities, and never
+    between an ``@`` and the word joiner that defuses it.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    if utf16_len(text) <= limit:
+        return text
+    budget = limit - utf16_len(ELLIPSIS)
+    used = 0
+    cut = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > budget:
+            break
+        cut = i + 1
+    head = text[:cut]
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:] and _ENTITY.match(text, amp):
+        head = head[:amp]
+    if head.endswith("@") and text[len(head) : len(head) + 1] == WORD_JOINER:
+        head = head[:-1]
+    return head + ELLIPSIS
+
+
+def escape_url(url: str) -> str | None:
+    """A URL safe inside ``<url|label>``, or None if it is not plain http(s).
+
+    ``|`` and ``>`` would end the link early and let a post relabel it, so anything
+    outside the URL-safe set is percent-encoded (``@`` too, so no ``@here`` survives
+    anywhere); ``&`` becomes ``&amp;`` as Slack asks.
+    """
+    if not url.lower().startswith(("https://", "http://")):
+        return None
+    safe = quote(url, safe=":/?#[]!$&'()*+,;=%~")
+    return safe.replace("&", "&amp;")

@@ -1,0 +1,297 @@
+"""``MemoryStore``: the ``Store`` port in dictionaries, for dry runs and fast core tests.
+
+It keeps the same contract as ``SqlStore`` (the suite in ``tests/store`` runs over both),
+including the cleaning of text at the boundary and the claim lease of ``due_alerts``.
+One lock guards everything, so the scheduler's threads may share one instance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+
+from listener.domain import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    DeliveryState,
+    Feedback,
+    Mention,
+    MentionKey,
+    Rejected,
+    Scores,
+    SlackRef,
+    Verdict,
+)
+from listener.errors import StoreError
+from listener.ports import StoreCounts, TriagedMention
+from listener.store.codec import clean_mention, clean_text
+
+__all__ = ["MemoryStore"]
+
+_OPEN = (DeliveryState.PENDING, DeliveryState.RETRYING)
+
+
+class MemoryStore:
+    """Everything in process memory; gone when the process ends."""
+
+    def __init__(self, *, claim_ttl: timedelta = timedelta(minutes=5)) -> None:
+        self.claim_ttl = claim_ttl
+        self._lock = threading.RLock()
+        self._mentions: dict[MentionKey, Mention] = {}
+        self._rejected: list[Rejected] = []
+        self._scores: dict[MentionKey, Scores] = {}
+        self._verdicts: dict[MentionKey, Verdict] = {}
+        self._alerts: dict[int, Alert] = {}
+        self._ids = itertools.count(1)
+        self._cursors: dict[str, str] = {}
+        self._feedback: list[Feedback] = []
+        self._digests: dict[tuple[str, date], str] = {}
+
+    def close(self) -> None:
+        pass
+
+    # -- MentionRepo ----------------------------------------------------------------------
+
+    def add_mentions(self, mentions: Sequence[Mention]) -> int:
+        new = 0
+        with self._lock:
+            for m in mentions:
+                m = clean_mention(m)
+                if m.key not in self._mentions:
+                    self._mentions[m.key] = m
+                    new += 1
+        return new
+
+    def add_rejected(self, rejected: Sequence[Rejected]) -> None:
+        cleaned = [
+            dataclasses.replace(
+                r, source=clean_text(r.source), reason=clean_text(r.reason), raw=clean_text(r.raw)
+            )
+            for r in rejected
+        ]
+        with self._lock:
+            self._rejected.extend(cleaned)
+
+    def get_mention(self, key: MentionKey) -> Mention | None:
+        with self._lock:
+            return self._mentions.get(key)
+
+    def pending_triage(self, limit: int) -> list[Mention]:
+        with self._lock:
+            pending = [m for k, m in self._mentions.items() if k not in self._verdicts]
+        pending.sort(key=lambda m: (m.created_at, m.source, m.id))
+        return pending[:limit]
+
+    # -- TriageRepo -----------------------------------------------------------------------
+
+    def record_triage(
+        self, key: MentionKey, scores: Scores, verdict: Verdict, alerts: Sequence[Alert]
+    ) -> bool:
+        with self._lock:
+            if key in self._verdicts:
+                return False
+            if key not in self._mentions:
+                raise StoreError(f"cannot record triage of {key}: mention not stored")
+            if verdict.mention != key or any(a.mention != key for a in alerts):
+                raise StoreError(f"verdict or alerts of {key} are about another mention")
+            self._verdicts[key] = verdict
+            self._scores[key] = scores
+            for a in alerts:
+                self._add_alert(a, verdict.decided_at)
+        return True
+
+    def _add_alert(self, alert: Alert, now: datetime) -> int:
+        alert_id = next(self._ids)
+        self._alerts[alert_id] = dataclasses.replace(
+            alert, id=alert_id, created_at=alert.created_at or now
+        )
+        return alert_id
+
+    def history(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> Iterator[TriagedMention]:
+        with self._lock:
+            chosen = [
+                m
+                for m in self._mentions.values()
+                if start <= m.created_at < end and (brand is None or m.brand == brand)
+            ]
+            chosen.sort(key=lambda m: (m.created_at, m.source, m.id))
+            by_key: dict[MentionKey, list[Alert]] = {}
+            for a in sorted(self._alerts.values(), key=lambda a: a.id or 0):
+                by_key.setdefault(a.mention, []).append(a)
+            items = [
+                TriagedMention(
+                    m,
+                    self._scores.get(m.key),
+                    self._verdicts.get(m.key),
+                    tuple(by_key.get(m.key, ())),
+                )
+                for m in chosen
+            ]
+        yield from items
+
+    # -- Outbox ---------------------------------------------------------------------------
+
+    def due_alerts(self, now: datetime, limit: int) -> list[Alert]:
+        with self._lock:
+            due = [
+                a
+                for a in self._alerts.values()
+                if a.state in _OPEN and (a.next_attempt_at is None or a.next_attempt_at <= now)
+            ]
+            due.sort(key=lambda a: (a.created_at or now, a.id or 0))
+            claimed = []
+            for a in due[:limit]:
+                alert_id = a.id or 0
+                a = dataclasses.replace(a, next_attempt_at=now + self.claim_ttl)
+                self._alerts[alert_id] = a
+                claimed.append(a)
+        return claimed
+
+    def enqueue(self, alerts: Sequence[Alert], now: datetime) -> list[int]:
+        with self._lock:
+            missing = [a.mention for a in alerts if a.mention not in self._mentions]
+            if missing:
+                raise StoreError(f"cannot enqueue alerts about unknown mentions {missing}")
+            return [self._add_alert(a, now) for a in alerts]
+
+    def get_alert(self, alert_id: int) -> Alert | None:
+        with self._lock:
+            return self._alerts.get(alert_id)
+
+    def _change(self, alert_id: int, **changes: object) -> None:
+        with self._lock:
+            alert = self._alerts.get(alert_id)
+            if alert is None:
+                raise StoreError(f"no alert with id {alert_id}")
+            self._alerts[alert_id] = dataclasses.replace(alert, **changes)  # type: ignore[arg-type]
+
+    def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None:
+        with self._lock:
+            attempts = self._attempts(alert_id) + 1
+            self._change(
+                alert_id,
+                state=DeliveryState.SENT,
+                attempts=attempts,
+                sent_at=now,
+                next_attempt_at=None,
+                slack=ref,
+            )
+
+    def mark_failed(
+        self, alert_id: int, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        state = DeliveryState.RETRYING if retry_at is not None else DeliveryState.DEAD
+        with self._lock:
+            attempts = self._attempts(alert_id) + 1
+            self._change(
+                alert_id,
+                state=state,
+                attempts=attempts,
+                last_error=clean_text(error),
+                next_attempt_at=retry_at,
+            )
+
+    def _attempts(self, alert_id: int) -> int:
+        alert = self._alerts.get(alert_id)
+        return alert.attempts if alert else 0
+
+    def defer_alert(self, alert_id: int, until: datetime) -> None:
+        self._change(alert_id, next_attempt_at=until)
+
+    def alert_for(self, key: MentionKey) -> Alert | None:
+        with self._lock:
+            return next(
+                (a for _, a in sorted(self._alerts.items()) if a.mention == key), None
+            )
+
+    def alert_for_conversation(self, conversation_id: str) -> Alert | None:
+        with self._lock:
+            for _, a in sorted(self._alerts.items()):
+                m = self._mentions.get(a.mention)
+                if a.kind is AlertKind.ALERT and m and m.conversation_id == conversation_id:
+                    return a
+        return None
+
+    def alerts_in_channel_since(self, channel: str, since: datetime) -> int:
+        with self._lock:
+            return sum(
+                1
+                for a in self._alerts.values()
+                if a.channel == channel
+                and a.kind is AlertKind.ALERT
+                and a.created_at is not None
+                and a.created_at >= since
+            )
+
+    def dead_alerts(self, limit: int = 100) -> list[Alert]:
+        with self._lock:
+            dead = [a for a in self._alerts.values() if a.state is DeliveryState.DEAD]
+        dead.sort(key=lambda a: a.id or 0, reverse=True)
+        return dead[:limit]
+
+    def set_status(
+        self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
+    ) -> None:
+        if status is AlertStatus.OPEN:
+            self._change(alert_id, status=status, claimed_by=None)
+        elif user is not None:
+            self._change(alert_id, status=status, claimed_by=user)
+        else:
+            self._change(alert_id, status=status)
+
+    # -- CursorRepo, FeedbackRepo, DigestRepo ---------------------------------------------
+
+    def get_cursor(self, source: str) -> str | None:
+        with self._lock:
+            return self._cursors.get(source)
+
+    def set_cursor(self, source: str, since_id: str, now: datetime) -> None:
+        with self._lock:
+            self._cursors[source] = since_id
+
+    def add_feedback(self, feedback: Feedback) -> None:
+        fb = dataclasses.replace(
+            feedback,
+            label=clean_text(feedback.label),
+            user=clean_text(feedback.user),
+            note=clean_text(feedback.note),
+        )
+        with self._lock:
+            self._feedback.append(fb)
+
+    def list_feedback(self, since: datetime | None = None) -> list[Feedback]:
+        with self._lock:
+            out = [f for f in self._feedback if since is None or f.created_at >= since]
+        # sorted() is stable: equal timestamps stay in insertion order, as in SQL by pk.
+        return sorted(out, key=lambda f: f.created_at)
+
+    def digest_sent(self, brand: str, day: date) -> bool:
+        with self._lock:
+            return (brand, day) in self._digests
+
+    def mark_digest_sent(self, brand: str, day: date, ref_json: str, now: datetime) -> bool:
+        with self._lock:
+            if (brand, day) in self._digests:
+                return False
+            self._digests[(brand, day)] = ref_json
+            return True
+
+    # -- status ---------------------------------------------------------------------------
+
+    def counts(self) -> StoreCounts:
+        with self._lock:
+            states = Counter(a.state.value for a in self._alerts.values())
+            return StoreCounts(
+                mentions=len(self._mentions),
+                rejected=len(self._rejected),
+                pending_triage=sum(1 for k in self._mentions if k not in self._verdicts),
+                alerts=dict(states),
+                feedback=len(self._feedback),
+            )

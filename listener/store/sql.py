@@ -1,0 +1,401 @@
+"""``SqlStore``: the ``Store`` port on SQLAlchemy Core, for SQLite (default) and PostgreSQL.
+
+Every write is one short transaction; every statement is built with SQLAlchemy, never
+from strings. Idempotency lives in the schema: mentions are inserted with
+``ON CONFLICT DO NOTHING`` on their primary key ``(source, id)``, and the verdict's
+primary key makes ``record_triage`` a no-op the second time, even when two workers race.
+The outbox side (``due_alerts`` and friends) is in ``sql_outbox.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, literal, select, tuple_, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from listener.domain import Alert, Feedback, Mention, MentionKey, Rejected, Scores, Verdict
+from listener.errors import StoreError
+from listener.ports import Clock, StoreCounts, SystemClock, TriagedMention
+from listener.store import migrate
+from listener.store.codec import (
+    alert_row,
+    clean_mention,
+    clean_text,
+    mention_row,
+    row_to_alert,
+    row_to_mention,
+    row_to_scores,
+    row_to_verdict,
+    scores_row,
+    verdict_row,
+)
+from listener.store.engine import make_engine
+from listener.store.sql_outbox import SqlOutbox, db_error
+from listener.store.tables import (
+    UTCDateTime,
+    alerts,
+    cursors,
+    feedback,
+    mentions,
+    rejected,
+    scores,
+    sent_digests,
+    verdicts,
+)
+
+__all__ = ["SqlStore"]
+
+#: Rows per INSERT batch: bounds statement size and memory for 20,000-mention pages.
+CHUNK = 2000
+#: Mentions per query when streaming ``history``.
+HISTORY_PAGE = 500
+
+#: Matches the partial index ``ix_mentions_pending``; set with the verdict, in one transaction.
+_NOT_TRIAGED = mentions.c.triaged_at.is_(None)
+
+
+class SqlStore(SqlOutbox):
+    """The ``Store`` port on a SQLAlchemy URL (``sqlite:///path.db``, ``postgresql+psycopg://``).
+
+    The database must be at the newest migration (``firstreply db upgrade``); otherwise
+    the constructor raises ``StoreError``. ``create=True`` migrates it instead: the demo,
+    the tests and first runs on a fresh SQLite file use that.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        create: bool = False,
+        clock: Clock | None = None,
+        claim_ttl: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self._clock = clock or SystemClock()
+        self.claim_ttl = claim_ttl
+        try:
+            self._engine = make_engine(url)
+            self._dialect = self._engine.dialect.name
+            self._check_schema(create)
+        except SQLAlchemyError as exc:
+            raise db_error("cannot open the database", exc) from exc
+        except ValueError as exc:  # a URL of an unsupported database
+            raise StoreError(str(exc)) from exc
+
+    def _check_schema(self, create: bool) -> None:
+        want = migrate.head()
+        have = migrate.current_revision(self._engine)
+        if have == want:
+            return
+        if not create:
+            self._engine.dispose()
+            raise StoreError(
+                f"database {self._engine.url.render_as_string()} is at schema revision "
+                f"{have or 'none'}, this version needs {want}: run `firstreply db upgrade`"
+            )
+        migrate.upgrade_engine(self._engine)
+
+    @property
+    def dialect(self) -> str:
+        return self._dialect
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- MentionRepo ----------------------------------------------------------------------
+
+    def add_mentions(self, mentions_: Sequence[Mention]) -> int:
+        now = self._clock.now()
+        rows: list[dict[str, Any]] = []
+        seen: set[MentionKey] = set()
+        for m in mentions_:
+            m = clean_mention(m)
+            if m.key not in seen:
+                seen.add(m.key)
+                rows.append(mention_row(m, now))
+        if not rows:
+            return 0
+        insert = self._insert(mentions).on_conflict_do_nothing(index_elements=["source", "id"])
+        new = 0
+        with self._write() as conn:
+            for start in range(0, len(rows), CHUNK):
+                chunk = rows[start : start + CHUNK]
+                stored = self._stored_keys(conn, chunk)
+                fresh = [r for r in chunk if (r["source"], r["id"]) not in stored]
+                if fresh:
+                    conn.execute(insert, fresh)
+                new += len(fresh)
+        return new
+
+    def _stored_keys(self, conn: Connection, rows: list[dict[str, Any]]) -> set[MentionKey]:
+        """Which of ``rows`` are stored already: one indexed query per source in the chunk.
+
+        Skipping them makes the common overlapping poll (mostly known posts) cheap, and
+        the count exact unless another writer stores the same post at the same moment;
+        ``ON CONFLICT DO NOTHING`` keeps the insert itself safe in that race.
+        """
+        by_source: dict[str, list[str]] = {}
+        for r in rows:
+            by_source.setdefault(r["source"], []).append(r["id"])
+        stored: set[MentionKey] = set()
+        for source, ids in by_source.items():
+            q = select(mentions.c.id).where(mentions.c.source == source, mentions.c.id.in_(ids))
+            stored.update((source, mid) for mid in conn.execute(q).scalars())
+        return stored
+
+    def add_rejected(self, rejected_: Sequence[Rejected]) -> None:
+        rows = [
+            {
+                "source": clean_text(r.source),
+                "reason": clean_text(r.reason),
+                "raw": clean_text(r.raw),
+                "received_at": r.received_at,
+            }
+            for r in rejected_
+        ]
+        if rows:
+            with self._write() as conn:
+                conn.execute(rejected.insert(), rows)
+
+    def get_mention(self, key: MentionKey) -> Mention | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(mentions).where(mentions.c.source == key[0], mentions.c.id == key[1])
+            ).first()
+        return row_to_mention(row._mapping) if row else None
+
+    def pending_triage(self, limit: int) -> list[Mention]:
+        q = (
+            select(mentions)
+            .where(_NOT_TRIAGED)
+            .order_by(mentions.c.created_at, mentions.c.source, mentions.c.id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [row_to_mention(r._mapping) for r in conn.execute(q)]
+
+    # -- TriageRepo -----------------------------------------------------------------------
+
+    def _has_verdict(self, conn: Connection, key: MentionKey) -> bool:
+        q = select(verdicts.c.source).where(
+            verdicts.c.source == key[0], verdicts.c.mention_id == key[1]
+        )
+        return conn.execute(q).first() is not None
+
+    def record_triage(
+        self, key: MentionKey, scores_: Scores, verdict: Verdict, alerts_: Sequence[Alert]
+    ) -> bool:
+        # The verdict goes first, with ON CONFLICT DO NOTHING on its primary key: that is
+        # where two racing workers meet (PostgreSQL makes the second wait for the first
+        # to commit); the one whose verdict did not go in writes nothing else.
+        _same_key(verdict.mention, key, "verdict")
+        claim = (
+            self._insert(verdicts)
+            .values(verdict_row(verdict))
+            .on_conflict_do_nothing(index_elements=["source", "mention_id"])
+            .returning(verdicts.c.source)
+        )
+        rows = [
+            alert_row(a, verdict.decided_at) for a in alerts_ if _same_key(a.mention, key, "alert")
+        ]
+        try:
+            with self._engine.begin() as conn:
+                if conn.execute(claim).first() is None:
+                    return False
+                marked = conn.execute(
+                    update(mentions)
+                    .where(mentions.c.source == key[0], mentions.c.id == key[1])
+                    .values(triaged_at=verdict.decided_at)
+                )
+                if marked.rowcount != 1:
+                    raise _NotStored
+                conn.execute(scores.insert(), scores_row(key, scores_))
+                if rows:
+                    conn.execute(alerts.insert(), rows)
+            return True
+        except _NotStored:
+            raise StoreError(f"cannot record triage of {key}: mention not stored") from None
+        except IntegrityError as exc:  # a foreign key, or a unique key that we did not expect
+            with self._read() as conn:
+                if self._has_verdict(conn, key):
+                    return False
+            raise db_error(f"cannot record triage of {key}", exc) from exc
+        except SQLAlchemyError as exc:
+            raise db_error(f"cannot record triage of {key}", exc) from exc
+
+    def history(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> Iterator[TriagedMention]:
+        # Keyset pages, each read in its own short transaction: a slow consumer (the
+        # digest renderer) never holds a connection, and each page costs two queries.
+        after: tuple[datetime, str, str] | None = None
+        while True:
+            page = self._history_page(start, end, brand, after)
+            yield from page
+            if len(page) < HISTORY_PAGE:
+                return
+            last = page[-1].mention
+            after = (last.created_at, last.source, last.id)
+
+    def _history_page(
+        self,
+        start: datetime,
+        end: datetime,
+        brand: str | None,
+        after: tuple[datetime, str, str] | None,
+    ) -> list[TriagedMention]:
+        m = mentions.c
+        cols = [
+            *mentions.c,
+            scores.c.data.label("s_data"),
+            scores.c.embedding.label("s_embedding"),
+            *(c.label(f"v_{c.name}") for c in verdicts.c),
+        ]
+        q = (
+            select(*cols)
+            .select_from(
+                mentions.outerjoin(
+                    scores, and_(scores.c.source == m.source, scores.c.mention_id == m.id)
+                ).outerjoin(
+                    verdicts, and_(verdicts.c.source == m.source, verdicts.c.mention_id == m.id)
+                )
+            )
+            .where(m.created_at >= start, m.created_at < end)
+            .order_by(m.created_at, m.source, m.id)
+            .limit(HISTORY_PAGE)
+        )
+        if brand is not None:
+            q = q.where(m.brand == brand)
+        if after is not None:
+            at, src, mid = after
+            # A row-value comparison: one range scan of ix_mentions_created_at.
+            q = q.where(
+                tuple_(m.created_at, m.source, m.id)
+                > tuple_(literal(at, UTCDateTime()), literal(src), literal(mid))
+            )
+        with self._read() as conn:
+            rows = [r._mapping for r in conn.execute(q)]
+            by_source: dict[str, list[str]] = {}
+            for r in rows:
+                by_source.setdefault(r["source"], []).append(r["id"])
+            by_key: dict[MentionKey, list[Alert]] = {}
+            for source, ids in by_source.items():
+                aq = (
+                    select(alerts)
+                    .where(alerts.c.source == source, alerts.c.mention_id.in_(ids))
+                    .order_by(alerts.c.id)
+                )
+                for a in conn.execute(aq):
+                    alert = row_to_alert(a._mapping)
+                    by_key.setdefault(alert.mention, []).append(alert)
+        out = []
+        for r in rows:
+            mention = row_to_mention(r)
+            s = row_to_scores(r["s_data"], r["s_embedding"]) if r["s_data"] is not None else None
+            v = None
+            if r["v_source"] is not None:
+                v = row_to_verdict({c.name: r[f"v_{c.name}"] for c in verdicts.c})
+            out.append(TriagedMention(mention, s, v, tuple(by_key.get(mention.key, ()))))
+        return out
+
+    # -- CursorRepo -----------------------------------------------------------------------
+
+    def get_cursor(self, source: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(
+                select(cursors.c.since_id).where(cursors.c.source == source)
+            ).scalar_one_or_none()
+
+    def set_cursor(self, source: str, since_id: str, now: datetime) -> None:
+        stmt = self._insert(cursors).values(source=source, since_id=since_id, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["source"], set_={"since_id": since_id, "updated_at": now}
+        )
+        with self._write() as conn:
+            conn.execute(stmt)
+
+    # -- FeedbackRepo ---------------------------------------------------------------------
+
+    def add_feedback(self, fb: Feedback) -> None:
+        with self._write() as conn:
+            conn.execute(
+                feedback.insert().values(
+                    source=fb.mention[0],
+                    mention_id=fb.mention[1],
+                    label=clean_text(fb.label),
+                    user_id=clean_text(fb.user),
+                    note=clean_text(fb.note),
+                    created_at=fb.created_at,
+                )
+            )
+
+    def list_feedback(self, since: datetime | None = None) -> list[Feedback]:
+        q = select(feedback).order_by(feedback.c.created_at, feedback.c.pk)
+        if since is not None:
+            q = q.where(feedback.c.created_at >= since)
+        with self._read() as conn:
+            return [
+                Feedback(
+                    mention=(r.source, r.mention_id),
+                    label=r.label,
+                    user=r.user_id,
+                    created_at=r.created_at,
+                    note=r.note,
+                )
+                for r in conn.execute(q)
+            ]
+
+    # -- DigestRepo -----------------------------------------------------------------------
+
+    def digest_sent(self, brand: str, day: date) -> bool:
+        q = select(sent_digests.c.brand).where(
+            sent_digests.c.brand == brand, sent_digests.c.day == day
+        )
+        with self._read() as conn:
+            return conn.execute(q).first() is not None
+
+    def mark_digest_sent(self, brand: str, day: date, ref_json: str, now: datetime) -> bool:
+        stmt = (
+            self._insert(sent_digests)
+            .values(brand=brand, day=day, ref=clean_text(ref_json), sent_at=now)
+            .on_conflict_do_nothing(index_elements=["brand", "day"])
+            .returning(sent_digests.c.brand)
+        )
+        with self._write() as conn:
+            return conn.execute(stmt).first() is not None
+
+    # -- status ---------------------------------------------------------------------------
+
+    def counts(self) -> StoreCounts:
+        with self._read() as conn:
+
+            def count(q: Any) -> int:
+                return int(conn.execute(q).scalar_one())
+
+            by_state = {
+                str(state): int(n)
+                for state, n in conn.execute(
+                    select(alerts.c.state, func.count()).group_by(alerts.c.state)
+                )
+            }
+            return StoreCounts(
+                mentions=count(select(func.count()).select_from(mentions)),
+                rejected=count(select(func.count()).select_from(rejected)),
+                pending_triage=count(
+                    select(func.count()).select_from(mentions).where(_NOT_TRIAGED)
+                ),
+                alerts=by_state,
+                feedback=count(select(func.count()).select_from(feedback)),
+            )
+
+
+class _NotStored(Exception):
+    """Rolls back ``record_triage`` of a mention that was never stored."""
+
+
+def _same_key(about: MentionKey, key: MentionKey, what: str) -> bool:
+    if about != key:
+        raise StoreError(f"{what} is about {about}, not {key}")
+    return True

@@ -1,0 +1,198 @@
+"""The outbox half of ``SqlStore``: claiming due alerts and recording how delivery went.
+
+Delivery is at-least-once. ``due_alerts`` claims rows with one ``UPDATE ... RETURNING``
+that moves ``next_attempt_at`` to the end of a lease; on PostgreSQL the rows are picked
+with ``FOR UPDATE SKIP LOCKED``, so concurrent dispatchers never block on or share a row;
+SQLite serialises writers anyway. A dispatcher that dies mid-send leaves its claim to
+expire, and the alert is sent again: a rare duplicate, never a lost alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from listener.domain import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    DeliveryState,
+    MentionKey,
+    SlackRef,
+)
+from listener.errors import StoreError
+from listener.store.codec import alert_row, clean_text, row_to_alert
+from listener.store.tables import alerts, mentions
+
+__all__ = ["SqlOutbox", "db_error"]
+
+_OPEN_STATES = (DeliveryState.PENDING.value, DeliveryState.RETRYING.value)
+
+
+def db_error(what: str, exc: SQLAlchemyError) -> StoreError:
+    """A ``StoreError`` naming the driver's complaint, without the SQL or its parameters."""
+    detail = exc.orig if isinstance(exc, DBAPIError) else exc
+    return StoreError(f"{what}: {type(detail).__name__}: {str(detail).strip().splitlines()[0]}")
+
+
+class SqlOutbox:
+    """Shared plumbing and the ``Outbox`` methods; ``SqlStore`` adds the rest."""
+
+    _engine: Engine
+    _dialect: str
+    claim_ttl: timedelta
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise db_error("database write failed", exc) from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise db_error("database read failed", exc) from exc
+
+    def _insert(self, table: Table) -> Any:
+        """The dialect's INSERT, which knows ``ON CONFLICT``."""
+        if self._dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _update_alert(self, alert_id: int, **values: Any) -> None:
+        with self._write() as conn:
+            done = conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**values))
+        if done.rowcount == 0:
+            raise StoreError(f"no alert with id {alert_id}")
+
+    def _one_alert(self, q: Any) -> Alert | None:
+        with self._read() as conn:
+            row = conn.execute(q.limit(1)).first()
+        return row_to_alert(row._mapping) if row else None
+
+    # -- Outbox ---------------------------------------------------------------------------
+
+    def due_alerts(self, now: datetime, limit: int) -> list[Alert]:
+        due = (
+            alerts.c.state.in_(_OPEN_STATES),
+            or_(alerts.c.next_attempt_at.is_(None), alerts.c.next_attempt_at <= now),
+        )
+        # A CTE, not a plain sub-select: PostgreSQL may re-run a sub-select per row and
+        # overshoot the LIMIT, while a FOR UPDATE CTE is evaluated exactly once.
+        pick = (
+            select(alerts.c.id)
+            .where(*due)
+            .order_by(alerts.c.created_at, alerts.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # rendered on PostgreSQL only
+            .cte("picked")
+        )
+        # ``due`` is repeated outside the CTE: under READ COMMITTED PostgreSQL re-checks
+        # it on rows another dispatcher updated meanwhile.
+        claim = (
+            update(alerts)
+            .where(alerts.c.id.in_(select(pick.c.id)), *due)
+            .values(next_attempt_at=now + self.claim_ttl)
+            .returning(*alerts.c)
+        )
+        with self._write() as conn:
+            claimed = [row_to_alert(r._mapping) for r in conn.execute(claim)]
+        return sorted(claimed, key=lambda a: (a.created_at or now, a.id or 0))
+
+    def enqueue(self, alerts_: Sequence[Alert], now: datetime) -> list[int]:
+        ids: list[int] = []
+        with self._write() as conn:
+            for a in alerts_:
+                row = conn.execute(
+                    alerts.insert().values(alert_row(a, now)).returning(alerts.c.id)
+                ).scalar_one()
+                ids.append(int(row))
+        return ids
+
+    def get_alert(self, alert_id: int) -> Alert | None:
+        return self._one_alert(select(alerts).where(alerts.c.id == alert_id))
+
+    def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None:
+        self._update_alert(
+            alert_id,
+            state=DeliveryState.SENT.value,
+            attempts=alerts.c.attempts + 1,
+            sent_at=now,
+            next_attempt_at=None,
+            slack_channel=ref.channel,
+            slack_ts=ref.ts,
+        )
+
+    def mark_failed(
+        self, alert_id: int, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        state = DeliveryState.RETRYING if retry_at is not None else DeliveryState.DEAD
+        self._update_alert(
+            alert_id,
+            state=state.value,
+            attempts=alerts.c.attempts + 1,
+            last_error=clean_text(error),
+            next_attempt_at=retry_at,
+        )
+
+    def defer_alert(self, alert_id: int, until: datetime) -> None:
+        self._update_alert(alert_id, next_attempt_at=until)
+
+    def alert_for(self, key: MentionKey) -> Alert | None:
+        q = select(alerts).where(alerts.c.source == key[0], alerts.c.mention_id == key[1])
+        return self._one_alert(q.order_by(alerts.c.id))
+
+    def alert_for_conversation(self, conversation_id: str) -> Alert | None:
+        q = (
+            select(alerts)
+            .join(
+                mentions,
+                (mentions.c.source == alerts.c.source) & (mentions.c.id == alerts.c.mention_id),
+            )
+            .where(
+                mentions.c.conversation_id == conversation_id,
+                alerts.c.kind == AlertKind.ALERT.value,
+            )
+            .order_by(alerts.c.id)
+        )
+        return self._one_alert(q)
+
+    def alerts_in_channel_since(self, channel: str, since: datetime) -> int:
+        q = select(func.count()).where(
+            alerts.c.channel == channel,
+            alerts.c.kind == AlertKind.ALERT.value,
+            alerts.c.created_at >= since,
+        )
+        with self._read() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def dead_alerts(self, limit: int = 100) -> list[Alert]:
+        q = (
+            select(alerts)
+            .where(alerts.c.state == DeliveryState.DEAD.value)
+            .order_by(alerts.c.id.desc())
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [row_to_alert(r._mapping) for r in conn.execute(q)]
+
+    def set_status(
+        self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
+    ) -> None:
+        values: dict[str, Any] = {"status": status.value, "status_changed_at": now}
+        if status is AlertStatus.OPEN:
+            values["claimed_by"] = None
+        elif user is not None:
+            values["claimed_by"] = user
+        self._update_alert(alert_id, **values)

@@ -1,0 +1,242 @@
+"""The schema, as SQLAlchemy Core tables. ``migrations/versions`` must produce exactly this.
+
+A mention is identified by ``(source, id)``; the rows about it (scores, verdict, alerts)
+carry ``(source, mention_id)`` with a foreign key. Enumerations are stored as short
+strings, not database enums, so adding a value never needs a migration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+__all__ = [
+    "UTCDateTime",
+    "alerts",
+    "cursors",
+    "feedback",
+    "mentions",
+    "metadata",
+    "rejected",
+    "scores",
+    "sent_digests",
+    "verdicts",
+]
+
+# Constraint names are deterministic so that migrations can refer to them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware in, timezone-aware (UTC) out, on every dialect.
+
+    SQLite has no timezone type: values are stored as naive UTC, which also keeps their
+    text form sortable. A naive input is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value.replace(
+            tzinfo=UTC
+        )
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _key_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["source", "mention_id"],
+        ["mentions.source", "mentions.id"],
+        name=f"fk_{table}_mention",
+        ondelete="CASCADE",
+    )
+
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("source", String(64), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author_id", String(64), nullable=False),
+    Column("author_username", String(64), nullable=False),
+    Column("author_name", Text, nullable=False),
+    Column("author_followers", Integer, nullable=False),
+    Column("author_verified_type", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("brand", String(128), nullable=False),
+    Column("conversation_id", String(64)),
+    Column("in_reply_to_id", String(64)),
+    Column("quoted_id", String(64)),
+    Column("lang", String(16)),
+    Column("url", Text, nullable=False),
+    Column("addresses_brand", Boolean, nullable=False),
+    Column("found_by", String(128), nullable=False),
+    Column("raw", JSON, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    #: Set with the verdict, in the same transaction (revision 0002): it lets
+    #: ``pending_triage`` read a small partial index instead of anti-joining every verdict.
+    Column("triaged_at", UTCDateTime),
+    PrimaryKeyConstraint("source", "id", name="pk_mentions"),
+    # With the key, so history's keyset pages are index range scans (revision 0002).
+    Index("ix_mentions_created_at", "created_at", "source", "id"),
+    Index("ix_mentions_brand_created_at", "brand", "created_at"),
+    Index("ix_mentions_conversation_id", "conversation_id"),
+)
+_untriaged = mentions.c.triaged_at.is_(None)
+Index(
+    "ix_mentions_pending",
+    mentions.c.created_at,
+    mentions.c.source,
+    mentions.c.id,
+    sqlite_where=_untriaged,
+    postgresql_where=_untriaged,
+)
+
+rejected = Table(
+    "rejected",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("source", String(64), nullable=False),
+    Column("mention_id", String(64), nullable=False),
+    #: ``Scores.to_dict(with_embedding=False)``; the columns below are copies to query on.
+    Column("data", JSON, nullable=False),
+    Column("complaint_probability", Float, nullable=False),
+    Column("sentiment", String(16), nullable=False),
+    Column("urgency", Integer, nullable=False),
+    Column("topic", String(64), nullable=False),
+    #: float32 little-endian bytes (``array('f')``), or NULL without an embedding.
+    Column("embedding", LargeBinary),
+    PrimaryKeyConstraint("source", "mention_id", name="pk_scores"),
+    _key_fk("scores"),
+    Index("ix_scores_topic", "topic"),
+    Index("ix_scores_urgency", "urgency"),
+)
+
+verdicts = Table(
+    "verdicts",
+    metadata,
+    # The primary key is what makes ``record_triage`` idempotent and race-safe.
+    Column("source", String(64), nullable=False),
+    Column("mention_id", String(64), nullable=False),
+    Column("actionable", Boolean, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("route", String(16), nullable=False),
+    Column("channel", String(128)),
+    Column("reasons", JSON, nullable=False),
+    Column("incident_id", String(64)),
+    Column("thread_of_source", String(64)),
+    Column("thread_of_id", String(64)),
+    Column("decided_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("source", "mention_id", name="pk_verdicts"),
+    _key_fk("verdicts"),
+    Index("ix_verdicts_incident_id", "incident_id"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("mention_id", String(64), nullable=False),
+    Column("channel", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("sent_at", UTCDateTime),
+    Column("slack_channel", String(128)),
+    Column("slack_ts", String(32)),
+    Column("thread_channel", String(128)),
+    Column("thread_ts", String(32)),
+    Column("status", String(16), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("status_changed_at", UTCDateTime),
+    _key_fk("alerts"),
+    Index("ix_alerts_mention", "source", "mention_id"),
+    Index("ix_alerts_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_alerts_channel_created_at", "channel", "created_at"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("source", String(128), nullable=False),
+    Column("since_id", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("source", name="pk_cursors"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    # No foreign key: labels may be imported for mentions this database never stored.
+    Column("source", String(64), nullable=False),
+    Column("mention_id", String(64), nullable=False),
+    Column("label", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_feedback_created_at", "created_at"),
+)
+
+sent_digests = Table(
+    "sent_digests",
+    metadata,
+    Column("brand", String(128), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("ref", Text, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("brand", "day", name="pk_sent_digests"),
+)

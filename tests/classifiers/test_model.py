@@ -1,0 +1,103 @@
+"""Behaviour of the shipped triage model."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.base import SENTIMENT_LABELS, SIGNAL_NAMES, Classifier, Scores
+from classifiers.model import TriageModel
+
+TEXTS = [
+    "@united my flight was cancelled and nobody answers the phone",
+    "I hate Mondays",
+    "Thanks @delta, the crew was lovely today!",
+    "You charged me twice for the same order and I want a refund",
+    "The charger caught fire overnight, there was smoke everywhere",
+    "Watching the game tonight with friends",
+]
+
+
+def test_implements_the_classifier_protocol(model: TriageModel) -> None:
+    assert isinstance(model, Classifier)
+    assert model.name
+
+
+def test_one_score_per_text_in_input_order(model: TriageModel) -> None:
+    scores = model.predict(TEXTS)
+    assert len(scores) == len(TEXTS)
+    assert all(isinstance(s, Scores) for s in scores)
+    reversed_scores = model.predict(TEXTS[::-1])
+    for a, b in zip(scores, reversed_scores[::-1], strict=True):
+        assert a.complaint_probability == pytest.approx(b.complaint_probability, abs=2e-3)
+
+
+def test_probabilities_are_distributions(model: TriageModel) -> None:
+    for s in model.predict(TEXTS):
+        assert set(s.sentiment_scores) == set(SENTIMENT_LABELS)
+        assert math.isclose(sum(s.sentiment_scores.values()), 1.0, abs_tol=1e-3)
+        assert math.isclose(sum(s.topic_scores.values()), 1.0, abs_tol=1e-3)
+        assert 0.0 <= s.complaint_probability <= 1.0
+        assert s.is_complaint == (s.complaint_probability >= model.threshold)
+        assert 0 <= s.urgency <= 4
+        assert (s.urgency == 0) == (not s.is_complaint)
+        assert s.sentiment == max(s.sentiment_scores, key=lambda k: s.sentiment_scores[k])
+
+
+def test_embedding_is_unit_length(model: TriageModel) -> None:
+    s = model.predict(["my parcel never arrived"])[0]
+    assert len(s.embedding) == 384
+    assert np.linalg.norm(s.embedding) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_batch_and_single_agree(model: TriageModel) -> None:
+    batch = model.predict(TEXTS)
+    for text, b in zip(TEXTS, batch, strict=True):
+        single = model.predict([text])[0]
+        assert single.sentiment == b.sentiment
+        assert single.complaint_probability == pytest.approx(b.complaint_probability, abs=2e-2)
+
+
+def test_complaint_vs_ordinary_chatter(model: TriageModel) -> None:
+    complaint, chatter = model.predict(
+        ["@airline my flight was cancelled and nobody answers the phone", "I hate Mondays"]
+    )
+    assert complaint.is_complaint
+    assert complaint.sentiment == "negative"
+    assert not chatter.is_complaint
+    assert chatter.sentiment == "negative"
+
+
+def test_signals_carry_evidence(model: TriageModel) -> None:
+    scores = model.predict(TEXTS)
+    money = {s.name: s for s in scores[3].signals}
+    assert "money" in money
+    assert money["money"].source == "phrase"
+    assert money["money"].evidence.lower() in TEXTS[3].lower()
+    safety = {s.name for s in scores[4].signals}
+    assert "safety" in safety
+    assert all(s.name in SIGNAL_NAMES for sc in scores for s in sc.signals)
+    assert '"charged me twice"' in scores[3].explanation or "money" in scores[3].explanation
+
+
+def test_to_dict_round_trip(model: TriageModel) -> None:
+    s = model.predict(TEXTS[:1])[0]
+    again = Scores.from_dict(s.to_dict(with_embedding=True))
+    assert again == s
+    assert again.embedding == s.embedding
+
+
+def test_save_load_round_trip(model: TriageModel, tmp_path: Path) -> None:
+    model.save_pretrained(tmp_path / "m")
+    loaded = TriageModel.from_pretrained(tmp_path / "m", device="cpu")
+    loaded.encoder._model, loaded.encoder._tokenizer = (
+        model.encoder._model,
+        model.encoder._tokenizer,
+    )
+    a, b = model.predict(TEXTS[:3]), loaded.predict(TEXTS[:3])
+    for x, y in zip(a, b, strict=True):
+        assert x.to_dict() == y.to_dict()
+    assert loaded.threshold == model.threshold

@@ -1,0 +1,79 @@
+"""Phrase signals and few-shot topics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from classifiers.base import Signal
+from classifiers.model import TriageModel
+from classifiers.signals import PhraseMatcher, order_signals
+from classifiers.topics import TopicModel
+
+
+def test_phrases_match_on_word_boundaries_case_insensitively() -> None:
+    matcher = PhraseMatcher({"money": ["double charged", "refund*"], "legal": ["sue you"]})
+    found = {s.name: s.evidence for s in matcher.match("I was DOUBLE  charged, I'll SUE you")}
+    assert found == {"money": "DOUBLE  charged", "legal": "SUE you"}
+    assert matcher.match("refunds pending")[0].evidence == "refunds"
+    assert matcher.match("unrefundable and pursue youth") == []
+
+
+def test_default_lists_can_be_extended_and_replaced() -> None:
+    matcher = PhraseMatcher.with_overrides(
+        {"churn": ["porting my number"]}, replace={"press": ["podcast"]}
+    )
+    names = {s.name for s in matcher.match("porting my number, telling my podcast")}
+    assert names == {"churn", "press"}
+    assert matcher.match("the local news") == []
+
+
+def test_phrase_evidence_wins_over_model_evidence() -> None:
+    merged = order_signals(
+        [
+            Signal("money", "close to x", "model"),
+            Signal("money", "refund", "phrase"),
+            Signal("safety", "fire", "phrase"),
+        ]
+    )
+    assert [(s.name, s.source) for s in merged] == [("safety", "phrase"), ("money", "phrase")]
+
+
+def test_few_shot_topics_from_examples(model: TriageModel) -> None:
+    topics = TopicModel.from_examples(
+        {
+            "seat comfort": [
+                "the seats are cramped",
+                "no legroom at all",
+                "my seat would not recline",
+            ],
+            "wifi": [
+                "inflight wifi never works",
+                "wifi was down the whole flight",
+                "paid for wifi, no signal",
+            ],
+        },
+        model,
+    )
+    emb = model.embed(["there is zero legroom in row 30", "the wifi on board is useless"])
+    labels = [label for label, _ in topics.predict(emb)]
+    assert labels == ["seat comfort", "wifi"]
+
+
+def test_brand_can_add_a_topic_to_the_default_taxonomy(model: TriageModel) -> None:
+    before = model.topics
+    try:
+        model.with_topics(
+            {"loyalty points": ["my miles were never credited", "points missing from my account"]}
+        )
+        assert "loyalty points" in model.topics.names
+        assert "delivery" in model.topics.names
+        s = model.predict(["still no miles credited for last week's trip"])[0]
+        assert s.topic == "loyalty points"
+    finally:
+        model.topics = before
+
+
+def test_default_topics_are_sensible(model: TriageModel) -> None:
+    scores = model.predict(["my package never arrived", "I can't log in to my account"])
+    assert [s.topic for s in scores] == ["delivery", "account/login"]
+    assert np.isclose(sum(scores[0].topic_scores.values()), 1.0, atol=1e-3)

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from listener.slack.escape import (
+    WORD_JOINER,
+    escape_mrkdwn,
+    escape_url,
+    truncate,
+    unescape_mrkdwn,
+    utf16_len,
+)
+
+# How Slack finds a broadcast in message text when it parses names (``link_names``):
+# "@channel" at a word start. Our output must never contain it.
+SLACK_BROADCAST = re.compile(r"(?<![\w])@(channel|here|everyone)\b", re.IGNORECASE)
+
+# Text that leans on the dangerous characters and words so hypothesis tries them often.
+risky = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "<",
+                ">",
+                "&",
+                "!",
+                "@",
+                "#",
+                "|",
+                "^",
+                ";",
+                "@channel",
+                "@here",
+                "@everyone",
+                "<!",
+                "<@U1>",
+                "&amp;",
+                "&lt;",
+                "\u2060",
+                "😀",
+                "\n",
+                " ",
+            ]
+        ),
+        st.characters(),
+    ),
+    max_size=80,
+).map("".join)
+texts = st.one_of(risky, st.text(max_size=300))
+
+
+@given(texts)
+def test_no_control_sequence_survives(text: str) -> None:
+    out = escape_mrkdwn(text)
+    assert "<" not in out
+    assert ">" not in out
+    for seq in ("<!", "<@", "<#"):
+        assert seq not in out
+    assert not SLACK_BROADCAST.search(out)
+
+
+@given(texts)
+def test_visible_text_round_trips(text: str) -> None:
+    assert unescape_mrkdwn(escape_mrkdwn(text)).replace(WORD_JOINER, "") == text.replace(
+        WORD_JOINER, ""
+    )
+
+
+@given(texts)
+def test_round_trip_is_exact_without_word_joiners_in_the_input(text: str) -> None:
+    assume(WORD_JOINER not in text)
+    assert unescape_mrkdwn(escape_mrkdwn(text)) == text
+
+
+@given(texts, st.integers(min_value=1, max_value=120))
+def test_truncation_fits_and_never_splits(text: str, limit: int) -> None:
+    full = escape_mrkdwn(text)
+    out = escape_mrkdwn(text, limit=limit)
+    assert utf16_len(out) <= limit
+    out.encode("utf-16-le")  # raises on a lone surrogate
+    if out != full:
+        head = out.removesuffix("…")
+        assert full.startswith(head)
+        assert not re.search(r"&[a-z]*$", head), "cut inside an entity"
+        assert not head.endswith("@") or full[len(head)] != WORD_JOINER
+    assert "<" not in out
+    assert not SLACK_BROADCAST.search(out)
+
+
+def test_examples() -> None:
+    assert escape_mrkdwn("<!channel> hi") == "&lt;!channel&gt; hi"
+    assert escape_mrkdwn("<@U123> & <#C1|general>") == "&lt;@U123&gt; &amp; &lt;#C1|general&gt;"
+    assert escape_mrkdwn("<https://evil.example|your bank>") == (
+        "&lt;https://evil.example|your bank&gt;"
+    )
+    assert escape_mrkdwn("@here and @Everyone") == f"@{WORD_JOINER}here and @{WORD_JOINER}Everyone"
+    assert escape_mrkdwn("mail me@herefordshire.uk") == "mail me@herefordshire.uk"
+
+
+def test_astral_characters_count_twice_and_are_not_cut() -> None:
+    assert utf16_len("😀") == 2
+    assert truncate("😀😀😀", 4) == "😀…"
+    assert truncate("a&amp;b", 4) == "a…"
+
+
+def test_truncate_rejects_a_silly_limit() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        truncate("abc", 0)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.com/a/status/1", "https://x.com/a/status/1"),
+        ("https://x.com/a?b=1&c=2", "https://x.com/a?b=1&amp;c=2"),
+        ("https://x.com/a|label>", "https://x.com/a%7Clabel%3E"),
+        ("javascript:alert(1)", None),
+        ("slack://channel?id=C1", None),
+    ],
+)
+def test_escape_url(url: str, expected: str | None) -> None:
+    assert escape_url(url) == expected

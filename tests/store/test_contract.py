@@ -1,0 +1,355 @@
+"""The ``Store`` contract, held over memory, SQLite and PostgreSQL (the ``store`` fixture)."""
+
+from __future__ import annotations
+
+import math
+import threading
+from datetime import date, timedelta, timezone
+
+import pytest
+
+from listener.domain import AlertKind, AlertStatus, DeliveryState, Feedback, Rejected, Route
+from listener.errors import StoreError
+from listener.ports import Store
+from tests.store import factories as f
+from tests.store.factories import T0
+
+# -- mentions ---------------------------------------------------------------------------
+
+
+def test_adding_the_same_batch_twice_stores_it_once(store: Store) -> None:
+    batch = [f.mention(i) for i in range(3)]
+    assert store.add_mentions([*batch, batch[0]]) == 3
+    assert store.add_mentions(batch) == 0
+    assert store.add_mentions([*batch, f.mention(3)]) == 1
+    assert store.counts().mentions == 4
+    assert store.add_mentions([]) == 0
+
+
+def test_same_id_from_another_source_is_another_mention(store: Store) -> None:
+    assert store.add_mentions([f.mention(1), f.mention(1, source="demo")]) == 2
+
+
+def test_mention_round_trips_with_aware_datetimes(store: Store) -> None:
+    ist = timezone(timedelta(hours=5, minutes=30))
+    m = f.mention(7, at=T0.astimezone(ist), conversation_id="7")
+    store.add_mentions([m])
+    got = store.get_mention(m.key)
+    assert got == m
+    assert got is not None
+    assert got.created_at == T0
+    assert got.created_at.utcoffset() is not None
+    assert store.get_mention(("x", "nope")) is None
+
+
+def test_long_text_and_odd_unicode_survive(store: Store) -> None:
+    odd = "émoji 😀👩‍👩‍👧 RTL: שלום مرحبا \u200f zero\u200bwidth e\u0301 𝔘𝔫𝔦"
+    long_text = (odd * 1000)[:25_000]
+    m = f.mention(1, text=long_text)
+    store.add_mentions([m])
+    got = store.get_mention(m.key)
+    assert got is not None
+    assert got.text == long_text
+    assert len(got.text) == 25_000
+
+
+def test_nul_is_stripped_and_lone_surrogates_replaced(store: Store) -> None:
+    m = f.mention(1, text="bad\x00byte and half an emoji \ud83d!", raw={"t": "a\x00b"})
+    store.add_mentions([m])
+    got = store.get_mention(m.key)
+    assert got is not None
+    assert got.text == "badbyte and half an emoji \ufffd!"
+    assert got.raw == {"t": "ab"}
+
+
+def test_raw_json_round_trips(store: Store) -> None:
+    raw = {
+        "data": {"id": "1", "public_metrics": {"like_count": 3}, "possibly_sensitive": False},
+        "includes": {"users": [{"id": "u1", "name": "Zoë 🚀", "verified_type": None}]},
+        "score": 0.25,
+        "edit_history_tweet_ids": ["1", "2"],
+    }
+    store.add_mentions([f.mention(1, raw=raw)])
+    got = store.get_mention(("x", "1"))
+    assert got is not None
+    assert got.raw == raw
+
+
+def test_rejected_inputs_are_kept(store: Store) -> None:
+    store.add_rejected([Rejected("x", "missing author", '{"id": "9"}\x00', T0)])
+    store.add_rejected([])
+    assert store.counts().rejected == 1
+
+
+# -- triage -----------------------------------------------------------------------------
+
+
+def test_pending_triage_is_oldest_first_and_excludes_triaged(store: Store) -> None:
+    store.add_mentions([f.mention(i) for i in (3, 1, 2, 4)])
+    assert store.record_triage(("x", "1"), f.scores(), f.verdict(("x", "1")), [])
+    pending = store.pending_triage(limit=2)
+    assert [m.id for m in pending] == ["2", "3"]
+    assert [m.id for m in store.pending_triage(limit=10)] == ["2", "3", "4"]
+    assert store.counts().pending_triage == 3
+
+
+def test_record_triage_is_idempotent(store: Store) -> None:
+    key = ("x", "1")
+    store.add_mentions([f.mention(1)])
+    assert store.record_triage(key, f.scores(), f.verdict(key), [f.alert(key)]) is True
+    again = [f.alert(key), f.alert(key, channel="#other")]
+    assert store.record_triage(key, f.scores(), f.verdict(key, route=Route.DIGEST), again) is False
+    assert store.counts().alerts == {"pending": 1}
+    [item] = store.history(T0, T0 + timedelta(days=1))
+    assert item.verdict == f.verdict(key)
+    assert item.scores == f.scores()
+    assert item.scores is not None
+    assert all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(
+        item.scores.embedding, (0.6, 0.8), strict=True))
+    assert [a.channel for a in item.alerts] == ["#cx"]
+
+
+def test_record_triage_of_an_unknown_mention_fails(store: Store) -> None:
+    key = ("x", "404")
+    with pytest.raises(StoreError):
+        store.record_triage(key, f.scores(), f.verdict(key), [f.alert(key)])
+    assert store.counts().alerts == {}
+
+
+def test_record_triage_writes_nothing_when_any_part_fails(store: Store) -> None:
+    key = ("x", "1")
+    store.add_mentions([f.mention(1), f.mention(2)])
+    stray = f.alert(("x", "2"))  # an alert about another mention is refused
+    with pytest.raises(StoreError):
+        store.record_triage(key, f.scores(), f.verdict(key), [f.alert(key), stray])
+    assert [m.id for m in store.pending_triage(10)] == ["1", "2"]
+    assert store.counts().alerts == {}
+    assert store.record_triage(key, f.scores(), f.verdict(key), [f.alert(key)]) is True
+
+
+def test_racing_record_triage_enqueues_once(store: Store) -> None:
+    key = ("x", "1")
+    store.add_mentions([f.mention(1)])
+    barrier = threading.Barrier(4)
+    results: list[bool] = []
+
+    def worker() -> None:
+        barrier.wait(timeout=10)
+        results.append(store.record_triage(key, f.scores(), f.verdict(key), [f.alert(key)]))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == [False, False, False, True]
+    assert store.counts().alerts == {"pending": 1}
+
+
+def test_scores_without_embedding(store: Store) -> None:
+    key = ("x", "1")
+    store.add_mentions([f.mention(1)])
+    store.record_triage(key, f.scores(embedding=()), f.verdict(key), [])
+    [item] = store.history(T0, T0 + timedelta(hours=1))
+    assert item.scores is not None
+    assert item.scores.embedding == ()
+
+
+# -- history ----------------------------------------------------------------------------
+
+
+def test_history_filters_window_and_brand(store: Store) -> None:
+    store.add_mentions(
+        [
+            f.mention(1, at=T0 - timedelta(seconds=1)),
+            f.mention(2, at=T0),
+            f.mention(3, at=T0 + timedelta(hours=1), brand="Other"),
+            f.mention(4, at=T0 + timedelta(hours=2)),
+            f.mention(5, at=T0 + timedelta(days=1)),  # end is exclusive
+        ]
+    )
+    store.record_triage(("x", "2"), f.scores(), f.verdict(("x", "2")), [f.alert(("x", "2"))])
+    end = T0 + timedelta(days=1)
+    items = list(store.history(T0, end))
+    assert [i.mention.id for i in items] == ["2", "3", "4"]
+    assert [i.mention.id for i in store.history(T0, end, brand="Acme")] == ["2", "4"]
+    first, _, last = items
+    assert first.verdict is not None
+    assert len(first.alerts) == 1
+    assert last.scores is None
+    assert last.verdict is None
+    assert last.alerts == ()
+
+
+def test_history_pages_through_ties_in_order(store: Store) -> None:
+    # More than one page of mentions sharing timestamps: keyset paging must not skip any.
+    batch = [f.mention(f"{i:05d}", at=T0 + timedelta(minutes=i % 3)) for i in range(1203)]
+    store.add_mentions(batch)
+    got = [(i.mention.created_at, i.mention.id) for i in store.history(T0, T0 + timedelta(1))]
+    assert got == sorted((m.created_at, m.id) for m in batch)
+
+
+# -- outbox -----------------------------------------------------------------------------
+
+
+def _one_alert(store: Store, i: int = 1) -> int:
+    key = ("x", str(i))
+    store.add_mentions([f.mention(i)])
+    store.record_triage(key, f.scores(), f.verdict(key, at=T0 + timedelta(seconds=i)),
+                        [f.alert(key)])
+    alert = store.alert_for(key)
+    assert alert is not None
+    assert alert.id is not None
+    return alert.id
+
+
+def test_due_alerts_are_claimed_oldest_first(store: Store) -> None:
+    ids = [_one_alert(store, i) for i in (1, 2, 3)]
+    first = store.due_alerts(T0 + timedelta(minutes=1), limit=2)
+    assert [a.id for a in first] == ids[:2]
+    assert all(a.state is DeliveryState.PENDING for a in first)
+    # Claimed rows are invisible to a second dispatcher until the lease runs out.
+    assert [a.id for a in store.due_alerts(T0 + timedelta(minutes=1), limit=5)] == ids[2:]
+    assert store.due_alerts(T0 + timedelta(minutes=2), limit=5) == []
+    again = store.due_alerts(T0 + timedelta(minutes=7), limit=5)
+    assert [a.id for a in again] == ids
+
+
+def test_failed_alert_is_retried_at_its_time_then_dead(store: Store) -> None:
+    alert_id = _one_alert(store)
+    now = T0 + timedelta(minutes=1)
+    store.due_alerts(now, limit=1)
+    retry_at = now + timedelta(minutes=10)
+    store.mark_failed(alert_id, "ratelimited", now, retry_at)
+    alert = store.get_alert(alert_id)
+    assert alert is not None
+    assert (alert.state, alert.attempts, alert.last_error) == (
+        DeliveryState.RETRYING, 1, "ratelimited")
+    assert alert.next_attempt_at == retry_at
+    assert store.due_alerts(retry_at - timedelta(seconds=1), limit=5) == []
+    assert [a.id for a in store.due_alerts(retry_at, limit=5)] == [alert_id]
+    store.mark_failed(alert_id, "channel_not_found", retry_at, None)
+    dead = store.get_alert(alert_id)
+    assert dead is not None
+    assert (dead.state, dead.attempts) == (DeliveryState.DEAD, 2)
+    assert store.due_alerts(retry_at + timedelta(days=1), limit=5) == []
+    assert [a.id for a in store.dead_alerts()] == [alert_id]
+    assert store.counts().dead_letters == 1
+
+
+def test_sent_alert_keeps_its_slack_ref(store: Store) -> None:
+    from listener.domain import SlackRef
+
+    alert_id = _one_alert(store)
+    now = T0 + timedelta(minutes=1)
+    store.due_alerts(now, limit=1)
+    store.mark_sent(alert_id, SlackRef("C1", "1700000000.000100"), now)
+    sent = store.get_alert(alert_id)
+    assert sent is not None
+    assert (sent.state, sent.attempts, sent.sent_at) == (DeliveryState.SENT, 1, now)
+    assert sent.slack == SlackRef("C1", "1700000000.000100")
+    assert store.due_alerts(now + timedelta(hours=1), limit=5) == []
+    assert store.counts().alerts == {"sent": 1}
+    with pytest.raises(StoreError):
+        store.mark_sent(999_999, SlackRef("C1", "1.2"), now)
+
+
+def test_defer_releases_a_claim_without_an_attempt(store: Store) -> None:
+    alert_id = _one_alert(store)
+    now = T0 + timedelta(minutes=1)
+    store.due_alerts(now, limit=1)
+    store.defer_alert(alert_id, now + timedelta(seconds=30))
+    assert [a.id for a in store.due_alerts(now + timedelta(seconds=30), limit=1)] == [alert_id]
+    alert = store.get_alert(alert_id)
+    assert alert is not None
+    assert alert.attempts == 0
+
+
+def test_enqueue_adds_follow_up_alerts(store: Store) -> None:
+    from listener.domain import Alert, SlackRef
+
+    first = _one_alert(store)
+    key = ("x", "1")
+    parent = SlackRef("C1", "1.5")
+    [esc] = store.enqueue(
+        [Alert(key, "#esc", kind=AlertKind.ESCALATION, thread=parent)], T0 + timedelta(hours=1)
+    )
+    assert esc != first
+    got = store.get_alert(esc)
+    assert got is not None
+    assert (got.kind, got.thread, got.created_at) == (
+        AlertKind.ESCALATION, parent, T0 + timedelta(hours=1))
+    assert store.alert_for(key) is not None
+    assert store.alert_for(key).id == first  # type: ignore[union-attr]
+    assert store.get_alert(123_456) is None
+    with pytest.raises(StoreError):
+        store.enqueue([Alert(("x", "404"), "#cx")], T0)
+
+
+def test_status_changes_record_who(store: Store) -> None:
+    alert_id = _one_alert(store)
+    store.set_status(alert_id, AlertStatus.CLAIMED, "U1", T0)
+    store.set_status(alert_id, AlertStatus.RESOLVED, None, T0)
+    alert = store.get_alert(alert_id)
+    assert alert is not None
+    assert (alert.status, alert.claimed_by) == (AlertStatus.RESOLVED, "U1")
+    store.set_status(alert_id, AlertStatus.OPEN, "U2", T0)
+    reopened = store.get_alert(alert_id)
+    assert reopened is not None
+    assert (reopened.status, reopened.claimed_by) == (AlertStatus.OPEN, None)
+
+
+def test_alerts_for_a_channel_are_counted_since(store: Store) -> None:
+    from listener.domain import Alert, SlackRef
+
+    ids = [_one_alert(store, i) for i in (1, 2, 3)]  # created at T0 + 1s, 2s, 3s
+    store.mark_sent(ids[0], SlackRef("C1", "1.0"), T0 + timedelta(hours=1))  # sent or queued
+    store.enqueue([Alert(("x", "1"), "#cx", kind=AlertKind.ESCALATION)], T0)  # not a new alert
+    assert store.alerts_in_channel_since("#cx", T0 + timedelta(seconds=2)) == 2
+    assert store.alerts_in_channel_since("#cx", T0) == 3
+    assert store.alerts_in_channel_since("#other", T0) == 0
+
+
+def test_alert_for_conversation_finds_the_first_alert(store: Store) -> None:
+    store.add_mentions([f.mention(1, conversation_id="c1"), f.mention(2, conversation_id="c1")])
+    for i, kind in ((1, AlertKind.ALERT), (2, AlertKind.THREAD_REPLY)):
+        key = ("x", str(i))
+        store.record_triage(key, f.scores(), f.verdict(key), [f.alert(key, kind=kind)])
+    found = store.alert_for_conversation("c1")
+    assert found is not None
+    assert found.mention == ("x", "1")
+    assert store.alert_for_conversation("c2") is None
+
+
+# -- cursors, feedback, digests ---------------------------------------------------------
+
+
+def test_cursors(store: Store) -> None:
+    assert store.get_cursor("mentions:Acme") is None
+    store.set_cursor("mentions:Acme", "100", T0)
+    store.set_cursor("mentions:Acme", "200", T0 + timedelta(minutes=1))
+    store.set_cursor("search:q1", "150", T0)
+    assert store.get_cursor("mentions:Acme") == "200"
+    assert store.get_cursor("search:q1") == "150"
+
+
+def test_feedback_lists_since(store: Store) -> None:
+    fb = [
+        Feedback(("x", "1"), "not_complaint", "U1", T0, note="sarcasm 🙃"),
+        Feedback(("x", "2"), "urgency:4", "U2", T0 + timedelta(hours=1)),
+    ]
+    for item in fb:
+        store.add_feedback(item)
+    assert store.list_feedback() == fb
+    assert store.list_feedback(since=T0 + timedelta(minutes=1)) == fb[1:]
+    assert store.counts().feedback == 2
+
+
+def test_digest_is_marked_sent_once_per_brand_and_day(store: Store) -> None:
+    day = date(2026, 3, 1)
+    assert store.digest_sent("Acme", day) is False
+    assert store.mark_digest_sent("Acme", day, '{"channel": "C1", "ts": "1.0"}', T0) is True
+    assert store.mark_digest_sent("Acme", day, "{}", T0) is False
+    assert store.digest_sent("Acme", day) is True
+    assert store.digest_sent("Acme", day + timedelta(days=1)) is False
+    assert store.digest_sent("Other", day) is False

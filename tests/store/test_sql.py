@@ -1,0 +1,145 @@
+"""What only the SQL store has: migrations, schema checks, batching, concurrent claims."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+
+from listener.errors import StoreError
+from listener.store import MemoryStore, migrate, open_store
+from listener.store.engine import make_engine, normalise_url
+from listener.store.sql import CHUNK, HISTORY_PAGE, SqlStore
+from listener.store.tables import metadata
+from tests.store import factories as f
+from tests.store.factories import T0
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sql_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+@pytest.fixture
+def sql_store(sql_url: str) -> Iterator[SqlStore]:
+    s = SqlStore(sql_url)
+    yield s
+    s.close()
+
+
+def test_migrations_build_exactly_the_tables_module(sql_url: str) -> None:
+    engine = make_engine(sql_url)
+    try:
+        with engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        engine.dispose()
+    assert diffs == []
+    assert migrate.current(sql_url) == migrate.head() == "0002"
+
+
+def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
+    from listener.store.codec import mention_row, verdict_row
+    from listener.store.tables import mentions, verdicts
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate.upgrade(url, "0001")
+    engine = make_engine(url)
+    with engine.begin() as conn:  # rows as a 0001 database held them
+        conn.execute(mentions.insert(), [mention_row(f.mention(i), T0) for i in (1, 2)])
+        conn.execute(verdicts.insert(), verdict_row(f.verdict(("x", "1"))))
+    engine.dispose()
+    with pytest.raises(StoreError, match="at schema revision 0001"):
+        SqlStore(url)
+    store = SqlStore(url, create=True)
+    assert [m.id for m in store.pending_triage(10)] == ["2"]
+    store.close()
+
+
+def test_unmigrated_database_is_refused_with_advice(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    with pytest.raises(StoreError, match="firstreply db upgrade"):
+        SqlStore(url)
+    assert migrate.current(url) is None
+    store = SqlStore(url, create=True)
+    store.close()
+    assert migrate.current(url) == migrate.head()
+
+
+def test_open_store_picks_the_implementation(sqlite_url: str) -> None:
+    assert isinstance(open_store("memory://"), MemoryStore)
+    store = open_store(sqlite_url)
+    assert isinstance(store, SqlStore)
+    assert store.dialect == "sqlite"
+    store.close()
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_unreachable_database_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="cannot open the database"):
+        SqlStore("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_large_batches_are_chunked_and_counted(sql_store: SqlStore) -> None:
+    n = CHUNK * 2 + 7
+    first = [f.mention(i) for i in range(0, n, 2)]
+    assert sql_store.add_mentions(first) == len(first)
+    assert sql_store.add_mentions([f.mention(i) for i in range(n)]) == n - len(first)
+    assert sql_store.counts().mentions == n
+
+
+def test_history_batches_its_queries(sql_store: SqlStore) -> None:
+    batch = [f.mention(i) for i in range(HISTORY_PAGE * 2 + 3)]
+    sql_store.add_mentions(batch)
+    for m in batch[:50]:
+        sql_store.record_triage(m.key, f.scores(), f.verdict(m.key), [f.alert(m.key)])
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(sql_store._engine, "before_cursor_execute", count)
+    try:
+        items = list(sql_store.history(T0, T0 + timedelta(days=30)))
+    finally:
+        event.remove(sql_store._engine, "before_cursor_execute", count)
+    assert len(items) == len(batch)
+    assert sum(len(i.alerts) for i in items) == 50
+    # Three pages, each one mentions query plus one alerts query: never one per mention.
+    assert len([s for s in statements if "SELECT" in s]) <= 6
+
+
+def test_concurrent_dispatchers_never_share_an_alert(sql_url: str) -> None:
+    seed = SqlStore(sql_url)
+    keys = [("x", str(i)) for i in range(60)]
+    seed.add_mentions([f.mention(i) for i in range(60)])
+    for k in keys:
+        seed.record_triage(k, f.scores(), f.verdict(k), [f.alert(k)])
+    seed.close()
+
+    stores = [SqlStore(sql_url) for _ in range(3)]
+    claimed: list[list[int]] = [[] for _ in stores]
+    barrier = threading.Barrier(len(stores))
+
+    def dispatcher(n: int) -> None:
+        barrier.wait(timeout=10)
+        while batch := stores[n].due_alerts(T0 + timedelta(hours=1), limit=7):
+            claimed[n].extend(a.id for a in batch if a.id is not None)
+
+    threads = [threading.Thread(target=dispatcher, args=(n,)) for n in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for s in stores:
+        s.close()
+    every = [i for ids in claimed for i in ids]
+    assert len(every) == len(set(every)) == 60

@@ -1,0 +1,121 @@
+"""Pins the import direction: a pure core, one SDK per adapter package."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB = set(sys.stdlib_module_names) | {"__future__"}
+SDKS = {
+    "tweepy",
+    "slack_sdk",
+    "slack_bolt",
+    "apscheduler",
+    "torch",
+    "transformers",
+    "sqlalchemy",
+    "alembic",
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    """Top-level module names imported by a file (including inside functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def files(pattern: str) -> list[Path]:
+    return sorted(ROOT.glob(pattern))
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["listener/domain.py", "listener/ports.py", "listener/errors.py", "classifiers/base.py"],
+)
+def test_core_values_import_only_stdlib(module: str) -> None:
+    allowed = {"listener.domain", "listener.errors", "classifiers.base"}
+    bad = {m for m in imports_of(ROOT / module) if top(m) not in STDLIB and m not in allowed}
+    assert not bad, f"{module} imports {bad}"
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "listener/policy.py",
+        "listener/digest.py",
+        "listener/pipeline.py",
+        "listener/dispatch.py",
+        "listener/incidents.py",
+        "listener/spikes.py",
+        "listener/ingest.py",
+        "listener/escalation.py",
+        "listener/drafts.py",
+    ],
+)
+def test_pure_core_never_imports_an_sdk(module: str) -> None:
+    path = ROOT / module
+    package = path.with_suffix("")
+    paths = [path] if path.exists() else sorted(package.glob("**/*.py"))
+    if not paths:
+        pytest.fail(f"{module} is part of the documented core but missing")
+    bad = {m for p in paths for m in imports_of(p) if top(m) in SDKS}
+    assert not bad, f"{module} imports {bad}"
+
+
+@pytest.mark.parametrize(
+    ("sdk", "home"),
+    [
+        ("tweepy", "listener/x/"),
+        ("slack_sdk", "listener/slack/"),
+        ("slack_bolt", "listener/slack/"),
+        ("sqlalchemy", "listener/store/"),
+        ("alembic", "listener/store/"),
+    ],
+)
+def test_each_sdk_lives_in_one_adapter_package(sdk: str, home: str) -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in files("listener/**/*.py")
+        if not str(p.relative_to(ROOT)).startswith(home)
+        and any(top(m) == sdk for m in imports_of(p))
+    ]
+    assert not offenders, f"{sdk} imported outside {home}: {offenders}"
+
+
+def test_classifiers_never_import_listener() -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in files("classifiers/**/*.py")
+        if any(top(m) == "listener" for m in imports_of(p))
+    ]
+    assert not offenders
+
+
+def test_torch_is_imported_lazily() -> None:
+    """A module-level torch import would make `firstreply --help` take seconds."""
+    offenders = []
+    for p in files("listener/**/*.py") + files("classifiers/**/*.py"):
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        for node in tree.body:
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(top(n) in {"torch", "transformers"} for n in names):
+                offenders.append(str(p.relative_to(ROOT)))
+    assert not offenders, f"module-level torch/transformers import in {offenders}"
