@@ -20,6 +20,7 @@ test-all:
 
 bench:
 	$(PY) benchmarks/bench_classify.py
+	$(PY) benchmarks/bench_store.py
 	$(PY) benchmarks/bench_ingest.py
 	$(PY) benchmarks/bench_alert_latency.py
 	$(PY) benchmarks/bench_digest.py

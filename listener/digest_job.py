@@ -19,11 +19,17 @@ from listener.digest import Digest, DigestSource, collect_digest
 from listener.errors import DeliveryError
 
 if TYPE_CHECKING:
+    from apscheduler.job import Job
+    from apscheduler.schedulers.base import BaseScheduler
     from apscheduler.triggers.cron import CronTrigger
+
+    from listener.ports import Clock
 
 __all__ = [
     "ALL_BRANDS",
+    "DIGEST_JOB_ID",
     "DigestStore",
+    "add_digest_job",
     "brand_digest",
     "digest_cron_trigger",
     "digest_due",
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 
 #: Ledger key when no brand is configured: one digest over every mention.
 ALL_BRANDS = "*"
+DIGEST_JOB_ID = "daily-digest"
 
 
 class DigestStore(DigestSource, Protocol):
@@ -124,3 +131,28 @@ def send_daily_digest(
     if failure is not None:
         raise failure
     return posted
+
+
+def add_digest_job(
+    scheduler: BaseScheduler, *, store: DigestStore, settings: Settings, client: Any, clock: Clock
+) -> Job:
+    """Schedule ``send_daily_digest`` at the local ``digest.time`` every day.
+
+    A run missed by up to six hours (the process was down) still happens when it comes
+    back; ``send_daily_digest`` itself decides whether anything is due, so calling the
+    job's function once at start-up as well is safe.
+    """
+
+    def run() -> bool:
+        return send_daily_digest(store, settings, client, now=clock.now())
+
+    return scheduler.add_job(
+        run,
+        trigger=digest_cron_trigger(settings),
+        id=DIGEST_JOB_ID,
+        name="daily leadership digest",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=6 * 3600,
+    )

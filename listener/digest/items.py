@@ -26,7 +26,7 @@ __all__ = [
     "unresolved",
 ]
 
-_DONE = (AlertStatus.RESOLVED, AlertStatus.NOT_COMPLAINT)
+_WAITING = (AlertStatus.OPEN, AlertStatus.CLAIMED, AlertStatus.SNOOZED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +69,13 @@ def negative(tm: TriagedMention) -> bool:
 
 
 def unresolved(tm: TriagedMention) -> bool:
-    """Alerted and nobody has resolved it (or ruled it out) yet."""
+    """Alerted and still waiting: no public reply, not resolved, not ruled out.
+
+    A replied alert nobody clicked "resolve" on is not waiting for anyone; counting it
+    would bury this week's urgent items under last month's.
+    """
     alert = primary_alert(tm)
-    return alert is not None and alert.status not in _DONE
+    return alert is not None and alert.status in _WAITING
 
 
 def _status_time(alert: Alert, status: AlertStatus) -> datetime | None:

@@ -14,16 +14,26 @@ from listener.report import fmt
 
 __all__ = ["escape_md", "render_markdown"]
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()|<>~&])")
+#: These only mean something at the start of a line (lists, headings, numbered lists).
+_LEADING = re.compile(r"^(?:([#+\-])|(\d+)\.)")
 
 
 def escape_md(text: str) -> str:
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    flat = _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _LEADING.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\.", flat)
+
+
+def _md_url(url: str | None) -> str | None:
+    """Parentheses and spaces would end a Markdown link target early."""
+    if url is None:
+        return None
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 def _post(p: Post, tz: str) -> str:
     who = escape_md(p.author)
-    url = fmt.safe_url(p.url)
+    url = _md_url(fmt.safe_url(p.url))
     link = f"[{who}]({url})" if url else who
     when = fmt.local_time(p.created_at, tz)
     return f"> {escape_md(fmt.short(p.text, 240))}  \n> — {link}, {p.followers:,} followers, {when}"
@@ -65,7 +75,7 @@ def render_markdown(d: Digest, *, generated_at: datetime) -> str:
         for i in d.open_incidents[:5]:
             out.append(
                 f"- **Open incident {escape_md(i.id)}** ({escape_md(i.topic)}): {i.count} posts "
-                f"since {fmt.local_time(i.first_seen, tz)}, {i.open_alerts} unresolved"
+                f"since {fmt.local_time(i.first_seen, tz)}, {i.open_alerts} awaiting a reply"
             )
         out.append("")
     out += ["## Top complaint themes", ""]
@@ -99,7 +109,7 @@ def render_markdown(d: Digest, *, generated_at: datetime) -> str:
         for b in r.breaches[:10]:
             state = "replied late" if b.replied else "no reply yet"
             out += [f"- waited {fmt.duration(b.elapsed)}, {state}:", "", _post(b.post, tz), ""]
-    out += [f"## Unresolved urgent items ({d.unresolved_urgent_count}), oldest first", ""]
+    out += [f"## Urgent items awaiting a reply ({d.unresolved_urgent_count}), oldest first", ""]
     if not d.unresolved_urgent:
         out += ["_Nothing urgent is waiting._", ""]
     for p in d.unresolved_urgent[:15]:

@@ -99,7 +99,7 @@ def render_terminal(d: Digest) -> RenderableType:
         )
     parts.append(
         Text(
-            f"Unresolved urgent: {d.unresolved_urgent_count} · resolved in period: "
+            f"Urgent, awaiting reply: {d.unresolved_urgent_count} · resolved in period: "
             f"{d.resolved_count} · notable authors: {len(d.notable_authors)}"
         )
     )

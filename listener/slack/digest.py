@@ -135,7 +135,7 @@ def digest_blocks(d: Digest) -> list[Block]:
     ]
     attention += [
         f"• *Open incident {escape_mrkdwn(i.id)}* ({escape_mrkdwn(i.topic)}): {i.count} posts "
-        f"since {fmt.local_time(i.first_seen, tz)}, {i.open_alerts} unresolved"
+        f"since {fmt.local_time(i.first_seen, tz)}, {i.open_alerts} awaiting a reply"
         for i in d.open_incidents[:5]
     ]
     if attention:
@@ -165,7 +165,7 @@ def digest_blocks(d: Digest) -> list[Block]:
         lines.append(f"_… and {r.breach_count - 3} more breaches_")
     blocks.append(_section("\n".join(lines)))
     if d.unresolved_urgent:
-        urgent = [f"*Unresolved urgent ({d.unresolved_urgent_count}), oldest first*"]
+        urgent = [f"*Urgent, awaiting a reply ({d.unresolved_urgent_count}), oldest first*"]
         for p in d.unresolved_urgent[:5]:
             owner = escape_mrkdwn(p.claimed_by) if p.claimed_by else "unclaimed"
             urgent.append(

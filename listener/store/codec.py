@@ -272,6 +272,9 @@ def alert_row(a: Alert, created_at: datetime) -> dict[str, Any]:
         "status": a.status.value,
         "claimed_by": a.claimed_by,
         "status_changed_at": None,
+        "claimed_at": a.claimed_at,
+        "replied_at": a.replied_at,
+        "resolved_at": a.resolved_at,
     }
 
 
@@ -293,4 +296,7 @@ def row_to_alert(r: Mapping[Any, Any]) -> Alert:
         thread=thread,
         status=AlertStatus(r["status"]),
         claimed_by=r["claimed_by"],
+        claimed_at=r["claimed_at"],
+        replied_at=r["replied_at"],
+        resolved_at=r["resolved_at"],
     )

@@ -239,12 +239,23 @@ class MemoryStore:
     def set_status(
         self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
     ) -> None:
-        if status is AlertStatus.OPEN:
-            self._change(alert_id, status=status, claimed_by=None)
-        elif user is not None:
-            self._change(alert_id, status=status, claimed_by=user)
-        else:
-            self._change(alert_id, status=status)
+        with self._lock:
+            alert = self._alerts.get(alert_id)
+            if alert is None:
+                raise StoreError(f"no alert with id {alert_id}")
+            changes: dict[str, object] = {"status": status}
+            # The digest measures time to claim and to first reply: keep the first of each.
+            if status in (AlertStatus.CLAIMED, AlertStatus.REPLIED) and alert.claimed_at is None:
+                changes["claimed_at"] = now
+            if status is AlertStatus.REPLIED and alert.replied_at is None:
+                changes["replied_at"] = now
+            if status is AlertStatus.RESOLVED:
+                changes["resolved_at"] = now
+            if status is AlertStatus.OPEN:
+                changes["claimed_by"] = None
+            elif user is not None:
+                changes["claimed_by"] = user
+            self._change(alert_id, **changes)
 
     # -- CursorRepo, FeedbackRepo, DigestRepo ---------------------------------------------
 

@@ -191,6 +191,13 @@ class SqlOutbox:
         self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
     ) -> None:
         values: dict[str, Any] = {"status": status.value, "status_changed_at": now}
+        # The digest measures time to claim and to first reply: keep the first of each.
+        if status in (AlertStatus.CLAIMED, AlertStatus.REPLIED):
+            values["claimed_at"] = func.coalesce(alerts.c.claimed_at, now)
+        if status is AlertStatus.REPLIED:
+            values["replied_at"] = func.coalesce(alerts.c.replied_at, now)
+        if status is AlertStatus.RESOLVED:
+            values["resolved_at"] = now
         if status is AlertStatus.OPEN:
             values["claimed_by"] = None
         elif user is not None:

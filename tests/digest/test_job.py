@@ -151,3 +151,28 @@ def test_without_brands_one_digest_covers_everything(slack: FakeSlack) -> None:
     assert post.blocks[0]["text"]["text"] == "All brands · Daily complaint digest"
     assert "3 mentions" in post.text
     assert store.digest_sent("*", now.date() - timedelta(days=1))
+
+
+def test_add_digest_job_schedules_the_idempotent_sender(slack: FakeSlack) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    from listener.digest_job import DIGEST_JOB_ID, add_digest_job
+
+    class Fixed:
+        def now(self) -> datetime:
+            return datetime(2026, 3, 8, 9, 0, tzinfo=LA)
+
+    store = MemoryStore()
+    load(store, saturday())
+    scheduler = BackgroundScheduler(timezone="UTC")  # never started: no threads, no waiting
+    client = WebClient(token=slack.token, base_url=slack.base_url)
+    job = add_digest_job(
+        scheduler, store=store, settings=settings_at(), client=client, clock=Fixed()
+    )
+    assert job.id == DIGEST_JOB_ID
+    assert isinstance(job.trigger, CronTrigger)
+    assert str(job.trigger.timezone) == "America/Los_Angeles"
+    assert job.func() is True  # what the scheduler will call
+    assert job.func() is False  # and again, after a restart or a double fire
+    assert len(slack.posts()) == 1

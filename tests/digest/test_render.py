@@ -61,6 +61,10 @@ def test_markdown_escapes_and_links(sample_digest: Digest, empty_digest: Digest)
     assert "| Mentions |" in md
     assert render_markdown(empty_digest, generated_at=NOW).count("No complaints") == 1
     assert escape_md("[a](b) *c*") == r"\[a\]\(b\) \*c\*"
+    # List and heading markers only matter at the start of a line.
+    assert escape_md("- a-b") == r"\- a-b"
+    assert escape_md("12. steps") == r"12\. steps"
+    assert escape_md("# 1. x") == r"\# 1. x"
 
 
 def test_terminal_summary_prints_markup_literally(sample_digest: Digest) -> None:

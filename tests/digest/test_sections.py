@@ -81,6 +81,8 @@ def test_open_incidents_urgent_and_resolved_items_oldest_first() -> None:
             claimed_after=mins(5),
         ),
         tm(local(2026, 5, 31, 9), priority=Priority.HIGH, resolved_after=mins(5)),
+        # replied publicly, never clicked "resolve": no longer waiting for anyone
+        tm(local(2026, 5, 30, 9), priority=Priority.HIGH, replied_after=mins(5)),
         tm(local(2026, 6, 1, 7), priority=Priority.HIGH, status=AlertStatus.NOT_COMPLAINT),
         # created earlier, resolved during the day: listed as resolved in the period
         tm(local(2026, 5, 31, 12), username="fixed_today", resolved_after=timedelta(hours=44)),

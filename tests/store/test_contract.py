@@ -299,6 +299,27 @@ def test_status_changes_record_who(store: Store) -> None:
     assert (reopened.status, reopened.claimed_by) == (AlertStatus.OPEN, None)
 
 
+def test_response_steps_keep_their_first_times(store: Store) -> None:
+    alert_id = _one_alert(store)
+    t = [T0 + timedelta(minutes=m) for m in (5, 9, 12, 20, 30)]
+    store.set_status(alert_id, AlertStatus.CLAIMED, "U1", t[0])
+    store.set_status(alert_id, AlertStatus.CLAIMED, "U2", t[1])  # re-claim: first time kept
+    store.set_status(alert_id, AlertStatus.REPLIED, "U2", t[2])
+    store.set_status(alert_id, AlertStatus.REPLIED, "U2", t[3])
+    store.set_status(alert_id, AlertStatus.RESOLVED, None, t[4])
+    alert = store.get_alert(alert_id)
+    assert alert is not None
+    assert (alert.claimed_at, alert.replied_at, alert.resolved_at) == (t[0], t[2], t[4])
+
+
+def test_a_reply_without_a_claim_counts_as_claimed(store: Store) -> None:
+    alert_id = _one_alert(store)
+    store.set_status(alert_id, AlertStatus.REPLIED, "U1", T0)
+    alert = store.get_alert(alert_id)
+    assert alert is not None
+    assert alert.claimed_at == T0 and alert.replied_at == T0
+
+
 def test_alerts_for_a_channel_are_counted_since(store: Store) -> None:
     from listener.domain import Alert, SlackRef
 

@@ -42,7 +42,7 @@ def test_migrations_build_exactly_the_tables_module(sql_url: str) -> None:
     finally:
         engine.dispose()
     assert diffs == []
-    assert migrate.current(sql_url) == migrate.head() == "0002"
+    assert migrate.current(sql_url) == migrate.head() == "0003"
 
 
 def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
