@@ -21,6 +21,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _rate(fn: Callable[[Sequence[str]], object], texts: Sequence[str], batch: int) -> float:
@@ -54,9 +55,6 @@ def main() -> None:
         rows.append(("firstreply all heads", batch, _rate(model.predict, texts[:n], batch)))
 
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
     path = resolve_encoder(model.config.encoder.get("path") or model.config.encoder["name"])
     clf = AutoModelForSequenceClassification.from_pretrained(path, num_labels=3)
     pipe = pipeline(

@@ -152,6 +152,7 @@ def settings(args: argparse.Namespace) -> Settings:
         "quiet_hours": args.quiet_hours,
         "incident_similarity": args.similarity,
         "incident_window_minutes": args.window,
+        "min_urgency": args.min_urgency,
     }
     brands = [
         {
@@ -177,6 +178,7 @@ def main() -> int:
     parser.add_argument("--cooldown", type=int, default=30, help="author cooldown, minutes")
     parser.add_argument("--quiet-hours", default="", help="e.g. 22:00-07:00 (default: none)")
     parser.add_argument("--similarity", type=float, default=0.75, help="incident cosine")
+    parser.add_argument("--min-urgency", type=int, default=2, help="lowest urgency that pings")
     parser.add_argument("--window", type=int, default=120, help="incident window, minutes")
     parser.add_argument("--timezone", default="America/New_York")
     parser.add_argument("--step-minutes", type=int, default=5)
@@ -242,7 +244,8 @@ def main() -> int:
           f"{mentions[-1].created_at:%Y-%m-%d}, in {decide_s:.1f}s "
           f"({len(verdicts) / decide_s:.0f} mentions/s through pipeline + memory store)")
     print(f"settings: budget {args.budget}/channel/hour, cooldown {args.cooldown} min, "
-          f"quiet hours {args.quiet_hours or 'none'}, incident window {args.window} min, "
+          f"quiet hours {args.quiet_hours or 'none'}, min urgency {args.min_urgency}, "
+          f"incident window {args.window} min, "
           f"similarity {args.similarity}")
     print(f"without fatigue controls (every complaint pings): {actionable}")
     print(f"with fatigue controls (new Slack alerts):          {pinged} "

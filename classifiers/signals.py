@@ -87,12 +87,15 @@ DEFAULT_PHRASES: Mapping[str, tuple[str, ...]] = {
         "refund*",
         "money back",
         "chargeback",
-        "unauthori?ed charge",
-        "unauthori?ed transaction",
+        "unauthorized charge",
+        "unauthorised charge",
+        "unauthorized transaction",
         "billed twice",
         "wrong charge",
         "hidden fee*",
         "took my money",
+        "taking money",
+        "taking my money",
         "still waiting for my refund",
     ),
     "legal": (
@@ -157,7 +160,7 @@ def _compile(phrase: str) -> re.Pattern[str]:
     words = []
     for word in phrase.split():
         star = word.endswith("*")
-        core = re.escape(word.rstrip("*")).replace(r"\?", "?")
+        core = re.escape(word.rstrip("*"))
         words.append(core + (r"\w*" if star else ""))
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
 

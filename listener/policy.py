@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from classifiers.base import URGENCY_LEVELS, Scores
+from classifiers.base import URGENCY_LEVELS, Scores, Signal
 from listener.config import BrandSettings, RuleSettings, Settings
 from listener.domain import Mention, MentionKey, Priority, Route, Verdict
 from listener.incidents import Incident
@@ -320,8 +320,34 @@ def _qualify(mention: Mention, scores: Scores, rules: BrandRules, reasons: list[
     phrase = rules.escalate.find(mention.text)
     if phrase is not None:
         reasons.append(f"escalate phrase: '{phrase}'")
-    signals = [s for s in scores.signals if s.name in ESCALATING_SIGNALS]
+    signals = [s for s in _trusted_signals(scores, reasons) if s.name in ESCALATING_SIGNALS]
     return complaint or phrase is not None or bool(signals)
+
+
+#: A phrase list matches words, not meaning ("Fire TV Stick 500 yen off!", "this deal
+#: is fire"). Signals escalate whatever the tone, except a phrase-only match in a post the
+#: model reads as positive and clearly not a complaint: that is a promo, not a fire.
+PHRASE_SIGNAL_MIN_COMPLAINT = 0.25
+
+
+def _corroborated(signal: Signal, scores: Scores) -> bool:
+    if signal.source != "phrase" or scores.sentiment != "positive":
+        return True
+    return scores.complaint_probability >= PHRASE_SIGNAL_MIN_COMPLAINT
+
+
+def _trusted_signals(scores: Scores, reasons: list[str] | None = None) -> list[Signal]:
+    """The signals to act on; a discounted one is said so in ``reasons``."""
+    kept = []
+    for signal in scores.signals:
+        if _corroborated(signal, scores):
+            kept.append(signal)
+        elif reasons is not None:
+            reasons.append(
+                f"{signal.name} phrase '{signal.evidence}' discounted: {scores.sentiment} tone, "
+                f"complaint {scores.complaint_probability:.2f}"
+            )
+    return kept
 
 
 def _priority(mention: Mention, scores: Scores, rules: BrandRules, reasons: list[str]) -> Priority:
@@ -337,7 +363,7 @@ def _priority(mention: Mention, scores: Scores, rules: BrandRules, reasons: list
         priority = Priority.LOW
         reasons.append(f"urgency {u} ({label}) < min {rules.min_urgency}")
 
-    for signal in scores.signals:
+    for signal in _trusted_signals(scores):
         ev = f"{signal.name} signal: '{signal.evidence}'"
         if signal.name == "safety":
             priority = Priority.CRITICAL

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from listener.config import BrandSettings, Settings
 from listener.domain import Alert, AlertKind, Mention, MentionKey, Route, Scores, Verdict
-from listener.incidents import IncidentTracker
-from listener.policy import BrandRules, DecisionContext, decide
+from listener.incidents import IncidentTracker, incident_id_for
+from listener.policy import BrandRules, DecisionContext, blocked_reason, decide, is_complaint
+from listener.spikes import SpikeDetector, SpikeEvent
 
 __all__ = ["HistoryDecider", "alerts_for"]
 
@@ -66,8 +68,11 @@ class HistoryDecider:
         self._authors: OrderedDict[tuple[str, str], tuple[MentionKey, datetime]] = OrderedDict()
         self._channels: dict[str, deque[datetime]] = {}
         self._incidents = IncidentTracker()
+        self._spikes = SpikeDetector()
         self._latest: datetime | None = None
         self._decided = 0
+        #: Spikes raised so far (the live pipeline posts each to the brand's channel).
+        self.spikes: list[tuple[SpikeEvent, str]] = []
 
     def rules_for(self, brand: str) -> BrandRules:
         rules = self._rules.get(brand)
@@ -85,22 +90,32 @@ class HistoryDecider:
         return [v for v in out if v is not None]
 
     def __call__(self, mention: Mention, scores: Scores) -> Verdict:
+        # Mirrors ``listener.pipeline.Triage._triage_one``, with the store's answers
+        # (conversation alert, channel count) replaced by memory of the history so far.
         rules = self.rules_for(mention.brand)
+        brand = rules.brand or mention.brand
         now = mention.created_at
-        conv = (mention.brand, mention.conversation_id) if mention.conversation_id else None
-        incident = self._incidents.match(
-            mention.brand, scores.topic, scores.embedding, now,
-            window=rules.incident_window, similarity=rules.incident_similarity,
-        )
+        if blocked_reason(mention, rules) is None:
+            for event in self._spikes.observe(brand, scores.topic, now,
+                                              complaint=is_complaint(scores, rules)):
+                self.spikes.append((event, rules.channel))
+        conv = (brand, mention.conversation_id) if mention.conversation_id else None
         channel = rules.channel_for(scores.topic)
         ctx = DecisionContext(
             conversation_alert=self._conversations.get(conv) if conv else None,
-            incident=incident,
+            incident=self._incidents.match(
+                brand, scores.topic, scores.embedding, now,
+                window=rules.incident_window, similarity=rules.incident_similarity,
+            ),
             channel_alerts_last_hour=self._recent(channel, now),
-            author_last_alert=self._authors.get((mention.brand, mention.author.id)),
+            author_last_alert=self._authors.get((brand, mention.author.id)),
+            spike=self._spikes.active(brand, scores.topic, now),
         )
         verdict = decide(mention, scores, rules, ctx, now=now)
-        self._note(mention, scores, verdict)
+        if verdict.actionable and verdict.thread_of is None and verdict.incident_id is None:
+            # A new actionable post opens an incident of its own (as the pipeline does).
+            verdict = replace(verdict, incident_id=incident_id_for(mention.key))
+        self._note(mention, brand, scores, verdict)
         return verdict
 
     def _recent(self, channel: str, now: datetime) -> int:
@@ -112,21 +127,20 @@ class HistoryDecider:
         # Input is only roughly time-ordered (a batch at a time): count the hour before.
         return sum(1 for t in times if now - _HOUR < t <= now)
 
-    def _note(self, mention: Mention, scores: Scores, verdict: Verdict) -> None:
+    def _note(self, mention: Mention, brand: str, scores: Scores, verdict: Verdict) -> None:
         now = mention.created_at
-        if verdict.actionable and verdict.route is not Route.IGNORE:
-            inc = self._incidents.add(
-                mention.key, brand=mention.brand, topic=scores.topic,
+        if verdict.incident_id is not None:
+            self._incidents.add(
+                mention.key, brand=brand, topic=scores.topic,
                 embedding=scores.embedding, at=now, text=mention.text,
                 incident_id=verdict.incident_id,
             )
             if verdict.route is Route.ALERT:
-                self._incidents.note_alert(inc.id, mention.key)
+                self._incidents.note_alert(verdict.incident_id, mention.key)
         if verdict.route is Route.ALERT and verdict.channel is not None:
             if mention.conversation_id:
-                _remember(self._conversations, (mention.brand, mention.conversation_id),
-                          mention.key)
-            _remember(self._authors, (mention.brand, mention.author.id), (mention.key, now))
+                _remember(self._conversations, (brand, mention.conversation_id), mention.key)
+            _remember(self._authors, (brand, mention.author.id), (mention.key, now))
             self._channels.setdefault(verdict.channel, deque()).append(now)
         self._latest = now if self._latest is None else max(self._latest, now)
         self._decided += 1

@@ -10,6 +10,7 @@ Nothing is written.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from listener.ports import Store, TriagedMention
 __all__ = ["ReplayReport", "ReplayRow", "render_report", "replay", "replay_history"]
 
 _TOP_REASONS = 8
+#: Reasons quote scores and counts; without them, alike reasons count together.
+_NUMBER = re.compile(r"\d+(?:[.:]\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,8 @@ class ReplayRow:
     digest: int = 0
     #: Stored verdicts that were ALERTs in this channel on this day (what did happen).
     stored_alerts: int = 0
+    #: Volume or complaint-share spikes the brand's channel would have been told about.
+    spikes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,10 @@ class ReplayReport:
     @property
     def stored_alerts(self) -> int:
         return sum(r.stored_alerts for r in self.rows)
+
+    @property
+    def spikes(self) -> int:
+        return sum(r.spikes for r in self.rows)
 
     def by_channel(self) -> dict[str, int]:
         out: Counter[str] = Counter()
@@ -92,6 +101,7 @@ class _Cell:
     threads: int = 0
     digest: int = 0
     stored_alerts: int = 0
+    spikes: int = 0
 
 
 def _scored(
@@ -144,9 +154,12 @@ def replay_history(
             continue
         _count(cells.setdefault((day, verdict.channel), _Cell()), verdict)
         if verdict.route is Route.ALERT:
-            reasons.update(verdict.reasons)
+            reasons.update(_NUMBER.sub("#", r) for r in verdict.reasons)
+    for event, channel in decider.spikes:
+        cells.setdefault((event.window_start.astimezone(tz).date(), channel), _Cell()).spikes += 1
     rows = tuple(
-        ReplayRow(day, channel, c.alerts, c.urgent, c.threads, c.digest, c.stored_alerts)
+        ReplayRow(day, channel, c.alerts, c.urgent, c.threads, c.digest, c.stored_alerts,
+                  c.spikes)
         for (day, channel), c in sorted(cells.items())
     )
     return ReplayReport(
@@ -185,15 +198,16 @@ def render_report(report: ReplayReport) -> Group:
     table = Table(title="What the current rules would have sent", title_justify="left")
     for name, justify in (("day", "left"), ("channel", "left"), ("alerts", "right"),
                           ("urgent", "right"), ("threaded", "right"), ("digest", "right"),
-                          ("alerted then", "right")):
+                          ("spikes", "right"), ("alerted then", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in report.rows:
         table.add_row(r.day.isoformat(), r.channel, str(r.alerts), str(r.urgent),
-                      str(r.threads), str(r.digest), str(r.stored_alerts))
+                      str(r.threads), str(r.digest), str(r.spikes), str(r.stored_alerts))
     table.add_section()
     table.add_row("total", "", str(report.alerts), str(sum(r.urgent for r in report.rows)),
                   str(sum(r.threads for r in report.rows)),
-                  str(sum(r.digest for r in report.rows)), str(report.stored_alerts))
+                  str(sum(r.digest for r in report.rows)), str(report.spikes),
+                  str(report.stored_alerts))
     summary = Text()
     summary.append(
         f"{report.scanned} mentions from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}: "

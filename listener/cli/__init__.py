@@ -48,7 +48,7 @@ def _root(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    ctx.obj = {"config": config}
+    ctx.obj = {"config": config, "verbose": verbose}
     configure_logging("DEBUG" if verbose else None)
 
 

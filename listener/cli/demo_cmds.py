@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from rich.table import Table
 from listener.cli.context import config_from
 from listener.cli.wiring import build_classifier
 from listener.config import Secrets, Settings, load_settings
-from listener.demo import DemoSource, demo_settings
+from listener.demo import DemoSource, ReplayClock, demo_settings
 from listener.domain import Alert, AlertKind, Route, SlackRef
 from listener.ports import Notifier, Store, StoreCounts, SystemClock, TriagedMention
 
@@ -54,7 +55,9 @@ def demo(
         str, typer.Option(help="Database URL; default a SQLite file in the current directory.")
     ] = f"sqlite:///{DEFAULT_DB}",
     show: Annotated[int, typer.Option(help="Alerts drawn in full; the rest in one line.")] = 5,
-    page_size: Annotated[int, typer.Option(help="Posts per simulated poll page.")] = 50,
+    poll_every: Annotated[
+        int, typer.Option(help="Simulated poll interval (seconds) of the replay.")
+    ] = 120,
     fresh: Annotated[bool, typer.Option(help="Delete the demo database first.")] = False,
 ) -> None:
     """Replay ~360 real customer posts to 12 brands through classify → decide → route.
@@ -71,6 +74,10 @@ def demo(
 
     console = Console()
     started = time.perf_counter()
+    root = ctx.find_root().obj
+    if not (isinstance(root, dict) and root.get("verbose")):
+        # The demo's story is the alerts and the summary; per-alert log lines drown it.
+        logging.getLogger().setLevel(logging.WARNING)
     if fresh and db.startswith("sqlite:///"):
         Path(db.removeprefix("sqlite:///")).unlink(missing_ok=True)
     settings = demo_settings(load_settings(config_from(ctx)))
@@ -79,12 +86,17 @@ def demo(
     )
     if Secrets.from_env().slack_bot_token is not None:
         console.print("[yellow]SLACK_BOT_TOKEN is set, but the demo never posts to Slack.[/]")
-    clock = SystemClock()
+    real_now = SystemClock().now()
     store = open_store(db, create=True)
     try:
         with console.status("Loading the triage model (offline)…"):
             classifier = build_classifier(settings)
-        source = DemoSource(now=clock.now(), page_size=page_size, pages_per_poll=1)
+        # The replay runs on simulated time: the clock jumps to each poll that would
+        # have seen the next post, so alert and response times look as they would live.
+        source = DemoSource(now=real_now, page_size=100)
+        first = source.next_arrival(store.get_cursor(source.name))
+        clock = ReplayClock(first or real_now)
+        source = DemoSource(now=real_now, clock=clock, page_size=100)
         poller = Poller(store=store, clock=clock)
         triage = Triage(store=store, classifier=classifier, settings=settings, clock=clock)
         notifier = _ShowFirst(
@@ -94,7 +106,10 @@ def demo(
         read = stored = polls = 0
         routes: Counter[Route] = Counter()
         actionable = 0
-        while True:
+        step = timedelta(seconds=poll_every)
+        while (nxt := source.next_arrival(store.get_cursor(source.name))) is not None:
+            # The first poll after the post was written, on a ``poll_every`` grid.
+            clock.advance_to(first + step * -(-(nxt - first) // step) if first else nxt)
             outcome = poller.poll(source)
             if not outcome.ok:
                 console.print(f"[red]poll failed:[/] {outcome.error}")
@@ -102,16 +117,16 @@ def demo(
             polls += 1
             read += outcome.read
             stored += outcome.stored
+            clock.advance_to(clock.now() + timedelta(seconds=1))  # classify + decide
             result = triage.triage_until_empty()
             routes.update(result.routes)
             actionable += result.actionable
+            clock.advance_to(clock.now() + timedelta(seconds=1))  # Slack round trip
             while dispatcher.run_once(limit=500).attempted:
                 pass
-            if outcome.read == 0:
-                break
         elapsed = time.perf_counter() - started
         _summary(console, polls, read, stored, routes, actionable, notifier.sent, store.counts())
-        _digest(console, store, settings, clock.now())
+        _digest(console, store, settings, real_now)
         console.print(
             f"\n[bold]Done in {elapsed:.1f} s.[/] Database: {db}. "
             "Run again: nothing is stored or alerted twice."

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from listener.demo.source import DemoSource, demo_settings, load_sample
+from listener.demo.source import DemoSource, ReplayClock, demo_settings, load_sample
 
-__all__ = ["DemoSource", "demo_settings", "load_sample"]
+__all__ = ["DemoSource", "ReplayClock", "demo_settings", "load_sample"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from listener.config import BrandSettings, RuleSettings, Settings
 from listener.domain import Author, Mention, Rejected
-from listener.ports import Page
+from listener.ports import Clock, Page
 
 SOURCE = "demo"
 
@@ -25,39 +25,62 @@ def load_sample(path: Path | None = None) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-class DemoSource:
-    """Replays the sample in pages of ``page_size``, oldest first, honouring ``since_id``.
+class ReplayClock:
+    """A clock the demo moves forward as the sample's posts "arrive"."""
 
-    Each call to :meth:`poll` releases only the posts whose shifted time has "arrived"
-    by ``now`` (when given), so a caller can replay the sample over time.
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance_to(self, when: datetime) -> None:
+        self._now = max(self._now, when)
+
+
+class DemoSource:
+    """Replays the sample oldest first, honouring ``since_id``, as if arriving over time.
+
+    ``created_at`` is shifted by one constant so the newest post lands just before ``now``
+    (relative times, and so incident windows and response times, are kept). A poll
+    releases only the posts whose shifted time has come by ``clock.now()``.
     """
 
     def __init__(
         self,
         *,
         now: datetime,
+        clock: Clock | None = None,
         page_size: int = 50,
-        pages_per_poll: int | None = None,
         records: list[dict[str, Any]] | None = None,
     ) -> None:
         self._records = records if records is not None else load_sample()
-        # One constant shift so the newest post lands just before ``now``: relative
-        # times (and so response times and incident windows) are kept.
         newest = max(datetime.fromisoformat(r["created_at"]) for r in self._records)
         self._shift = (now - timedelta(minutes=1)) - newest
+        self._clock = clock
         self._page_size = page_size
-        # Releasing a few pages per poll makes the replay look like traffic arriving
-        # over several polls instead of one backlog.
-        self._pages_per_poll = pages_per_poll
         self._seq = {r["id"]: i for i, r in enumerate(self._records)}
 
     @property
     def name(self) -> str:
         return SOURCE
 
+    def arrival(self, record: dict[str, Any]) -> datetime:
+        return datetime.fromisoformat(record["created_at"]) + self._shift
+
+    def next_arrival(self, since_id: str | None) -> datetime | None:
+        """When the first post after ``since_id`` arrives; None when the sample is done."""
+        start = self._seq[since_id] + 1 if since_id in self._seq else 0
+        for record in self._records[start:]:
+            try:
+                return self.arrival(record)
+            except (KeyError, TypeError, ValueError):
+                continue
+        return None
+
     def poll(self, since_id: str | None) -> Iterator[Page]:
         start = self._seq[since_id] + 1 if since_id in self._seq else 0
-        pages = 0
+        until = self._clock.now() if self._clock is not None else None
         batch: list[Mention] = []
         rejected: list[Rejected] = []
         newest: str | None = None
@@ -67,14 +90,13 @@ class DemoSource:
                 rejected.append(parsed)
                 newest = record.get("id", newest)
                 continue
+            if until is not None and parsed.created_at > until:
+                break
             batch.append(parsed)
             newest = parsed.id
             if len(batch) == self._page_size:
                 yield Page(mentions=tuple(batch), rejected=tuple(rejected), newest_id=newest)
                 batch, rejected = [], []
-                pages += 1
-                if self._pages_per_poll is not None and pages >= self._pages_per_poll:
-                    return
         if batch or rejected:
             yield Page(mentions=tuple(batch), rejected=tuple(rejected), newest_id=newest)
 
@@ -94,7 +116,7 @@ class DemoSource:
                 brand=str(record["brand"]),
                 conversation_id=record.get("conversation_id"),
                 in_reply_to_id=record.get("in_reply_to_id"),
-                lang="en",
+                lang=None,  # the corpus does not say; None never filters a post out
                 url=f"https://x.com/i/web/status/{record['id']}",
                 addresses_brand=f"@{handle}".lower() in text.lower(),
                 found_by=f"demo:{handle}",

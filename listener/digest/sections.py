@@ -191,6 +191,8 @@ def open_incidents_of(known: Sequence[TriagedMention]) -> tuple[Incident, ...]:
             groups[tm.verdict.incident_id].append(tm)
     out = []
     for inc, group in groups.items():
+        if len(group) < 2:
+            continue  # a one-post "incident" is just a complaint, listed with urgent items
         open_alerts = sum(1 for tm in group if unresolved(tm))
         if not open_alerts:
             continue

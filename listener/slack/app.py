@@ -315,9 +315,59 @@ def build_app(
     return app
 
 
-def build_wsgi_app(app: App) -> SlackRequestHandler:
+#: Slack's interaction payloads are a few KB; anything this big is not from Slack.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class GuardedHandler:
+    """bolt's WSGI handler, behind two checks bolt lacks.
+
+    bolt parses the body *before* it verifies the signature, so an unsigned request with
+    a body that is not what its Content-Type says (``application/json`` that isn't JSON,
+    a ``payload=`` that isn't) raised and answered 500; it is a 400 here. Bodies over
+    ``MAX_BODY_BYTES`` are refused (413) before any parsing or HMAC, never buffered.
+    """
+
+    def __init__(self, app: App, *, max_body: int = MAX_BODY_BYTES) -> None:
+        self._inner = SlackRequestHandler(app)
+        self._max_body = max_body
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _plain(start_response, "400 Bad Request")
+        if length > self._max_body:
+            _discard(environ["wsgi.input"], min(length, 16 * self._max_body))
+            return _plain(start_response, "413 Payload Too Large")
+        try:
+            return self._inner(environ, start_response)
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError: not from Slack
+            log.warning("refused a malformed interactivity request: %s", type(exc).__name__)
+            return _plain(start_response, "400 Bad Request")
+
+
+def _discard(stream: Any, n: int) -> None:
+    """Read and drop ``n`` bytes in small chunks, so the client sees the 413 rather
+    than a reset connection, without ever holding the body in memory."""
+    while n > 0:
+        chunk = stream.read(min(n, 65536))
+        if not chunk:
+            return
+        n -= len(chunk)
+
+
+def _plain(start_response: Callable[..., Any], status: str) -> list[bytes]:
+    body = status.encode()
+    start_response(
+        status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def build_wsgi_app(app: App) -> GuardedHandler:
     """A WSGI callable for HTTP mode (point the manifest's request URLs at it)."""
-    return SlackRequestHandler(app)
+    return GuardedHandler(app)
 
 
 def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:

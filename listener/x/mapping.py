@@ -53,14 +53,22 @@ class _Malformed(ValueError):
     pass
 
 
+def _included(payload: Json, key: str) -> list[Json]:
+    """``includes[key]`` as a list of objects; a malformed section counts as absent, so
+    one odd page cannot crash the poller (its posts then map with unknown authors)."""
+    includes = payload.get("includes")
+    items = includes.get(key) if isinstance(includes, Mapping) else None
+    if not isinstance(items, list):
+        return []
+    return [i for i in items if isinstance(i, Mapping) and "id" in i]
+
+
 def users_by_id(payload: Json) -> dict[str, Json]:
-    users = (payload.get("includes") or {}).get("users") or []
-    return {str(u["id"]): u for u in users if isinstance(u, Mapping) and "id" in u}
+    return {str(u["id"]): u for u in _included(payload, "users")}
 
 
 def _tweets_by_id(payload: Json) -> dict[str, Json]:
-    tweets = (payload.get("includes") or {}).get("tweets") or []
-    return {str(t["id"]): t for t in tweets if isinstance(t, Mapping) and "id" in t}
+    return {str(t["id"]): t for t in _included(payload, "tweets")}
 
 
 def _refs(tweet: Json) -> dict[str, str]:
@@ -193,7 +201,7 @@ def map_page(
     voices and all kept.
     """
     data = payload.get("data") or []
-    if isinstance(data, Mapping):  # a stream line carries one tweet, not a list
+    if not isinstance(data, list):  # a stream line carries one tweet; a scalar is rejected
         data = [data]
     users = users_by_id(payload)
     tweets = _tweets_by_id(payload)

@@ -171,10 +171,17 @@ class _PagedSource:
                 raise translate_error(exc, self._name) from exc
             except ValueError as exc:  # a 200 whose body is not JSON: a broken proxy
                 raise SourceUnavailable(self._name, f"response is not JSON: {exc}") from exc
+            except (AttributeError, TypeError) as exc:
+                # JSON but not an object (``null``, a list): tweepy's Paginator trips on
+                # it reading ``meta``. Retry later like any broken response.
+                raise SourceUnavailable(self._name, f"response is not X's JSON: {exc}") from exc
+            if not isinstance(payload, dict):  # JSON, but not X's envelope: a broken proxy
+                raise SourceUnavailable(self._name, f"response is a JSON {type(payload).__name__}")
             first = False
             self.rate_limit = _rate_info(response) or self.rate_limit
-            if newest is None:
-                newest = (payload.get("meta") or {}).get("newest_id")
+            meta = payload.get("meta")
+            if newest is None and isinstance(meta, dict) and meta.get("newest_id") is not None:
+                newest = str(meta["newest_id"])  # X sends a string; never store a number
             yield map_page(
                 payload,
                 ctx=self._ctx,

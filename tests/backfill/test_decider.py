@@ -72,3 +72,13 @@ def test_an_ignored_post_queues_nothing() -> None:
     v = d(mention(1, text="@acme thanks!"), keyword_scores("thanks!"))
     assert v.route is Route.IGNORE
     assert alerts_for(v) == ()
+
+
+def test_an_actionable_post_opens_an_incident_that_later_posts_join() -> None:
+    d = HistoryDecider(settings())
+    first = d(mention(1), keyword_scores("worst"))
+    second = d(mention(2, minutes=20), keyword_scores("worst"))
+    assert first.incident_id == "x-1"
+    assert second.incident_id == "x-1"
+    assert second.route is Route.THREAD
+    assert second.thread_of == ("x", "1")

@@ -77,3 +77,18 @@ def test_default_topics_are_sensible(model: TriageModel) -> None:
     scores = model.predict(["my package never arrived", "I can't log in to my account"])
     assert [s.topic for s in scores] == ["delivery", "account/login"]
     assert np.isclose(sum(scores[0].topic_scores.values()), 1.0, atol=1e-3)
+
+
+def test_default_lists_cover_each_signal() -> None:
+    matcher = PhraseMatcher()
+    cases = {
+        "safety": "my kid had an allergic reaction to the snack",
+        "outage": "the app is down and I can't log in",
+        "money": "there is an unauthorised charge on my card",
+        "legal": "I am calling my lawyer",
+        "churn": "I'm switching to another bank",
+        "press": "I've contacted a journalist about this",
+    }
+    for name, text in cases.items():
+        assert name in {s.name for s in matcher.match(text)}, text
+    assert matcher.match("I hate Mondays") == []

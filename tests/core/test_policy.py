@@ -285,3 +285,24 @@ def test_every_verdict_is_consistent_and_explained(
     if "safety" in signals and lang != "fr":
         assert v.priority is Priority.CRITICAL
         assert v.route in (Route.ALERT, Route.THREAD)
+
+
+
+def test_a_phrase_signal_on_a_happy_non_complaint_is_discounted() -> None:
+    """ "Fire TV Stick" matches the safety phrase list; it must not page anyone."""
+    happy = dataclasses.replace(
+        scores(p=0.02, urgency=0, signals=[("safety", "Fire")]), sentiment="positive"
+    )
+    verdict = decide(mention("Watch it on Fire TV Stick, 500 yen off!"), happy, RULES, now=T0)
+    assert not verdict.actionable
+    assert verdict.priority < Priority.CRITICAL
+    assert any("discounted" in r for r in verdict.reasons)
+
+
+def test_the_same_phrase_in_an_angry_post_still_escalates() -> None:
+    angry = dataclasses.replace(
+        scores(p=0.4, urgency=1, signals=[("safety", "smoke")]), sentiment="negative"
+    )
+    verdict = decide(mention("smoke coming out of the charger"), angry, RULES, now=T0)
+    assert verdict.actionable
+    assert verdict.priority == Priority.CRITICAL

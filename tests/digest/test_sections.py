@@ -72,6 +72,9 @@ def test_open_incidents_urgent_and_resolved_items_oldest_first() -> None:
             resolved_after=timedelta(hours=1),
         ),
         tm(local(2026, 6, 2, 9), incident="INC-new", topic="billing"),
+        tm(local(2026, 6, 2, 9, 30), incident="INC-new", topic="billing"),
+        # a one-post "incident" is a plain complaint, not an incident to list
+        tm(local(2026, 6, 2, 10), incident="INC-single", topic="delivery"),
         tm(local(2026, 6, 1, 9), incident="INC-done", resolved_after=mins(30)),
         tm(local(2026, 6, 2, 8), priority=Priority.HIGH, username="urgent_today"),
         tm(
@@ -90,7 +93,7 @@ def test_open_incidents_urgent_and_resolved_items_oldest_first() -> None:
     d = digest_for(DAY, items)
     assert [(i.id, i.count, i.open_alerts) for i in d.open_incidents] == [
         ("INC-old", 2, 1),
-        ("INC-new", 1, 1),
+        ("INC-new", 2, 2),
     ]
     assert d.open_incidents[0].first_seen == local(2026, 5, 30, 9)
     assert [p.author for p in d.unresolved_urgent] == ["@urgent_old", "@urgent_today"]

@@ -10,6 +10,7 @@ Start it in a fixture and point ``settings.x.api_base_url`` (or tweepy's session
         x.fail_next(503, times=2)                # next two requests, any path
         x.delay_next(0.5, path="/2/tweets/search/recent")
         x.drop_next()                            # close the socket without answering
+        x.corrupt_next(b'{"data": [')            # a 200 whose body is cut-off JSON
         ...
         x.requests_to("/2/users/")               # every request is recorded
 
@@ -93,6 +94,10 @@ class Fault:
     reset_in: float | None = 60.0
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
+    #: Raw bytes sent as the body instead of JSON (malformed or truncated payloads).
+    raw: bytes | None = None
+    #: With ``raw``: announce this Content-Length and close early (a cut-off transfer).
+    announce: int | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -329,6 +334,19 @@ class FakeXServer:
             Fault(status, path, method, times, reset_in=reset_in, headers=headers or {}, body=body)
         )
 
+    def corrupt_next(
+        self,
+        raw: bytes,
+        *,
+        status: int = 200,
+        path: str | None = None,
+        times: int = 1,
+        announce: int | None = None,
+    ) -> None:
+        """Answer with ``raw`` as the body: malformed JSON, or (``announce`` larger than
+        ``len(raw)``) a transfer that closes before the announced length arrived."""
+        self._add_fault(Fault(status, path, None, times, raw=raw, announce=announce))
+
     def delay_next(self, seconds: float, *, path: str | None = None, times: int = 1) -> None:
         self._add_fault(Fault(None, path, None, times, delay=seconds))
 
@@ -470,10 +488,25 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.close()
                 return
+            if fault.raw is not None:
+                self._raw_response(fault)
+                return
             if fault.status is not None:
                 self._fault_response(fault)
                 return
         _route(self, method, path, query, body)
+
+    def _raw_response(self, fault: Fault) -> None:
+        raw = fault.raw or b""
+        self.send_response(fault.status or 200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(fault.announce or len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+        if fault.announce is not None and fault.announce > len(raw):
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
 
     def _fault_response(self, fault: Fault) -> None:
         headers = dict(fault.headers)

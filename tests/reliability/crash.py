@@ -156,7 +156,7 @@ def actionable_tokens(db_url: str, report: CrashReport) -> set[str]:
     """Tokens of mentions whose stored verdict sends something to Slack."""
     store = open_store(db_url)
     try:
-        out = set()
+        out: set[str] = set()
         for item in store.history(EPOCH, FOREVER):
             if item.verdict is not None and item.verdict.route.value in ("alert", "thread"):
                 out.update(t for t in report.seeded if t in item.mention.text)
@@ -165,3 +165,52 @@ def actionable_tokens(db_url: str, report: CrashReport) -> set[str]:
         store.close()
 
 
+def main() -> None:
+    """Print the measured at-least-once figures over seeds (the docs quote them).
+
+    ``python -m tests.reliability.crash --seeds 10-15 --kills 9``
+    """
+    import argparse
+    import tempfile
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", default="10-15")
+    ap.add_argument("--kills", type=int, default=9)
+    ap.add_argument("--db", default=None, help="store URL (default: a temp SQLite file)")
+    args = ap.parse_args()
+    lo, _, hi = args.seeds.partition("-")
+    totals: Counter[str] = Counter()
+    for seed in range(int(lo), int(hi or lo) + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = args.db or f"sqlite:///{tmp}/crash.db"
+            report, x, slack = crash_scenario(db, seed=seed, kills=args.kills)
+            x.stop()
+            slack.stop()
+            _total, found = stored_mentions(db, report)
+        lost = sum(1 for t in report.seeded if found.get(t, 0) == 0)
+        twice = sum(1 for t in report.seeded if found.get(t, 0) > 1)
+        missing = sum(
+            1 for t, c in report.seeded.items() if c and report.posts_per_token[t] == 0
+        )
+        totals.update(
+            kills=report.kills,
+            duplicating_kills=report.duplicating_kills,
+            mentions=len(report.seeded),
+            alerts=sum(report.seeded.values()),
+            duplicates=report.duplicates,
+            lost=lost,
+            stored_twice=twice,
+            alerts_missing=missing,
+            cursor_violations=len(report.cursor_violations),
+        )
+        sys.stdout.write(
+            f"seed {seed}: kills={report.kills} (send-window {report.duplicating_kills}) "
+            f"mentions={len(report.seeded)} lost={lost} twice={twice} "
+            f"alerts_missing={missing} duplicates={report.duplicates} "
+            f"hooks={dict(report.hooks)}\n"
+        )
+    sys.stdout.write(f"total: {dict(totals)}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,7 +3,9 @@
 ``KeywordClassifier`` implements ``classifiers.base.Classifier`` deterministically: a post
 is a complaint when it contains one of ``COMPLAINT_WORDS``. Each text gets a pseudo-random
 unit embedding derived from its hash, so unrelated posts never join one incident (their
-cosine is near 0) and every complaint becomes an alert of its own.
+cosine is near 0) and every complaint becomes an alert of its own. With
+``cluster=True`` the hash ignores digits and ``zq…`` test tokens, so posts from one
+template share an embedding and group into one incident, as real complaints do.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import re
 from collections.abc import Sequence
 
 from classifiers.base import Scores
@@ -19,6 +22,7 @@ __all__ = ["COMPLAINT_WORDS", "KeywordClassifier", "is_complaint_text"]
 
 COMPLAINT_WORDS = ("broken", "refund", "never arrived", "scam", "furious")
 _DIM = 32
+_VARYING = re.compile(r"zq\w+|\d+")
 
 
 def is_complaint_text(text: str) -> bool:
@@ -39,8 +43,9 @@ def _embedding(text: str) -> tuple[float, ...]:
 class KeywordClassifier:
     """Keyword complaint detector; ``calls`` counts ``predict`` batches."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, cluster: bool = False) -> None:
         self.calls = 0
+        self.cluster = cluster
 
     @property
     def name(self) -> str:
@@ -65,5 +70,5 @@ class KeywordClassifier:
             topic_scores={"product defect": p, "other": 1 - p},
             explanation="keyword match" if complaint else "no complaint keyword",
             model=self.name,
-            embedding=_embedding(text),
+            embedding=_embedding(_VARYING.sub("", text) if self.cluster else text),
         )
