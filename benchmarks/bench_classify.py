@@ -55,6 +55,7 @@ def main() -> None:
         rows.append(("firstreply all heads", batch, _rate(model.predict, texts[:n], batch)))
 
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+
     path = resolve_encoder(model.config.encoder.get("path") or model.config.encoder["name"])
     clf = AutoModelForSequenceClassification.from_pretrained(path, num_labels=3)
     pipe = pipeline(

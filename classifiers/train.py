@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,8 @@ class TrainOptions:
     hidden: int = 0
     max_iter: int = 60
     max_chatter_fpr: float = MAX_CHATTER_FPR
-    exclude_groups: dict[str, list[str]] = field(default_factory=dict)
+    #: Corpora left out of training entirely, e.g. ``("airline",)`` for a model free of
+    #: the non-commercial airline data (its held-out figures then become cross-domain).
     drop_corpora: tuple[str, ...] = ()
 
 
@@ -232,6 +233,9 @@ def train_model(
     enc.layers = tuple(range(n_layers + 1))
     store = FeatureStore.build(frames, enc, cache_dir=cache_dir)
     splits = split_corpora(frames, seed=opts.seed)
+    for key in list(splits):
+        if key.split("_")[0] in opts.drop_corpora:
+            splits[key] = splits[key].iloc[0:0]
     if feedback:
         fb = feedback_frame(list(feedback))
         fb["row"], fb["corpus"] = np.arange(len(fb)), "feedback"
@@ -258,6 +262,7 @@ def train_model(
         training={
             "seed": opts.seed,
             "hidden": opts.hidden,
+            "dropped_corpora": ", ".join(opts.drop_corpora) or "none",
             "feedback_rows": len(feedback),
             "max_chatter_fpr": opts.max_chatter_fpr,
             **info,

@@ -79,7 +79,9 @@ class SlackSettings(_Section):
     port: int = Field(3000, ge=1, le=65535, description="Port of the HTTP interactivity app.")
     default_channel: str = Field("#cx-alerts", description="Channel for alerts with no route.")
     escalation_channel: str = Field("#cx-escalations", description="Where unclaimed urgent go.")
-    escalation_minutes: int = Field(15, ge=1, description="Minutes before an urgent alert escalates.")
+    escalation_minutes: int = Field(
+        15, ge=1, description="Minutes before an urgent alert escalates."
+    )
     oncall_group: str = Field("", description="Slack user group ID (S...) pinged on escalation.")
     repliers: list[str] = Field(
         default_factory=list, description="Slack user IDs allowed to reply publicly and resolve."
@@ -153,7 +155,9 @@ class Settings(BaseSettings):
     )
 
     timezone: str = Field("UTC", description="IANA timezone for schedules and the digest.")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level."
+    )
     health_file: str = Field(
         "firstreply-health.json",
         description="Where `run` keeps per-source health and X spend for `status`.",
@@ -275,7 +279,9 @@ def describe_settings() -> list[tuple[str, Any, str]]:
             if isinstance(ann, type) and issubclass(ann, BaseModel):
                 walk(ann, key + ".")
             else:
-                default = None if info.is_required() else info.get_default(call_default_factory=True)
+                default = (
+                    None if info.is_required() else info.get_default(call_default_factory=True)
+                )
                 rows.append((key, default, info.description or ""))
 
     walk(Settings, "")

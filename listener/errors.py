@@ -7,9 +7,8 @@
      │    ├── RateLimited       ``reset_at`` says when to try again
      │    ├── AuthFailed        credentials wrong or revoked: stop, don't loop
      │    └── SourceUnavailable 5xx, timeouts: back off and retry
-     ├── DeliveryError          Slack refused or failed; ``retry_after`` when known
-     │    └── PermanentDelivery channel_not_found, invalid_auth ...: no retry helps
-     └── NotImplementedYet      a command whose feature has not landed
+     └── DeliveryError          Slack refused or failed; ``retry_after`` when known
+          └── PermanentDelivery channel_not_found, invalid_auth ...: no retry helps
 """
 
 from __future__ import annotations
@@ -63,6 +62,3 @@ class DeliveryError(FirstReplyError):
 class PermanentDelivery(DeliveryError):
     pass
 
-
-class NotImplementedYet(FirstReplyError):
-    pass

@@ -6,7 +6,6 @@ logging. Each module registers its commands with ``register(app)``.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,8 +13,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from listener.cli import (
+    backfill_cmds,
+    config_cmds,
+    db_cmds,
+    demo_cmds,
+    digest_cmds,
+    model_cmds,
+    run_cmds,
+)
 from listener.cli.logs import configure_logging
-from listener.errors import ConfigError, FirstReplyError, NotImplementedYet
+from listener.errors import ConfigError, FirstReplyError
 
 app = typer.Typer(
     name="firstreply",
@@ -28,9 +36,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-#: Exit codes: 0 success, 1 a runtime failure, 2 bad usage or configuration,
-#: 3 a command whose feature has not landed yet.
-EXIT_FAILURE, EXIT_CONFIG, EXIT_NOT_IMPLEMENTED = 1, 2, 3
+#: Exit codes: 0 success, 1 a runtime failure, 2 bad usage or configuration.
+EXIT_FAILURE, EXIT_CONFIG = 1, 2
 
 
 @app.callback()
@@ -52,19 +59,16 @@ def _root(
     configure_logging("DEBUG" if verbose else None)
 
 
-for _name in (
-    "config_cmds",
-    "demo_cmds",
-    "run_cmds",
-    "model_cmds",
-    "backfill_cmds",
-    "digest_cmds",
-    "db_cmds",
+for _module in (
+    config_cmds,
+    demo_cmds,
+    run_cmds,
+    model_cmds,
+    backfill_cmds,
+    digest_cmds,
+    db_cmds,
 ):
-    try:  # DEV-ONLY tolerance while modules land; made strict before release
-        importlib.import_module(f"listener.cli.{_name}").register(app)
-    except ModuleNotFoundError:
-        pass
+    _module.register(app)
 
 
 def main() -> None:
@@ -75,9 +79,6 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         sys.exit(EXIT_CONFIG)
-    except NotImplementedYet as exc:
-        err.print(f"[yellow]not implemented yet:[/] {exc}", highlight=False)
-        sys.exit(EXIT_NOT_IMPLEMENTED)
     except FirstReplyError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         sys.exit(EXIT_FAILURE)

@@ -162,12 +162,19 @@ def train(
     ),
     seed: Annotated[int, typer.Option(help="Random seed for splits and heads.")] = 13,
     feedback: Annotated[
-        Path | None, typer.Option(help="JSONL of {text,label} operator labels.")
+        Path | None,
+        typer.Option(
+            help="JSONL of {text,label}; label: negative|neutral|positive|complaint|not_complaint."
+        ),
     ] = None,
     encoder: Annotated[
         str | None, typer.Option(help="HF model id or local dir (default MiniLM-L6).")
     ] = None,
     evaluate: Annotated[bool, typer.Option(help="Also run the held-out evaluation.")] = True,
+    without: Annotated[
+        list[str] | None,
+        typer.Option(help="Leave a corpus out of training (airline, cesamard, semeval, emotion)."),
+    ] = None,
 ) -> None:
     """Train the heads on the shared corpora (+ feedback) and save the model with its card."""
     from classifiers.train import TrainOptions
@@ -182,10 +189,11 @@ def train(
     result = train_and_save(
         data_dir,
         output,
-        opts=TrainOptions(seed=seed),
+        opts=TrainOptions(seed=seed, drop_corpora=tuple(without or ())),
         encoder=encoder,
         feedback=pairs,
         run_evaluation=evaluate,
+        run_cross_domain=evaluate,
     )
     _print_metrics(result, as_json=False)
     typer.echo(f"saved to {output}")

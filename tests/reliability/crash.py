@@ -109,7 +109,12 @@ def count_posts(slack: FakeSlack, report: CrashReport) -> None:
 
 
 def crash_scenario(
-    db_url: str, *, seed: int, kills: int, posts_per_round: int = 12
+    db_url: str,
+    *,
+    seed: int,
+    kills: int,
+    posts_per_round: int = 12,
+    hooks: tuple[str, ...] = HOOKS,
 ) -> tuple[CrashReport, FakeXServer, FakeSlack]:
     """Seed posts, run the worker with ``kills`` planned SIGKILLs, then to completion."""
     rng = random.Random(seed)
@@ -120,7 +125,7 @@ def crash_scenario(
         while report.kills < kills and attempts < kills * 4:
             attempts += 1
             seed_posts(x, rng, report, rng.randint(1, posts_per_round))
-            hook = rng.choice(HOOKS)
+            hook = rng.choice(hooks)
             plan = f"{hook}:{rng.randint(1, 4)}"
             if run_worker(x, slack, db_url, plan) == -signal.SIGKILL:
                 report.kills += 1
@@ -177,13 +182,17 @@ def main() -> None:
     ap.add_argument("--seeds", default="10-15")
     ap.add_argument("--kills", type=int, default=9)
     ap.add_argument("--db", default=None, help="store URL (default: a temp SQLite file)")
+    ap.add_argument(
+        "--send-window", action="store_true", help="kill only between send and mark_sent"
+    )
     args = ap.parse_args()
+    hooks = tuple(DUPLICATING_HOOKS) if args.send_window else HOOKS
     lo, _, hi = args.seeds.partition("-")
     totals: Counter[str] = Counter()
     for seed in range(int(lo), int(hi or lo) + 1):
         with tempfile.TemporaryDirectory() as tmp:
             db = args.db or f"sqlite:///{tmp}/crash.db"
-            report, x, slack = crash_scenario(db, seed=seed, kills=args.kills)
+            report, x, slack = crash_scenario(db, seed=seed, kills=args.kills, hooks=hooks)
             x.stop()
             slack.stop()
             _total, found = stored_mentions(db, report)

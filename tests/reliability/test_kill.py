@@ -17,6 +17,7 @@ from tests.reliability.crash import (
     crash_scenario,
     stored_mentions,
 )
+from tests.reliability.worker import DUPLICATING_HOOKS
 
 
 def _assert_sound(db_url: str, report: CrashReport) -> None:
@@ -58,6 +59,19 @@ def test_many_kills_on_sqlite(tmp_path: Path, seed: int) -> None:
     report, x, slack = crash_scenario(db, seed=seed, kills=9)
     try:
         _assert_sound(db, report)
+    finally:
+        x.stop()
+        slack.stop()
+
+
+@pytest.mark.slow
+def test_every_kill_in_the_send_window_duplicates_one_alert_at_most(tmp_path: Path) -> None:
+    db = _sqlite(tmp_path)
+    report, x, slack = crash_scenario(db, seed=7, kills=8, hooks=tuple(DUPLICATING_HOOKS))
+    try:
+        _assert_sound(db, report)
+        assert report.duplicating_kills == report.kills == 8
+        assert 1 <= report.duplicates <= 8
     finally:
         x.stop()
         slack.stop()
