@@ -120,7 +120,10 @@ class Encoder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        # A progress bar for loading 90 MB of local weights is noise in a CLI.
+        hf_logging.disable_progress_bar()
         self._device = pick_device(self.device_setting)
         if self._device == "cpu":
             torch.set_num_threads(max(1, os.cpu_count() or 1))

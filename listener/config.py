@@ -97,6 +97,14 @@ class ModelSettings(_Section):
     path: str | None = Field(None, description="Model directory; unset = the shipped default.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Inference device.")
     batch_size: int = Field(64, ge=1, le=4096, description="Texts per inference batch.")
+    sentiment_model: str | None = Field(
+        None,
+        description="HF sequence-classification model id or directory to use for sentiment.",
+    )
+    sentiment_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="That model's label -> negative/neutral/positive, e.g. LABEL_0 = negative.",
+    )
 
 
 class RuleSettings(_Section):

@@ -29,9 +29,21 @@ def build_classifier(settings: Settings) -> Classifier:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from classifiers.model import load
 
-    return load(
+    model = load(
         settings.model.path, device=settings.model.device, batch_size=settings.model.batch_size
     )
+    if settings.model.sentiment_model:
+        model.with_sentiment_model(
+            settings.model.sentiment_model, settings.model.sentiment_labels or None
+        )
+    # A brand's own categories join the taxonomy (few-shot, in the encoder's space).
+    topics: dict[str, list[str]] = {}
+    for brand in settings.brands:
+        for name, examples in brand.topics.items():
+            topics.setdefault(name, []).extend(examples)
+    if topics:
+        model.with_topics(topics)
+    return model
 
 
 def build_notifier(settings: Settings, secrets: Secrets, *, console: Console) -> Notifier:

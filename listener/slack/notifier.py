@@ -172,6 +172,20 @@ _LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>")
 _BARE = re.compile(r"<([^<>|]+)>")
 
 
+#: Slack emoji names that rich's emoji table lacks.
+_SLACK_EMOJI = {
+    ":large_orange_circle:": "\N{LARGE ORANGE CIRCLE}",
+    ":large_yellow_circle:": "\N{LARGE YELLOW CIRCLE}",
+    ":white_circle:": "\N{MEDIUM WHITE CIRCLE}",
+}
+
+
+def slack_emoji(text: str) -> str:
+    for code, char in _SLACK_EMOJI.items():
+        text = text.replace(code, char)
+    return text
+
+
 def mrkdwn_to_plain(text: str) -> str:
     """Slack's control sequences as a terminal reader would want them."""
 
@@ -189,7 +203,7 @@ def mrkdwn_to_plain(text: str) -> str:
             return target
         return unescape_mrkdwn(target)
 
-    return unescape_mrkdwn(_BARE.sub(bare, _LINK.sub(link, text)))
+    return slack_emoji(unescape_mrkdwn(_BARE.sub(bare, _LINK.sub(link, text))))
 
 
 class TerminalNotifier:
@@ -216,7 +230,8 @@ class TerminalNotifier:
     def _draw(self, block: dict[str, Any]) -> None:
         kind = block.get("type")
         if kind == "header":
-            self._console.print(f"[bold]{rich_escape(block['text']['text'])}[/bold]")
+            header = slack_emoji(block["text"]["text"])
+            self._console.print(f"[bold]{rich_escape(header)}[/bold]")
         elif kind == "section":
             if "text" in block:
                 self._text(block["text"]["text"])
