@@ -123,7 +123,7 @@ class Encoder:
         from transformers.utils import logging as hf_logging
 
         # A progress bar for loading 90 MB of local weights is noise in a CLI.
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self._device = pick_device(self.device_setting)
         if self._device == "cpu":
             torch.set_num_threads(max(1, os.cpu_count() or 1))

@@ -89,7 +89,11 @@ class SlackSettings(_Section):
     replier_groups: list[str] = Field(
         default_factory=list, description="Slack user group IDs whose members may reply."
     )
-    max_attempts: int = Field(8, ge=1, description="Delivery attempts before an alert is dead.")
+    # 20 attempts with the dispatcher's backoff (10 s doubling, capped at 1 h) keep an
+    # alert alive through a Slack outage of 6-11 hours; 8 gave up after ~20 minutes.
+    max_attempts: int = Field(
+        20, ge=1, description="Delivery attempts before an alert is dead (permanent errors: 1)."
+    )
     channel_budget_per_hour: int = Field(30, ge=1, description="New alerts per channel per hour.")
 
 

@@ -121,8 +121,8 @@ def test_run_once_ingests_each_mention_once_and_alerts_each_complaint_once(
     first = runner.invoke(app, ["run", "--once"])
     assert first.exit_code == 0, first.output
     assert _stored(workdir / "fr.db") == len(COMPLAINTS) + len(CHATTER) + 120
-    alerts = [p for p in slack.posts() if not p.args.get("thread_ts")]
-    alerted = " ".join(str(p.args.get("text", "")) for p in alerts)
+    alerts = [p for p in slack.posts() if not p.thread_ts]
+    alerted = " ".join(p.text for p in alerts)
     assert len(alerts) >= 3, alerted
     assert "fire" in alerted or "smoke" in alerted
     # Noise control: the greetings and chatter must not page anyone.

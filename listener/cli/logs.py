@@ -27,6 +27,13 @@ class SecretScrubber(logging.Filter):
         if self._secrets:
             record.msg = self.scrub(record.getMessage())
             record.args = None
+            if record.exc_info and not record.exc_text:
+                # Format the traceback now, scrubbed: handlers would print it verbatim.
+                record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            elif record.exc_text:
+                record.exc_text = self.scrub(record.exc_text)
+            if record.exc_info:
+                record.exc_info = None
         return True
 
 

@@ -208,12 +208,15 @@ def _start_slack_app(settings: Settings, secrets: Secrets, store: Store, clock: 
         "X_ACCESS_TOKEN_SECRET) are not set: reply on X directly"
     )
     try:
+        from listener.reply_ledger import ReplyLedger
         from listener.x import XReplier
         from listener.x.client import build_user_client
 
         handles = [h for b in settings.brands for h in b.handles]
         replier = XReplier(
-            client=build_user_client(settings, secrets), handle=handles[0] if handles else ""
+            client=build_user_client(settings, secrets),
+            handle=handles[0] if handles else "",
+            memory=ReplyLedger(store=store, clock=clock),
         )
     except ConfigError as exc:
         log.warning("public replies from Slack are disabled: %s", exc)

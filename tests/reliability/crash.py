@@ -198,9 +198,7 @@ def main() -> None:
             _total, found = stored_mentions(db, report)
         lost = sum(1 for t in report.seeded if found.get(t, 0) == 0)
         twice = sum(1 for t in report.seeded if found.get(t, 0) > 1)
-        missing = sum(
-            1 for t, c in report.seeded.items() if c and report.posts_per_token[t] == 0
-        )
+        missing = sum(1 for t, c in report.seeded.items() if c and report.posts_per_token[t] == 0)
         totals.update(
             kills=report.kills,
             duplicating_kills=report.duplicating_kills,

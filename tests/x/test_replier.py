@@ -100,3 +100,37 @@ def test_revoked_access_token_is_permanent(
         XReplier(client=bad, handle="acme").reply(
             first(mentions_source), "hi", idempotency_key="k5"
         )
+
+
+def test_a_store_backed_ledger_survives_a_restart(
+    fake_x: FakeXServer,
+    settings: Settings,
+    secrets: Secrets,
+    mentions_source: MentionsTimelineSource,
+    tmp_path: object,
+) -> None:
+    """A Reply replayed after a restart must not post a second public reply."""
+    from pathlib import Path
+
+    from listener.ports import SystemClock
+    from listener.reply_ledger import ReplyLedger
+    from listener.store import open_store
+
+    url = f"sqlite:///{Path(str(tmp_path)) / 'ledger.db'}"
+    fake_x.add_tweet("@acme my parcel is lost", author="ann")
+    mention = first(mentions_source)
+    key = "slack:x:" + mention.id + ":" + "a" * 64  # as long as the app's keys
+    urls = []
+    for _restart in range(2):
+        store = open_store(url, create=True)
+        try:
+            replier = XReplier(
+                client=build_user_client(settings, secrets),
+                handle="acme",
+                memory=ReplyLedger(store=store, clock=SystemClock()),
+            )
+            urls.append(replier.reply(mention, "Sorry Ann, DM us", idempotency_key=key))
+        finally:
+            store.close()
+    assert urls[0] == urls[1]
+    assert len(fake_x.posted) == 1
