@@ -46,6 +46,10 @@ __all__ = [
 ESCALATING_SIGNALS = frozenset({"safety", "legal", "outage"})
 #: Signals that lift priority one step (capped at HIGH).
 RAISING_SIGNALS = frozenset({"money", "churn", "press"})
+#: Money taken and intent to leave act on their own in a negative post, even when the
+#: complaint head hesitates ("day 9 waiting on my refund 🙂"); a neutral "how do I get a
+#: refund?" is a question, not an alert.
+NEGATIVE_TONE_SIGNALS = frozenset({"money", "churn"})
 #: Below this many followers a low-urgency complaint is "retweet-size": digest it.
 SMALL_REACH = 1_000
 DEFAULT_COOLDOWN = timedelta(minutes=30)
@@ -320,7 +324,14 @@ def _qualify(mention: Mention, scores: Scores, rules: BrandRules, reasons: list[
     phrase = rules.escalate.find(mention.text)
     if phrase is not None:
         reasons.append(f"escalate phrase: '{phrase}'")
-    signals = [s for s in _trusted_signals(scores, reasons) if s.name in ESCALATING_SIGNALS]
+    signals = [
+        s
+        for s in _trusted_signals(scores, reasons)
+        if s.name in ESCALATING_SIGNALS
+        or (s.name in NEGATIVE_TONE_SIGNALS and scores.sentiment == "negative")
+    ]
+    if signals and not complaint and phrase is None:
+        reasons.append(f"{signals[0].name} signal: '{signals[0].evidence}' acts on its own")
     return complaint or phrase is not None or bool(signals)
 
 

@@ -306,3 +306,20 @@ def test_the_same_phrase_in_an_angry_post_still_escalates() -> None:
     verdict = decide(mention("smoke coming out of the charger"), angry, RULES, now=T0)
     assert verdict.actionable
     assert verdict.priority == Priority.CRITICAL
+
+
+def test_money_taken_acts_on_its_own_in_a_negative_post() -> None:
+    waiting = dataclasses.replace(
+        scores(p=0.16, urgency=0, signals=[("money", "refund")], is_complaint=False),
+        sentiment="negative",
+    )
+    verdict = decide(mention("day 9 waiting on my refund 🙂"), waiting, RULES, now=T0)
+    assert verdict.actionable
+    assert any("acts on its own" in r for r in verdict.reasons)
+
+
+def test_a_neutral_refund_question_is_not_an_alert() -> None:
+    question = scores(p=0.1, urgency=0, signals=[("money", "refund")], is_complaint=False)
+    assert question.sentiment == "neutral"
+    verdict = decide(mention("how do I get a refund?"), question, RULES, now=T0)
+    assert not verdict.actionable
