@@ -1,9 +1,10 @@
 """Triage: stored mentions -> classify (one batch) -> decide -> verdict and outbox rows.
 
-Through ports only. Each mention is recorded on its own with ``store.record_triage``,
-which writes scores, verdict and alerts in one transaction and is idempotent, so a
-crash anywhere is safe: the mention stays in ``pending_triage`` and the rerun decides
-it again, enqueueing its alert exactly once.
+Through ports only. A batch is decided in full, then recorded with one
+``store.record_triage_many``, which writes every verdict, score and alert in one
+transaction and is idempotent per mention, so a crash anywhere is safe: the mentions
+stay in ``pending_triage`` and the rerun decides them again, enqueueing each alert
+exactly once.
 
 What ``decide`` needs beyond the store (open incidents, spikes, each author's last alert,
 the alerts each channel had this hour) lives in memory here, rebuilt from
@@ -38,7 +39,7 @@ from listener.policy import (
     decide,
     is_complaint,
 )
-from listener.ports import Clock, Store, SystemClock, TriagedMention
+from listener.ports import Clock, Store, SystemClock, TriagedMention, TriageRecord
 from listener.spikes import SpikeDetector, SpikeEvent, SpikeRules
 
 __all__ = ["Triage", "TriageResult"]
@@ -80,6 +81,30 @@ class _Memory:
     last_alert: dict[tuple[str, str], tuple[MentionKey, datetime]] = field(default_factory=dict)
     #: (channel, decided_at) of recent ALERTs, oldest first.
     sent: deque[tuple[str, datetime]] = field(default_factory=deque)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """A run's decided but not yet written verdicts, and the outbox rows they will add.
+
+    The store cannot see them until ``record_triage_many`` commits, so later mentions of
+    the same run look up their conversation's alert and a thread's parent here too.
+    """
+
+    records: list[TriageRecord] = field(default_factory=list)
+    #: Mention -> its first outbox row (what ``Outbox.alert_for`` would answer).
+    alerts: dict[MentionKey, Alert] = field(default_factory=dict)
+    #: Conversation -> its first ``AlertKind.ALERT`` row.
+    conversations: dict[str, Alert] = field(default_factory=dict)
+
+    def add(self, mention: Mention, record: TriageRecord) -> None:
+        self.records.append(record)
+        if record.alerts:
+            self.alerts.setdefault(mention.key, record.alerts[0])
+        conversation = mention.conversation_id
+        for a in record.alerts:
+            if conversation and a.kind is AlertKind.ALERT:
+                self.conversations.setdefault(conversation, a)
 
 
 class Triage:
@@ -132,25 +157,34 @@ class Triage:
         routes: Counter[Route] = Counter()
         actionable = alerts = spikes = skipped = 0
         budget_cache: dict[str, int] = {}
+        batch = _Batch()
+        decided: list[tuple[Mention, Verdict, int, int]] = []
         try:
+            # Decide the whole batch in order, counting each verdict into memory as it is
+            # decided (the next one may thread into it), then write it in ONE transaction:
+            # a crash before the write leaves every mention pending, after it none.
             for mention, score in zip(mentions, scores, strict=True):
                 verdict, rows, n_spikes = self._triage_one(
-                    mention, score, now, memory, budget_cache
+                    mention, score, now, memory, budget_cache, batch
                 )
-                if not self.store.record_triage(mention.key, score, verdict, rows):
-                    # Someone else decided it first: our in-memory view counted a post
-                    # that isn't ours. Rebuild before the next run.
-                    skipped += 1
-                    self._memory = None
-                    continue
                 self._remember(mention, score, verdict, memory)
-                routes[verdict.route] += 1
-                actionable += verdict.actionable
-                alerts += len(rows)
-                spikes += n_spikes
+                batch.add(mention, TriageRecord(mention.key, score, verdict, tuple(rows)))
+                decided.append((mention, verdict, len(rows), n_spikes))
+            written = self.store.record_triage_many(batch.records)
         except BaseException:
-            self._memory = None  # it may hold a post that was never recorded
+            self._memory = None  # it holds posts that were never recorded
             raise
+        for (_, verdict, n_rows, n_spikes), fresh in zip(decided, written, strict=True):
+            if not fresh:
+                # Someone else decided it first: our in-memory view counted a post
+                # that isn't ours. Rebuild before the next run.
+                skipped += 1
+                self._memory = None
+                continue
+            routes[verdict.route] += 1
+            actionable += verdict.actionable
+            alerts += n_rows
+            spikes += n_spikes
         result = TriageResult(len(mentions), dict(routes), actionable, alerts, spikes, skipped)
         log.info(
             "triaged %s mentions: %s actionable, %s alerts enqueued, %s spikes",
@@ -177,6 +211,7 @@ class Triage:
         now: datetime,
         memory: _Memory,
         budget_cache: dict[str, int],
+        batch: _Batch,
     ) -> tuple[Verdict, list[Alert], int]:
         rules = self.rules_for(mention.brand)
         brand = rules.brand or mention.brand
@@ -187,7 +222,7 @@ class Triage:
             )
         channel = rules.channel_for(scores.topic)
         ctx = DecisionContext(
-            conversation_alert=self._conversation_alert(mention),
+            conversation_alert=self._conversation_alert(mention, batch),
             incident=memory.incidents.match(
                 brand, scores.topic, scores.embedding, mention.created_at,
                 window=rules.incident_window, similarity=rules.incident_similarity,
@@ -207,7 +242,9 @@ class Triage:
         if verdict.route is Route.ALERT:
             rows.append(Alert(mention=mention.key, channel=verdict.channel or rules.channel))
         elif verdict.route is Route.THREAD and verdict.thread_of is not None:
-            parent = self.store.alert_for(verdict.thread_of)
+            parent = self.store.alert_for(verdict.thread_of) or batch.alerts.get(
+                verdict.thread_of
+            )
             # A thread lives in its parent's channel; the dispatcher resolves the parent's
             # Slack ref through ``verdict.thread_of`` if it wasn't sent yet.
             thread_channel = parent.channel if parent else (verdict.channel or rules.channel)
@@ -228,10 +265,13 @@ class Triage:
             rows.append(Alert(mention=mention.key, channel=rules.channel, kind=AlertKind.SPIKE))
         return verdict, rows, len(events)
 
-    def _conversation_alert(self, mention: Mention) -> MentionKey | None:
+    def _conversation_alert(self, mention: Mention, batch: _Batch) -> MentionKey | None:
         if not mention.conversation_id:
             return None
-        alert = self.store.alert_for_conversation(mention.conversation_id)
+        # Stored alerts are older than this batch's, so the store answers first.
+        alert = self.store.alert_for_conversation(
+            mention.conversation_id
+        ) or batch.conversations.get(mention.conversation_id)
         return alert.mention if alert is not None else None
 
     def _channel_count(

@@ -88,6 +88,16 @@ class MentionRepo(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class TriageRecord:
+    """One mention's triage, as ``record_triage`` takes it: for ``record_triage_many``."""
+
+    key: MentionKey
+    scores: Scores
+    verdict: Verdict
+    alerts: Sequence[Alert] = ()
+
+
 class TriageRepo(Protocol):
     def record_triage(
         self, key: MentionKey, scores: Scores, verdict: Verdict, alerts: Sequence[Alert]
@@ -96,6 +106,15 @@ class TriageRepo(Protocol):
 
         Idempotent: if the mention already has a verdict nothing is written and the
         result is False, so a crash-and-retry never enqueues an alert twice.
+        """
+        ...
+
+    def record_triage_many(self, items: Sequence[TriageRecord]) -> list[bool]:
+        """``record_triage`` of each item in order, all in ONE transaction.
+
+        Per item: False if the mention already had a verdict (by then, or earlier in the
+        same batch) and nothing was written for it, else True. All or nothing: an error
+        on any item writes nothing of the batch.
         """
         ...
 

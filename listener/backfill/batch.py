@@ -28,7 +28,7 @@ from classifiers.base import Classifier
 from listener.backfill.decider import alerts_for
 from listener.backfill.records import Position, Record
 from listener.domain import Mention, Rejected, Scores, Verdict
-from listener.ports import Store
+from listener.ports import Store, TriageRecord
 
 __all__ = [
     "BackfillStats",
@@ -187,11 +187,15 @@ def store_scored(
         store.add_rejected(rejects)
     stats.new_mentions += store.add_mentions(mentions) if mentions else 0
     verdicts = decider.decide_many(list(zip(mentions, scores, strict=True)))
-    for mention, score, verdict in zip(mentions, scores, verdicts, strict=True):
-        alerts = alerts_for(verdict) if alert else ()
-        if store.record_triage(mention.key, score, verdict, alerts):
+    items = [
+        TriageRecord(mention.key, score, verdict, tuple(alerts_for(verdict)) if alert else ())
+        for mention, score, verdict in zip(mentions, scores, verdicts, strict=True)
+    ]
+    # One transaction for the buffer: per-mention commits capped backfill like triage.
+    for item, fresh in zip(items, store.record_triage_many(items), strict=True):
+        if fresh:
             stats.triaged += 1
-            stats.alerts += len(alerts)
+            stats.alerts += len(item.alerts)
     stats.records += len(records)
     stats.mentions += len(mentions)
     stats.rejected += len(rejects)

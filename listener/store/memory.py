@@ -28,7 +28,7 @@ from listener.domain import (
     Verdict,
 )
 from listener.errors import StoreError
-from listener.ports import StoreCounts, TriagedMention
+from listener.ports import StoreCounts, TriagedMention, TriageRecord
 from listener.store.codec import clean_mention, clean_text
 
 __all__ = ["MemoryStore"]
@@ -92,18 +92,32 @@ class MemoryStore:
     def record_triage(
         self, key: MentionKey, scores: Scores, verdict: Verdict, alerts: Sequence[Alert]
     ) -> bool:
+        return self.record_triage_many([TriageRecord(key, scores, verdict, alerts)])[0]
+
+    def record_triage_many(self, items: Sequence[TriageRecord]) -> list[bool]:
         with self._lock:
-            if key in self._verdicts:
-                return False
-            if key not in self._mentions:
-                raise StoreError(f"cannot record triage of {key}: mention not stored")
-            if verdict.mention != key or any(a.mention != key for a in alerts):
-                raise StoreError(f"verdict or alerts of {key} are about another mention")
-            self._verdicts[key] = verdict
-            self._scores[key] = scores
-            for a in alerts:
-                self._add_alert(a, verdict.decided_at)
-        return True
+            # Check everything before writing anything: the batch is all or nothing.
+            claimed: set[MentionKey] = set()
+            results: list[bool] = []
+            for item in items:
+                key = item.key
+                if key in self._verdicts or key in claimed:
+                    results.append(False)
+                    continue
+                if key not in self._mentions:
+                    raise StoreError(f"cannot record triage of {key}: mention not stored")
+                if item.verdict.mention != key or any(a.mention != key for a in item.alerts):
+                    raise StoreError(f"verdict or alerts of {key} are about another mention")
+                claimed.add(key)
+                results.append(True)
+            for item, fresh in zip(items, results, strict=True):
+                if not fresh:
+                    continue
+                self._verdicts[item.key] = item.verdict
+                self._scores[item.key] = item.scores
+                for a in item.alerts:
+                    self._add_alert(a, item.verdict.decided_at)
+        return results
 
     def _add_alert(self, alert: Alert, now: datetime) -> int:
         alert_id = next(self._ids)

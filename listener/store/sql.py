@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from listener.domain import Alert, Feedback, Mention, MentionKey, Rejected, Scores, Verdict
 from listener.errors import StoreError
-from listener.ports import Clock, StoreCounts, SystemClock, TriagedMention
+from listener.ports import Clock, StoreCounts, SystemClock, TriagedMention, TriageRecord
 from listener.store import migrate
 from listener.store.codec import (
     alert_row,
@@ -187,40 +187,67 @@ class SqlStore(SqlOutbox):
     def record_triage(
         self, key: MentionKey, scores_: Scores, verdict: Verdict, alerts_: Sequence[Alert]
     ) -> bool:
-        # The verdict goes first, with ON CONFLICT DO NOTHING on its primary key: that is
+        return self.record_triage_many([TriageRecord(key, scores_, verdict, alerts_)])[0]
+
+    def record_triage_many(
+        self, items: Sequence[TriageRecord], *, retry: bool = True
+    ) -> list[bool]:
+        # Each verdict goes first, with ON CONFLICT DO NOTHING on its primary key: that is
         # where two racing workers meet (PostgreSQL makes the second wait for the first
-        # to commit); the one whose verdict did not go in writes nothing else.
-        _same_key(verdict.mention, key, "verdict")
-        claim = (
-            self._insert(verdicts)
-            .values(verdict_row(verdict))
-            .on_conflict_do_nothing(index_elements=["source", "mention_id"])
-            .returning(verdicts.c.source)
-        )
-        rows = [
-            alert_row(a, verdict.decided_at) for a in alerts_ if _same_key(a.mention, key, "alert")
-        ]
+        # to commit); an item whose verdict did not go in writes nothing else. One commit
+        # for the batch: the commit, not the statements, is what each mention used to cost.
+        if not items:
+            return []
+        for item in items:
+            _same_key(item.verdict.mention, item.key, "verdict")
+            for a in item.alerts:
+                _same_key(a.mention, item.key, "alert")
+        key: MentionKey = items[0].key
         try:
+            results = [False] * len(items)
+            # Claimed in key order, so two workers' overlapping batches take the verdict
+            # keys' locks in the same order and cannot deadlock (PostgreSQL).
+            order = sorted(range(len(items)), key=lambda i: items[i].key)
             with self._engine.begin() as conn:
-                if conn.execute(claim).first() is None:
-                    return False
-                marked = conn.execute(
-                    update(mentions)
-                    .where(mentions.c.source == key[0], mentions.c.id == key[1])
-                    .values(triaged_at=verdict.decided_at)
-                )
-                if marked.rowcount != 1:
-                    raise _NotStored
-                conn.execute(scores.insert(), scores_row(key, scores_))
-                if rows:
-                    conn.execute(alerts.insert(), rows)
-            return True
+                for i in order:
+                    item = items[i]
+                    key = item.key
+                    claim = (
+                        self._insert(verdicts)
+                        .values(verdict_row(item.verdict))
+                        .on_conflict_do_nothing(index_elements=["source", "mention_id"])
+                        .returning(verdicts.c.source)
+                    )
+                    if conn.execute(claim).first() is None:
+                        continue
+                    marked = conn.execute(
+                        update(mentions)
+                        .where(mentions.c.source == key[0], mentions.c.id == key[1])
+                        .values(triaged_at=item.verdict.decided_at)
+                    )
+                    if marked.rowcount != 1:
+                        raise _NotStored
+                    results[i] = True
+                # Rows in the batch's order: outbox ids are the dispatch order.
+                fresh = [item for item, ok in zip(items, results, strict=True) if ok]
+                score_rows = [scores_row(item.key, item.scores) for item in fresh]
+                alert_rows = [
+                    alert_row(a, item.verdict.decided_at) for item in fresh for a in item.alerts
+                ]
+                if score_rows:
+                    conn.execute(scores.insert(), score_rows)
+                if alert_rows:
+                    conn.execute(alerts.insert(), alert_rows)
+            return results
         except _NotStored:
             raise StoreError(f"cannot record triage of {key}: mention not stored") from None
         except IntegrityError as exc:  # a foreign key, or a unique key that we did not expect
+            # A racing worker may have committed one of ours meanwhile: the batch was
+            # rolled back, and once more skips what is now decided.
             with self._read() as conn:
-                if self._has_verdict(conn, key):
-                    return False
+                raced = any(self._has_verdict(conn, item.key) for item in items)
+            if raced and retry:
+                return self.record_triage_many(items, retry=False)
             raise db_error(f"cannot record triage of {key}", exc) from exc
         except SQLAlchemyError as exc:
             raise db_error(f"cannot record triage of {key}", exc) from exc

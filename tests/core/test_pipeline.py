@@ -12,6 +12,7 @@ from classifiers.base import Scores
 from listener.config import Settings
 from listener.domain import Alert, AlertKind, MentionKey, Route, SlackRef, Verdict
 from listener.pipeline import Triage
+from listener.ports import TriageRecord
 from listener.spikes import SpikeRules
 from listener.store import MemoryStore
 from tests.core.doubles import T0, FixedClock, KeywordClassifier, mention, scores, unit
@@ -188,24 +189,26 @@ def test_channel_budget_sends_the_rest_to_the_digest_but_urgent_still_alerts() -
 
 
 class CrashingStore(MemoryStore):
-    """Fails ``record_triage`` once, on the n-th call: a crash between classify and record."""
+    """Fails the first ``record_triage_many``, before or after its transaction commits."""
 
-    def __init__(self, fail_on: int) -> None:
+    def __init__(self, when: str) -> None:
         super().__init__()
         self.calls = 0
-        self.fail_on = fail_on
+        self.when = when
 
-    def record_triage(self, key: MentionKey, scores: Scores, verdict: Verdict,
-                      alerts: Sequence[Alert]) -> bool:
+    def record_triage_many(self, items: Sequence[TriageRecord]) -> list[bool]:
         self.calls += 1
-        if self.calls == self.fail_on:
+        if self.calls == 1 and self.when == "before":
             raise ConnectionError("database went away")
-        return super().record_triage(key, scores, verdict, alerts)
+        written = super().record_triage_many(items)
+        if self.calls == 1:
+            raise ConnectionError("connection lost after the commit")
+        return written
 
 
-@pytest.mark.parametrize("fail_on", [1, 2, 3])
-def test_a_crash_before_recording_is_safe_to_rerun(fail_on: int) -> None:
-    store, clock = CrashingStore(fail_on), FixedClock()
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_crash_around_recording_is_safe_to_rerun(when: str) -> None:
+    store, clock = CrashingStore(when), FixedClock()
     posts = [mention("parcel late", author=f"u{i}", at=T0 + timedelta(minutes=i))
              for i in range(3)]
     store.add_mentions(posts)
@@ -213,9 +216,11 @@ def test_a_crash_before_recording_is_safe_to_rerun(fail_on: int) -> None:
     t = triage(store, clock, clf)
     with pytest.raises(ConnectionError):
         t.run_once()
+    # The batch is one transaction: all of it is pending again, or none of it.
+    assert len(store.pending_triage(10)) == (3 if when == "before" else 0)
     result = t.run_once()
-    assert result.processed == 3 - (fail_on - 1)
-    assert clf.calls == 2
+    assert result.processed == (3 if when == "before" else 0)
+    assert clf.calls == (2 if when == "before" else 1)
     kinds = [a.kind for a in alerts_of(store)]
     assert kinds.count(AlertKind.ALERT) == 1
     assert kinds.count(AlertKind.THREAD_REPLY) == 2

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from datetime import date, timedelta, timezone
 
 import pytest
 
 from listener.domain import AlertKind, AlertStatus, DeliveryState, Feedback, Rejected, Route
 from listener.errors import StoreError
-from listener.ports import Store
+from listener.ports import Store, TriageRecord
 from tests.store import factories as f
 from tests.store.factories import T0
 
@@ -144,6 +145,87 @@ def test_racing_record_triage_enqueues_once(store: Store) -> None:
         t.join(timeout=30)
     assert sorted(results) == [False, False, False, True]
     assert store.counts().alerts == {"pending": 1}
+
+
+def _record(i: int, *, route: Route = Route.ALERT, n_alerts: int = 1) -> TriageRecord:
+    key = ("x", str(i))
+    return TriageRecord(key, f.scores(), f.verdict(key, route=route),
+                        tuple(f.alert(key, channel=f"#c{j}") for j in range(n_alerts)))
+
+
+def test_record_triage_many_writes_the_whole_batch(store: Store) -> None:
+    store.add_mentions([f.mention(i) for i in range(1, 5)])
+    batch = [_record(1), _record(2, route=Route.DIGEST, n_alerts=0), _record(3, n_alerts=2)]
+    assert store.record_triage_many(batch) == [True, True, True]
+    assert [m.id for m in store.pending_triage(10)] == ["4"]
+    items = {i.mention.key: i for i in store.history(T0, T0 + timedelta(days=1))}
+    for record in batch:
+        item = items[record.key]
+        assert item.verdict == record.verdict
+        assert item.scores == record.scores
+        assert [a.channel for a in item.alerts] == [a.channel for a in record.alerts]
+    assert store.counts().alerts == {"pending": 3}
+    # Outbox ids follow the batch's order: that is the order they are dispatched in.
+    due = store.due_alerts(T0 + timedelta(days=1), 10)
+    assert [(a.mention, a.channel) for a in due] == [
+        (("x", "1"), "#c0"), (("x", "3"), "#c0"), (("x", "3"), "#c1")]
+    assert store.record_triage_many([]) == []
+
+
+def test_record_triage_many_skips_what_is_already_decided(store: Store) -> None:
+    store.add_mentions([f.mention(i) for i in range(1, 4)])
+    assert store.record_triage_many([_record(2)]) == [True]
+    again = [_record(1), _record(2, route=Route.DIGEST, n_alerts=3), _record(3)]
+    assert store.record_triage_many(again) == [True, False, True]
+    assert store.counts().alerts == {"pending": 3}
+    items = {i.mention.key: i for i in store.history(T0, T0 + timedelta(days=1))}
+    assert items[("x", "2")].verdict == f.verdict(("x", "2"))
+    assert len(items[("x", "2")].alerts) == 1
+    assert store.counts().pending_triage == 0
+
+
+def test_record_triage_many_keeps_the_first_of_a_key_twice_in_one_batch(store: Store) -> None:
+    store.add_mentions([f.mention(1), f.mention(2)])
+    twice = [_record(1), _record(2), _record(1, route=Route.DIGEST, n_alerts=2)]
+    assert store.record_triage_many(twice) == [True, True, False]
+    assert store.counts().alerts == {"pending": 2}
+    [first, _] = store.history(T0, T0 + timedelta(days=1))
+    assert first.verdict == f.verdict(("x", "1"))
+    assert [a.channel for a in first.alerts] == ["#c0"]
+
+
+def test_record_triage_many_is_all_or_nothing(store: Store) -> None:
+    store.add_mentions([f.mention(1), f.mention(3)])
+    # The second item's mention was never stored: the first must not stay written.
+    with pytest.raises(StoreError):
+        store.record_triage_many([_record(1), _record(2), _record(3)])
+    assert [m.id for m in store.pending_triage(10)] == ["1", "3"]
+    assert store.counts().alerts == {}
+    assert not any(i.verdict or i.scores for i in store.history(T0, T0 + timedelta(days=1)))
+    assert store.record_triage_many([_record(1), _record(3)]) == [True, True]
+
+
+def test_racing_batches_record_each_mention_once(store: Store) -> None:
+    store.add_mentions([f.mention(i) for i in range(1, 9)])
+    # Overlapping batches, oldest first as ``pending_triage`` hands them out.
+    batches = [[_record(i) for i in range(s, s + 5)] for s in (1, 2, 3, 4)]
+    barrier = threading.Barrier(len(batches))
+    results: dict[int, list[bool]] = {}
+
+    def worker(n: int) -> None:
+        barrier.wait(timeout=10)
+        results[n] = store.record_triage_many(batches[n])
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(len(batches))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    won = Counter(
+        r.key for n, b in enumerate(batches) for r, ok in zip(b, results[n], strict=True) if ok
+    )
+    assert won == {("x", str(i)): 1 for i in range(1, 9)}
+    assert store.counts().alerts == {"pending": 8}
 
 
 def test_scores_without_embedding(store: Store) -> None:
