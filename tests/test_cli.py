@@ -16,7 +16,7 @@ from tests.fakes.slack_server import FakeSlack
 from tests.fakes.x_server import FakeXServer
 
 PLANTED_X = "AAAAplanted-bearer-secret-0123456789"
-PLANTED_SLACK = "xoxb-planted-slack-secret-0123456789"
+PLANTED_SLACK = "planted-slack-secret-0123456789"
 
 COMPLAINTS = [
     "@acme my order was charged twice and nobody answers the phone, I want a refund now",

@@ -92,11 +92,13 @@ def test_every_setting_has_help() -> None:
 
 
 def test_secrets_come_from_env_and_never_print() -> None:
-    secrets = Secrets.from_env({"SLACK_BOT_TOKEN": "xoxb-planted-secret-123", "X_BEARER_TOKEN": ""})
+    secrets = Secrets.from_env(
+        {"SLACK_BOT_TOKEN": "planted-slack-secret-123", "X_BEARER_TOKEN": ""}
+    )
     assert secrets.slack_bot_token is not None
     assert secrets.x_bearer_token is None
     assert "planted" not in repr(secrets) and "planted" not in str(secrets.model_dump())
-    assert secrets.secret_values() == ["xoxb-planted-secret-123"]
+    assert secrets.secret_values() == ["planted-slack-secret-123"]
 
 
 def test_secrets_are_not_settings(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ import logging
 
 from listener.cli.logs import SecretScrubber
 
-SECRET = "xoxb-planted-in-a-traceback-123456"
+SECRET = "planted-in-a-traceback-123456"
 
 
 def test_secrets_are_scrubbed_from_messages_and_tracebacks() -> None:

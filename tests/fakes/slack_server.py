@@ -72,7 +72,7 @@ class Posted:
 class FakeSlack:
     """The fake server plus its state. Use as a context manager, or ``start``/``stop``."""
 
-    def __init__(self, *, token: str = "xoxb-test-token") -> None:
+    def __init__(self, *, token: str = "fake-bot-token") -> None:
         self.token = token
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], Posted] = {}

@@ -25,7 +25,7 @@ from tests.reliability.rig import Rig
 
 PLANTED = {
     "X_BEARER_TOKEN": "AAAA-planted-x-bearer-0123456789abcdef",
-    "SLACK_BOT_TOKEN": "xoxb-planted-slack-bot-0123456789abcdef",
+    "SLACK_BOT_TOKEN": "planted-slack-bot-0123456789abcdef",
     "SLACK_SIGNING_SECRET": "planted-signing-secret-0123456789abcdef",
     "SLACK_APP_TOKEN": "xapp-planted-app-token-0123456789abcdef",
     "X_ACCESS_TOKEN_SECRET": "planted-access-secret-0123456789abcdef",

@@ -57,7 +57,7 @@ HOOKS: tuple[str, ...] = (
 DUPLICATING_HOOKS = frozenset({"notifier.send:after"})
 
 X_TOKEN = "reliability-bearer"
-SLACK_TOKEN = "xoxb-reliability"
+SLACK_TOKEN = "fake-reliability"
 
 
 class Tripwire:

@@ -333,5 +333,5 @@ def test_socket_mode_handler_can_be_built_offline(
         signing_secret=SIGNING_SECRET,
         client=WebClient(token=env.slack.token, base_url=env.slack.base_url),
     )
-    handler = socket_mode_handler(app, "xapp-1-A0FIRSTRE-1-test")
+    handler = socket_mode_handler(app, "xapp-test-A0FIRSTRE")
     assert handler.app is app
