@@ -235,7 +235,7 @@ class TriageModel:
                         float(comp[i]), self.threshold, label, urgency, signals, topic
                     ),
                     model=self.name,
-                    embedding=tuple(float(x) for x in emb[i]),
+                    embedding=tuple(emb[i].tolist()),
                 )
             )
         return out

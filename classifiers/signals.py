@@ -175,6 +175,10 @@ class PhraseMatcher:
         self._patterns = {
             name: [(p, _compile(p)) for p in items] for name, items in self.phrases.items()
         }
+        # Most posts match no phrase: one combined search rules them out instead of ~150.
+        every = [pat.pattern for pats in self._patterns.values() for _p, pat in pats]
+        joined = "|".join(f"(?:{x})" for x in every)
+        self._any = re.compile(joined, re.IGNORECASE) if every else None
 
     @classmethod
     def with_overrides(
@@ -193,7 +197,9 @@ class PhraseMatcher:
 
     def match(self, text: str) -> list[Signal]:
         """Signals whose phrases occur in ``text``; evidence is the matched span."""
-        out = []
+        out: list[Signal] = []
+        if self._any is None or not self._any.search(text):
+            return out
         for name, patterns in self._patterns.items():
             for _phrase, pattern in patterns:
                 found = pattern.search(text)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifiers.base import Signal
 from classifiers.model import TriageModel
@@ -16,6 +18,27 @@ def test_phrases_match_on_word_boundaries_case_insensitively() -> None:
     assert found == {"money": "DOUBLE  charged", "legal": "SUE you"}
     assert matcher.match("refunds pending")[0].evidence == "refunds"
     assert matcher.match("unrefundable and pursue youth") == []
+
+
+_WORDS = st.sampled_from(
+    ["fire", "refunds", "is", "down", "Sue", "you", "never", "again", "the", "news", "I",
+     "double", "charged", "café", "🔥", "not", "working", "bbc!", "lawyer,", "xfire", "\n"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=12).map(" ".join))
+def test_the_combined_prefilter_never_changes_what_matches(text: str) -> None:
+    # The one-search prefilter is only a shortcut: the answer is the per-phrase search's.
+    matcher = PhraseMatcher()
+    naive = []
+    for name, patterns in matcher._patterns.items():
+        for _phrase, pattern in patterns:
+            found = pattern.search(text)
+            if found:
+                naive.append(Signal(name, found.group(0), "phrase"))
+                break
+    assert matcher.match(text) == naive
 
 
 def test_default_lists_can_be_extended_and_replaced() -> None:

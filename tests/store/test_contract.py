@@ -194,6 +194,21 @@ def test_record_triage_many_keeps_the_first_of_a_key_twice_in_one_batch(store: S
     assert [a.channel for a in first.alerts] == ["#c0"]
 
 
+def test_record_triage_many_larger_than_a_statement(store: Store) -> None:
+    # More items than one SQL statement carries (backfill writes 4,096 at a time), with
+    # some decided before and one key twice across the statements' boundary.
+    n = 2_300
+    store.add_mentions([f.mention(i) for i in range(1, n + 1)])
+    assert store.record_triage_many([_record(7), _record(2_001)]) == [True, True]
+    batch = [_record(i, n_alerts=0) for i in range(1, n + 1)] + [_record(5, n_alerts=0)]
+    results = store.record_triage_many(batch)
+    assert results.count(True) == n - 2
+    assert results[6] is False and results[2_000] is False and results[-1] is False
+    assert store.counts().pending_triage == 0
+    assert store.counts().alerts == {"pending": 2}
+    assert store.record_triage_many(batch) == [False] * (n + 1)
+
+
 def test_record_triage_many_is_all_or_nothing(store: Store) -> None:
     store.add_mentions([f.mention(1), f.mention(3)])
     # The second item's mention was never stored: the first must not stay written.
