@@ -272,3 +272,27 @@ def load_default(*, device: str = "auto", batch_size: int = 64) -> TriageModel:
 def load(path: str | Path | None = None, **kwargs: Any) -> TriageModel:
     """``path`` or the shipped default when ``None``."""
     return TriageModel.from_pretrained(path or DEFAULT_DIR, **kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """How to build a configured model: plain data, so it pickles into worker processes.
+
+    Calling it loads the model (the shipped default when ``path`` is ``None``), swaps in
+    an HF sentiment model if one is named, and adds the brands' few-shot topics.
+    """
+
+    path: str | None = None
+    device: str = "auto"
+    batch_size: int = 64
+    sentiment_model: str | None = None
+    sentiment_labels: tuple[tuple[str, str], ...] = ()
+    topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __call__(self) -> TriageModel:
+        model = load(self.path, device=self.device, batch_size=self.batch_size)
+        if self.sentiment_model:
+            model.with_sentiment_model(self.sentiment_model, dict(self.sentiment_labels) or None)
+        if self.topics:
+            model.with_topics({name: list(examples) for name, examples in self.topics})
+        return model

@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 from rich.console import Console
@@ -35,6 +36,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT_CHOICES = ("auto", "x-json", "x-jsonl", "twcs", "csv", "jsonl")
+
+
+class _Batching(NamedTuple):
+    batch_size: int
+    buffer_size: int
+    ray_actors: int = 0
+    gpus_per_actor: float = 0.0
 
 
 def register(app: typer.Typer) -> None:
@@ -80,6 +88,12 @@ def backfill_cmd(
                                          "checkpoint, or start over.")] = True,
     reclassify: Annotated[bool, typer.Option("--reclassify", help="Replay: score again "
                                              "instead of using stored scores.")] = False,
+    ray_actors: Annotated[int, typer.Option(min=0, help="Classify on Ray Data with this many "
+                                            "model actors (needs firstreply[distributed]; "
+                                            "RAY_ADDRESS picks a cluster). 0: in process.")]
+    = 0,
+    gpus_per_actor: Annotated[float, typer.Option(min=0, help="GPUs each Ray actor "
+                                                  "reserves (1 = one model per GPU).")] = 0.0,
 ) -> None:
     """Backfill history (file or X archive) without pinging anyone, or replay it."""
     modes = sum([file is not None, archive, replay_])
@@ -101,7 +115,7 @@ def backfill_cmd(
         if brand is not None and settings.brand(brand) is None:
             console.print(f"[yellow]![/] brand {brand!r} is not configured: default rules apply")
         size = batch_size or settings.model.batch_size
-        sizes = (size, buffer_size)
+        sizes = _Batching(size, buffer_size, ray_actors, gpus_per_actor)
         if file is not None:
             _from_file(console, store, settings, file, fmt, brand, sizes, alert, resume)
         else:
@@ -136,14 +150,19 @@ def _progress(console: Console) -> Progress:
 
 
 def _run(console: Console, records: Any, *, store: Store, settings: Settings, total: float,
-         by_count: bool, sizes: tuple[int, int], alert: bool, checkpoint: Any,
+         by_count: bool, sizes: _Batching, alert: bool, checkpoint: Any,
          description: str) -> BackfillStats:
     from listener.backfill.batch import backfill
     from listener.backfill.decider import HistoryDecider
-    from listener.cli.wiring import build_classifier
+    from listener.cli.wiring import build_classifier, model_spec
 
-    with console.status("loading the model…"):
-        classifier = build_classifier(settings)
+    if sizes.ray_actors:
+        if importlib.util.find_spec("ray") is None:
+            raise FirstReplyError("--ray-actors needs Ray: pip install 'firstreply[distributed]'")
+        from listener.backfill.distributed import backfill_distributed
+    else:
+        with console.status("loading the model…"):
+            classifier = build_classifier(settings)
     began = time.perf_counter()
     with _progress(console) as bar:
         task = bar.add_task(description, total=total or None, mentions=0, rate=0.0)
@@ -153,10 +172,19 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
             bar.update(task, completed=classified if by_count else position,
                        mentions=classified, rate=rate)
 
-        stats = backfill(records, store=store, classifier=classifier,
-                         decider=HistoryDecider(settings), batch_size=sizes[0],
-                         buffer_size=sizes[1], alert=alert, checkpoint=checkpoint,
-                         progress=on_progress)
+        if sizes.ray_actors:
+            # Each actor builds the configured model itself; the driver only stores.
+            stats = backfill_distributed(
+                records, store=store, classifier_factory=model_spec(settings),
+                decider=HistoryDecider(settings), batch_size=sizes.batch_size,
+                chunk_size=sizes.buffer_size, actors=sizes.ray_actors,
+                num_gpus=sizes.gpus_per_actor, alert=alert, checkpoint=checkpoint,
+                progress=on_progress)
+        else:
+            stats = backfill(records, store=store, classifier=classifier,
+                             decider=HistoryDecider(settings), batch_size=sizes.batch_size,
+                             buffer_size=sizes.buffer_size, alert=alert, checkpoint=checkpoint,
+                             progress=on_progress)
         bar.update(task, completed=total or stats.classified)
     return stats
 
@@ -177,7 +205,7 @@ def _summary(console: Console, stats: BackfillStats, alert: bool) -> None:
 
 
 def _from_file(console: Console, store: Store, settings: Settings, path: Path, fmt: str,
-               brand: str | None, sizes: tuple[int, int], alert: bool, resume: bool) -> None:
+               brand: str | None, sizes: _Batching, alert: bool, resume: bool) -> None:
     from listener.backfill.batch import clear_checkpoint, load_checkpoint, save_checkpoint
     from listener.backfill.readers import detect_format, open_records
     from listener.backfill.records import Position
@@ -211,7 +239,7 @@ def _from_file(console: Console, store: Store, settings: Settings, path: Path, f
 
 
 def _from_archive(console: Console, store: Store, settings: Settings, query: str,
-                  start: datetime, end: datetime, brand: str | None, sizes: tuple[int, int],
+                  start: datetime, end: datetime, brand: str | None, sizes: _Batching,
                   alert: bool, resume: bool, yes: bool, confirm_above: float) -> None:
     from listener.backfill.archive import (
         ArchiveCheckpoint,

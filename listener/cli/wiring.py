@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from classifiers.base import Classifier
+    from classifiers.model import ModelSpec
 
 log = logging.getLogger(__name__)
 
@@ -23,27 +24,31 @@ def build_store(settings: Settings) -> Store:
     return open_store(settings.database.url)
 
 
-def build_classifier(settings: Settings) -> Classifier:
-    """The configured model, or the default that ships with the package. Offline only."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from classifiers.model import load
+def model_spec(settings: Settings) -> ModelSpec:
+    """What ``build_classifier`` builds, as picklable data (Ray workers build their own)."""
+    from classifiers.model import ModelSpec
 
-    model = load(
-        settings.model.path, device=settings.model.device, batch_size=settings.model.batch_size
-    )
-    if settings.model.sentiment_model:
-        model.with_sentiment_model(
-            settings.model.sentiment_model, settings.model.sentiment_labels or None
-        )
     # A brand's own categories join the taxonomy (few-shot, in the encoder's space).
     topics: dict[str, list[str]] = {}
     for brand in settings.brands:
         for name, examples in brand.topics.items():
             topics.setdefault(name, []).extend(examples)
-    if topics:
-        model.with_topics(topics)
-    return model
+    m = settings.model
+    return ModelSpec(
+        path=m.path,
+        device=m.device,
+        batch_size=m.batch_size,
+        sentiment_model=m.sentiment_model or None,
+        sentiment_labels=tuple((m.sentiment_labels or {}).items()),
+        topics=tuple((name, tuple(examples)) for name, examples in topics.items()),
+    )
+
+
+def build_classifier(settings: Settings) -> Classifier:
+    """The configured model, or the default that ships with the package. Offline only."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return model_spec(settings)()
 
 
 def build_notifier(settings: Settings, secrets: Secrets, *, console: Console) -> Notifier:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from listener.cli import backfill_cmds, wiring
+from listener.errors import FirstReplyError
 from tests.backfill.doubles import KeywordClassifier
 
 TWCS = Path(__file__).parent / "data" / "twcs_tiny.csv"
@@ -56,6 +58,14 @@ def test_file_backfill_then_resume_then_replay(cli: CliRunner, tmp_path: Path) -
     assert replay.exit_code == 0, replay.output
     assert "What the current rules would have sent" in replay.output
     assert "#cx-alerts" in replay.output
+
+
+def test_ray_actors_without_ray_says_what_to_install(cli: CliRunner, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
+    result = cli.invoke(make_app(), ["backfill", "--file", str(TWCS), "--ray-actors", "2"])
+    assert isinstance(result.exception, FirstReplyError)
+    assert "pip install 'firstreply[distributed]'" in str(result.exception)
 
 
 @pytest.mark.parametrize(
