@@ -141,7 +141,8 @@ class ListSource:
         self.stamps = [t.mention.created_at for t in self.items]
 
     def history(
-        self, start: datetime, end: datetime, *, brand: str | None = None
+        self, start: datetime, end: datetime, *, brand: str | None = None,
+        embeddings: bool = True,
     ) -> Iterator[TriagedMention]:
         lo, hi = bisect.bisect_left(self.stamps, start), bisect.bisect_left(self.stamps, end)
         return iter(self.items[lo:hi])

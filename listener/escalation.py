@@ -81,7 +81,8 @@ class Escalator:
         now = self._clock.now()
         start = now - self._lookback
         end = now - timedelta(minutes=self._minutes) + timedelta(microseconds=1)
-        due = due_escalations(self._store.history(start, end), now=now, minutes=self._minutes)
+        items = self._store.history(start, end, embeddings=False)
+        due = due_escalations(items, now=now, minutes=self._minutes)
         if not due:
             return []
         rows = [

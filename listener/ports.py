@@ -119,9 +119,18 @@ class TriageRepo(Protocol):
         ...
 
     def history(
-        self, start: datetime, end: datetime, *, brand: str | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        brand: str | None = None,
+        embeddings: bool = True,
     ) -> Iterator[TriagedMention]:
-        """Mentions created in ``[start, end)``, oldest first, with scores, verdicts, alerts."""
+        """Mentions created in ``[start, end)``, oldest first, with scores, verdicts, alerts.
+
+        ``embeddings=False`` leaves ``Scores.embedding`` empty: reports over months of
+        history need none, and as Python floats they are most of each item's memory.
+        """
         ...
 
 

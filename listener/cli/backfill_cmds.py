@@ -89,7 +89,7 @@ def backfill_cmd(
     reclassify: Annotated[bool, typer.Option("--reclassify", help="Replay: score again "
                                              "instead of using stored scores.")] = False,
     ray_actors: Annotated[int, typer.Option(min=0, help="Classify on Ray Data with this many "
-                                            "model actors (needs firstreply[distributed]; "
+                                            "model actors (needs the distributed extra; "
                                             "RAY_ADDRESS picks a cluster). 0: in process.")]
     = 0,
     gpus_per_actor: Annotated[float, typer.Option(min=0, help="GPUs each Ray actor "

@@ -236,7 +236,12 @@ def _resolved_in(tm: TriagedMention, start: datetime, end: datetime) -> bool:
 
 class DigestSource(Protocol):
     def history(
-        self, start: datetime, end: datetime, *, brand: str | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        brand: str | None = None,
+        embeddings: bool = True,
     ) -> Iterable[TriagedMention]: ...
 
     def list_feedback(self, since: datetime | None = None) -> list[Feedback]: ...
@@ -263,7 +268,7 @@ def collect_digest(
     start, end = period_bounds(last_day, days, tz)
     back = max(days, BASELINE_DAYS, lookback_days, trend_days - days)
     fetch_from = day_bounds(last_day - timedelta(days=days - 1 + back), tz)[0]
-    pool = list(store.history(fetch_from, end, brand=brand))
+    pool = list(store.history(fetch_from, end, brand=brand, embeddings=False))
     period = [tm for tm in pool if tm.mention.created_at >= start]
     earlier = [tm for tm in pool if tm.mention.created_at < start]
     return build_digest(

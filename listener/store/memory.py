@@ -127,7 +127,12 @@ class MemoryStore:
         return alert_id
 
     def history(
-        self, start: datetime, end: datetime, *, brand: str | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        brand: str | None = None,
+        embeddings: bool = True,
     ) -> Iterator[TriagedMention]:
         with self._lock:
             chosen = [
@@ -142,7 +147,7 @@ class MemoryStore:
             items = [
                 TriagedMention(
                     m,
-                    self._scores.get(m.key),
+                    _scores_for(self._scores.get(m.key), embeddings),
                     self._verdicts.get(m.key),
                     tuple(by_key.get(m.key, ())),
                 )
@@ -320,3 +325,9 @@ class MemoryStore:
                 alerts=dict(states),
                 feedback=len(self._feedback),
             )
+
+
+def _scores_for(scores: Scores | None, embeddings: bool) -> Scores | None:
+    if scores is None or embeddings or not scores.embedding:
+        return scores
+    return dataclasses.replace(scores, embedding=())

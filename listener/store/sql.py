@@ -272,13 +272,18 @@ class SqlStore(SqlOutbox):
             raise db_error(f"cannot record triage of {key}", exc) from exc
 
     def history(
-        self, start: datetime, end: datetime, *, brand: str | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        brand: str | None = None,
+        embeddings: bool = True,
     ) -> Iterator[TriagedMention]:
         # Keyset pages, each read in its own short transaction: a slow consumer (the
         # digest renderer) never holds a connection, and each page costs two queries.
         after: tuple[datetime, str, str] | None = None
         while True:
-            page = self._history_page(start, end, brand, after)
+            page = self._history_page(start, end, brand, after, embeddings)
             yield from page
             if len(page) < HISTORY_PAGE:
                 return
@@ -291,12 +296,13 @@ class SqlStore(SqlOutbox):
         end: datetime,
         brand: str | None,
         after: tuple[datetime, str, str] | None,
+        embeddings: bool,
     ) -> list[TriagedMention]:
         m = mentions.c
         cols = [
             *mentions.c,
             scores.c.data.label("s_data"),
-            scores.c.embedding.label("s_embedding"),
+            (scores.c.embedding if embeddings else literal(None)).label("s_embedding"),
             *(c.label(f"v_{c.name}") for c in verdicts.c),
         ]
         q = (

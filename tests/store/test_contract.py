@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections import Counter
@@ -250,6 +251,24 @@ def test_scores_without_embedding(store: Store) -> None:
     [item] = store.history(T0, T0 + timedelta(hours=1))
     assert item.scores is not None
     assert item.scores.embedding == ()
+
+
+def test_history_without_embeddings_keeps_everything_else(store: Store) -> None:
+    key = ("x", "1")
+    store.add_mentions([f.mention(1)])
+    scores = f.scores()
+    assert scores.embedding  # the fixture has one
+    store.record_triage(key, scores, f.verdict(key), [f.alert(key)])
+    [full] = store.history(T0, T0 + timedelta(hours=1))
+    [lean] = store.history(T0, T0 + timedelta(hours=1), embeddings=False)
+    assert full.scores == scores
+    assert lean.scores is not None
+    assert lean.scores.embedding == ()
+    assert dataclasses.replace(lean.scores, embedding=scores.embedding) == scores
+    assert (lean.mention, lean.verdict, lean.alerts) == (full.mention, full.verdict, full.alerts)
+    # The stored embedding is untouched.
+    [again] = store.history(T0, T0 + timedelta(hours=1))
+    assert again.scores == scores
 
 
 # -- history ----------------------------------------------------------------------------
