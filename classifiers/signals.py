@@ -165,6 +165,44 @@ def _compile(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _fold(text: str) -> str:
+    # casefold() turns "İ" into "i" + U+0307, which would split the word where the
+    # regex engine (matching "İ" as "i") does not: drop the combining dot.
+    return text.casefold().replace("\u0307", "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    text: str
+    pattern: re.Pattern[str]
+    #: A word the post must contain for the phrase to match ("" = no word to key on).
+    key: str
+    #: ``key`` is a prefix (the phrase ends in ``word*``), not a whole word.
+    prefix: bool
+
+
+def _phrase(text: str) -> _Phrase:
+    """Compile ``text`` and key it on its longest ``\\w+`` run.
+
+    Every run of a phrase appears in a matching post as a whole word (the last run of a
+    ``word*`` as a prefix of one), so a post without the key cannot match: "is down" is
+    keyed on "down", not on the "is" that most posts contain.
+    """
+    runs: list[tuple[str, bool]] = []
+    for word in _fold(text).split():
+        found = list(_WORD.finditer(word))
+        for n, run in enumerate(found):
+            last = n == len(found) - 1 and run.end() == len(word) - 1
+            runs.append((run.group(0), word.endswith("*") and last))
+    if not runs:
+        return _Phrase(text, _compile(text), "", False)
+    key, prefix = max(runs, key=lambda r: (len(r[0]), not r[1]))
+    return _Phrase(text, _compile(text), key, prefix)
+
+
 class PhraseMatcher:
     """Phrase lists per signal; :meth:`match` returns one signal per name that fired."""
 
@@ -172,13 +210,12 @@ class PhraseMatcher:
         self.phrases: dict[str, tuple[str, ...]] = {
             name: tuple(items) for name, items in (phrases or DEFAULT_PHRASES).items()
         }
-        self._patterns = {
-            name: [(p, _compile(p)) for p in items] for name, items in self.phrases.items()
+        self._compiled = {
+            name: [_phrase(p) for p in items] for name, items in self.phrases.items()
         }
-        # Most posts match no phrase: one combined search rules them out instead of ~150.
-        every = [pat.pattern for pats in self._patterns.values() for _p, pat in pats]
-        joined = "|".join(f"(?:{x})" for x in every)
-        self._any = re.compile(joined, re.IGNORECASE) if every else None
+        every = [p for items in self._compiled.values() for p in items]
+        self._words = frozenset(p.key for p in every if not p.prefix)
+        self._prefixes = tuple(sorted({p.key for p in every if p.prefix}))
 
     @classmethod
     def with_overrides(
@@ -197,12 +234,19 @@ class PhraseMatcher:
 
     def match(self, text: str) -> list[Signal]:
         """Signals whose phrases occur in ``text``; evidence is the matched span."""
+        # ~150 regex searches per post cost more than the encoder does on a GPU; a set
+        # look-up of the post's words leaves only the phrases that can match.
+        words = set(_WORD.findall(_fold(text)))
+        keys = words & self._words
+        if self._prefixes and (near := [w for w in words if w.startswith(self._prefixes)]):
+            keys.update(p for p in self._prefixes if any(w.startswith(p) for w in near))
+        keys.add("")
         out: list[Signal] = []
-        if self._any is None or not self._any.search(text):
-            return out
-        for name, patterns in self._patterns.items():
-            for _phrase, pattern in patterns:
-                found = pattern.search(text)
+        for name, phrases in self._compiled.items():
+            for phrase in phrases:
+                if phrase.key not in keys:
+                    continue
+                found = phrase.pattern.search(text)
                 if found:
                     out.append(Signal(name, found.group(0), "phrase"))
                     break
@@ -261,8 +305,10 @@ class SignalPrototypes:
         if len(self.examples) == 0:
             return [[] for _ in range(len(embeddings))]
         sims = embeddings @ self.vectors.T
-        out: list[list[Signal]] = []
-        for row in sims:
+        out: list[list[Signal]] = [[] for _ in range(len(sims))]
+        # Few rows come near any example: only those need the per-row work.
+        for i in np.flatnonzero((sims >= self.threshold).any(axis=1)):
+            row = sims[i]
             fired: dict[str, Signal] = {}
             for j in np.argsort(-row):
                 if row[j] < self.threshold:
@@ -271,7 +317,7 @@ class SignalPrototypes:
                 if owner not in fired:
                     evidence = f'close to "{self.examples[j]}" ({row[j]:.2f})'
                     fired[owner] = Signal(owner, evidence, "model")
-            out.append([fired[n] for n in self.names if n in fired])
+            out[i] = [fired[n] for n in self.names if n in fired]
         return out
 
 

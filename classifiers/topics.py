@@ -166,12 +166,11 @@ class TopicModel:
         sims = embeddings @ self.prototypes.T
         probs = softmax(sims / self.temperature)
         out = []
-        for sim, prob in zip(sims, probs, strict=True):
-            best = int(np.argmax(prob))
-            label = self.names[best] if sim[best] >= self.min_similarity else self.fallback
-            out.append(
-                (label, {n: round(float(p), 4) for n, p in zip(self.names, prob, strict=True)})
-            )
+        best = np.argmax(probs, axis=1)
+        top = sims[np.arange(len(sims)), best]
+        for b, t, rounded in zip(best, top, np.round(probs, 4).tolist(), strict=True):
+            label = self.names[b] if t >= self.min_similarity else self.fallback
+            out.append((label, dict(zip(self.names, rounded, strict=True))))
         return out
 
     def config(self) -> dict[str, object]:

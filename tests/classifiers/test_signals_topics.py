@@ -22,23 +22,30 @@ def test_phrases_match_on_word_boundaries_case_insensitively() -> None:
 
 _WORDS = st.sampled_from(
     ["fire", "refunds", "is", "down", "Sue", "you", "never", "again", "the", "news", "I",
-     "double", "charged", "café", "🔥", "not", "working", "bbc!", "lawyer,", "xfire", "\n"]
+     "double", "charged", "café", "🔥", "not", "working", "bbc!", "lawyer,", "xfire", "\n",
+     "fİre", "ſcams", "REFUNDED", "ﬁre", "can't", "log", "in", "#fraud", "over-charged", "_sue"]
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_WORDS, max_size=12).map(" ".join))
-def test_the_combined_prefilter_never_changes_what_matches(text: str) -> None:
-    # The one-search prefilter is only a shortcut: the answer is the per-phrase search's.
-    matcher = PhraseMatcher()
+def test_the_word_prefilter_never_changes_what_matches(text: str) -> None:
+    # The first-word prefilter is only a shortcut: the answer is the per-phrase search's.
+    matcher = PhraseMatcher.with_overrides({"money": ["#fail", "e-mail*"]})
     naive = []
-    for name, patterns in matcher._patterns.items():
-        for _phrase, pattern in patterns:
-            found = pattern.search(text)
+    for name, phrases in matcher._compiled.items():
+        for phrase in phrases:
+            found = phrase.pattern.search(text)
             if found:
                 naive.append(Signal(name, found.group(0), "phrase"))
                 break
     assert matcher.match(text) == naive
+
+
+def test_a_phrase_without_a_word_still_matches() -> None:
+    matcher = PhraseMatcher({"press": ["!!!"], "money": ["refund*"]})
+    assert [s.evidence for s in matcher.match("where is it !!!")] == ["!!!"]
+    assert matcher.match("nothing here") == []
 
 
 def test_default_lists_can_be_extended_and_replaced() -> None:
