@@ -9,6 +9,7 @@ emoji in a JSON payload can produce and no UTF-8 database accepts, become U+FFFD
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from array import array
 from collections.abc import Mapping, Sequence
@@ -79,9 +80,16 @@ def _json_dirty(value: Any) -> bool:
 def clean_json(value: Any) -> Any:
     """A JSON-like value with every string (keys included) passed through ``clean_text``.
 
-    Returns ``value`` itself when nothing needs cleaning: the common case costs one walk.
+    Returns ``value`` itself when nothing needs cleaning: the common case costs one
+    ``json.dumps`` (in C; a walk in Python cost more than the rest of storing a mention).
     """
-    if not _json_dirty(value):
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not plain JSON: walk it instead
+        return _rebuild(value) if _json_dirty(value) else value
+    # NUL is escaped as \u0000 by dumps (a literal backslash-u0000 in a string also trips
+    # this, harmlessly); lone surrogates are left in and fail UTF-8 encoding.
+    if "\\u0000" not in text and not _dirty(text):
         return value
     return _rebuild(value)
 
@@ -106,7 +114,7 @@ def clean_mention(m: Mention) -> Mention:
     texts = (m.source, m.id, m.text, a.id, a.username, a.name, a.verified_type, m.brand,
              m.url, m.found_by, m.conversation_id or "", m.in_reply_to_id or "",
              m.quoted_id or "", m.lang or "")
-    if not any(_dirty(t) for t in texts) and not _json_dirty(m.raw):
+    if not any(_dirty(t) for t in texts) and clean_json(m.raw) is m.raw:
         return m
     author = Author(
         id=clean_text(a.id),
