@@ -19,15 +19,16 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from classifiers.base import Classifier
 from listener.backfill.decider import alerts_for
 from listener.backfill.records import Position, Record
-from listener.domain import Mention, Rejected, Scores, Verdict
+from listener.domain import Mention, Priority, Rejected, Scores, Verdict
 from listener.ports import Store, TriageRecord
 
 __all__ = [
@@ -72,6 +73,13 @@ class BackfillStats:
     seconds: float = 0.0
     classify_seconds: float = 0.0
     last: Position | None = None
+    #: Of the newly triaged: complaints, their topics, and what the rules decided.
+    complaints: int = 0
+    complaint_topics: Counter[str] = field(default_factory=Counter)
+    routes: Counter[str] = field(default_factory=Counter)
+    urgent: int = 0
+    first_at: datetime | None = None
+    last_at: datetime | None = None
 
     @property
     def rate(self) -> float:
@@ -192,15 +200,29 @@ def store_scored(
         for mention, score, verdict in zip(mentions, scores, verdicts, strict=True)
     ]
     # One transaction for the buffer: per-mention commits capped backfill like triage.
-    for item, fresh in zip(items, store.record_triage_many(items), strict=True):
+    for item, score, fresh in zip(items, scores, store.record_triage_many(items), strict=True):
         if fresh:
             stats.triaged += 1
             stats.alerts += len(item.alerts)
+            _tally(stats, score, item.verdict)
+    for mention in mentions:
+        at = mention.created_at
+        stats.first_at = at if stats.first_at is None else min(stats.first_at, at)
+        stats.last_at = at if stats.last_at is None else max(stats.last_at, at)
     stats.records += len(records)
     stats.mentions += len(mentions)
     stats.rejected += len(rejects)
     if records:
         stats.last = records[-1].resume
+
+
+def _tally(stats: BackfillStats, scores: Scores, verdict: Verdict) -> None:
+    if scores.is_complaint:
+        stats.complaints += 1
+        stats.complaint_topics[scores.topic] += 1
+    stats.routes[verdict.route.value] += 1
+    if verdict.actionable and verdict.priority >= Priority.HIGH:
+        stats.urgent += 1
 
 
 def backfill(

@@ -197,11 +197,27 @@ def _summary(console: Console, stats: BackfillStats, alert: bool) -> None:
     )
     console.print(f"  {stats.rate:,.1f} mentions/s over {stats.seconds:,.1f} s; "
                   f"the model took {model_share:.0%} of it")
+    if stats.triaged:
+        share = stats.complaints / stats.triaged
+        r = stats.routes
+        console.print(f"  {stats.complaints:,} complaints ({share:.1%}); the current rules "
+                      f"would have sent {r['alert']:,} alerts ({stats.urgent:,} urgent), "
+                      f"{r['thread']:,} thread replies, {r['digest']:,} digest-only, "
+                      f"{r['ignore']:,} ignored")
+        top = ", ".join(f"{t} {n:,}" for t, n in stats.complaint_topics.most_common(5))
+        if top:
+            console.print(f"  top complaint themes: {top}")
     if alert:
         console.print(f"  {stats.alerts:,} alerts queued for Slack")
     else:
-        console.print("  no alerts sent (use --alert to route them); "
-                      "see what would have pinged with --replay")
+        console.print("  no alerts sent (use --alert to route them)")
+    if stats.first_at is not None and stats.last_at is not None:
+        first, last = f"{stats.first_at:%Y-%m-%d}", f"{stats.last_at:%Y-%m-%d}"
+        days = (stats.last_at.date() - stats.first_at.date()).days + 1
+        console.print(f"  per channel and day: firstreply backfill --replay --start {first} "
+                      f"--end {stats.last_at + timedelta(days=1):%Y-%m-%d}")
+        console.print(f"  a digest of it: firstreply digest --date {last} --days {days} "
+                      f"-o backfill.html")
 
 
 def _from_file(console: Console, store: Store, settings: Settings, path: Path, fmt: str,

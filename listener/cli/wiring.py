@@ -20,8 +20,12 @@ log = logging.getLogger(__name__)
 
 def build_store(settings: Settings) -> Store:
     from listener.store import open_store
+    from listener.store.engine import is_new_sqlite
 
-    return open_store(settings.database.url)
+    # The embedded default just works on first use; existing databases are migrated
+    # only on purpose (`firstreply db upgrade`).
+    url = settings.database.url
+    return open_store(url, create=is_new_sqlite(url))
 
 
 def model_spec(settings: Settings) -> ModelSpec:

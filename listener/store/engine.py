@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["display_url", "make_engine", "normalise_url"]
+__all__ = ["display_url", "is_new_sqlite", "make_engine", "normalise_url"]
 
 _json_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
@@ -28,6 +29,26 @@ def display_url(url: str) -> str:
         return make_url(normalise_url(url)).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL: show only its scheme
         return url.partition("://")[0] + "://…"
+
+
+def is_new_sqlite(url: str) -> bool:
+    """A SQLite database that does not exist yet (a file not there, or in memory).
+
+    Creating one at the newest schema migrates nothing, so the composition root does it
+    without asking; an existing database is only ever migrated by ``firstreply db upgrade``.
+    """
+    try:
+        parsed = make_url(normalise_url(url))
+    except Exception:
+        return False
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        return True
+    if database.startswith("file:"):  # URI filenames: leave them to `db upgrade`
+        return False
+    return not Path(database).exists()
 
 
 def make_engine(url: str) -> Engine:

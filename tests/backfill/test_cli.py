@@ -60,6 +60,31 @@ def test_file_backfill_then_resume_then_replay(cli: CliRunner, tmp_path: Path) -
     assert "#cx-alerts" in replay.output
 
 
+def test_a_first_backfill_creates_the_embedded_database(cli: CliRunner, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "new" / "firstreply.db"
+    db.parent.mkdir()
+    monkeypatch.setenv("FIRSTREPLY_DATABASE__URL", f"sqlite:///{db}")
+    result = cli.invoke(make_app(), ["backfill", "--file", str(TWCS)])
+    assert result.exit_code == 0, result.output
+    assert db.exists()
+    # The summary stands in for alerts: what was found, and where to look next.
+    assert "19 new mentions" in result.output
+    assert "complaints (" in result.output
+    assert "top complaint themes:" in result.output
+    assert "firstreply backfill --replay --start 2017-10-" in result.output
+    assert "firstreply digest --date 2017-" in result.output
+
+
+def test_an_existing_unmigrated_database_is_not_touched(cli: CliRunner, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "old.db"
+    db.touch()
+    monkeypatch.setenv("FIRSTREPLY_DATABASE__URL", f"sqlite:///{db}")
+    result = cli.invoke(make_app(), ["backfill", "--file", str(TWCS)])
+    assert "firstreply db upgrade" in str(result.exception)
+
+
 def test_ray_actors_without_ray_says_what_to_install(cli: CliRunner, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed

@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from listener.errors import StoreError
 from listener.store import MemoryStore, migrate, open_store
-from listener.store.engine import make_engine, normalise_url
+from listener.store.engine import is_new_sqlite, make_engine, normalise_url
 from listener.store.sql import CHUNK, HISTORY_PAGE, SqlStore
 from listener.store.tables import metadata
 from tests.store import factories as f
@@ -61,6 +61,17 @@ def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
     store = SqlStore(url, create=True)
     assert [m.id for m in store.pending_triage(10)] == ["2"]
     store.close()
+
+
+def test_only_a_sqlite_database_not_there_yet_counts_as_new(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    assert is_new_sqlite(f"sqlite:///{path}")
+    path.touch()  # there, empty: migrating it is `db upgrade`'s job
+    assert not is_new_sqlite(f"sqlite:///{path}")
+    assert is_new_sqlite("sqlite://")
+    assert is_new_sqlite("sqlite:///:memory:")
+    assert not is_new_sqlite("postgresql://u@h/db")
+    assert not is_new_sqlite("not a url")
 
 
 def test_unmigrated_database_is_refused_with_advice(tmp_path: Path) -> None:
