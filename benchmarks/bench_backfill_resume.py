@@ -84,7 +84,10 @@ def run_cli(path: Path, env: dict[str, str], stop_at: float | None, sig: int,
     """
     cmd = [str(Path(sys.executable).parent / "firstreply"), "backfill", "--file", str(path)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env)
+    # As from a terminal: a child of a background job inherits SIGINT ignored, and
+    # Python then never raises KeyboardInterrupt (Ctrl-C would do nothing).
+    proc = subprocess.Popen(cmd, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     sent = False
     peak_kb = 0
     while proc.poll() is None:

@@ -177,3 +177,33 @@ def test_demo_runs_end_to_end_and_is_idempotent(runner: CliRunner, workdir: Path
     )
     assert "[Claim]" not in second.output
     assert _stored(workdir / "demo.db") == 359
+
+
+def test_the_console_script_exits_with_the_commands_code(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # `firstreply` (main), not the typer app: cron and CI read these codes.
+    import sys
+
+    from listener.cli import main, wiring
+    from tests.backfill.doubles import KeywordClassifier
+
+    monkeypatch.setenv("FIRSTREPLY_X__MAX_RESULTS", "1000")
+    monkeypatch.setattr(sys, "argv", ["firstreply", "check-config"])
+    with pytest.raises(SystemExit) as bad:
+        main()
+    assert bad.value.code == 2
+
+    monkeypatch.delenv("FIRSTREPLY_X__MAX_RESULTS")
+    monkeypatch.setenv("FIRSTREPLY_DATABASE__URL", f"sqlite:///{tmp_path / 'new.db'}")
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(
+        f'{{"id": "{i}", "text": "order {i} never came", '
+        f'"created_at": "2024-05-01T10:00:00Z", "author": "a{i}"}}\n' for i in range(300)))
+    monkeypatch.setattr(wiring, "build_classifier",
+                        lambda settings: KeywordClassifier(fail_after=100))
+    monkeypatch.setattr(sys, "argv", ["firstreply", "backfill", "--file", str(path),
+                                      "--batch-size", "50", "--buffer-size", "100"])
+    with pytest.raises(SystemExit) as interrupted:
+        main()
+    assert interrupted.value.code == 130

@@ -75,7 +75,10 @@ def main() -> None:
     """Console-script entry point: maps firstreply errors to exit codes."""
     err = Console(stderr=True)
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click *returns* a typer.Exit's code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except ConfigError as exc:
         err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         sys.exit(EXIT_CONFIG)
