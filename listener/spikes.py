@@ -116,6 +116,9 @@ class SpikeDetector:
         self._series: dict[tuple[str, str], _Series] = {}
         self._first: int | None = self._index(start) if start is not None else None
         self._events: dict[tuple[str, str], SpikeEvent] = {}
+        #: Per brand, the bucket index each topic's latest spike started at: checked on
+        #: every post, so a dict of ints rather than a scan of every brand's events.
+        self._topic_spikes: dict[str, dict[str, int]] = {}
 
     def _index(self, at: datetime) -> int:
         return int(at.timestamp() // self.rules.bucket.total_seconds())
@@ -141,15 +144,14 @@ class SpikeDetector:
             if event is not None:
                 series.raised_at = idx
                 self._events[(brand, t)] = event
+                if t != ALL_TOPICS:
+                    self._topic_spikes.setdefault(brand, {})[t] = self._index(event.window_start)
                 events.append(event)
         return events
 
     def _topic_hot(self, brand: str, idx: int) -> bool:
-        return any(
-            b == brand and t != ALL_TOPICS
-            and 0 <= idx - self._index(e.window_start) < self.rules.rearm_buckets
-            for (b, t), e in self._events.items()
-        )
+        rearm = self.rules.rearm_buckets
+        return any(0 <= idx - start < rearm for start in self._topic_spikes.get(brand, {}).values())
 
     def active(self, brand: str, topic: str, at: datetime) -> SpikeEvent | None:
         """The spike raised for ``(brand, topic)`` (or the brand) that is still recent."""

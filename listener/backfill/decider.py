@@ -9,7 +9,8 @@ maps), so a million-row backfill runs in flat memory.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+import bisect
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -66,7 +67,7 @@ class HistoryDecider:
         self._rules: dict[str, BrandRules] = {}
         self._conversations: OrderedDict[tuple[str, str], MentionKey] = OrderedDict()
         self._authors: OrderedDict[tuple[str, str], tuple[MentionKey, datetime]] = OrderedDict()
-        self._channels: dict[str, deque[datetime]] = {}
+        self._channels: dict[str, list[datetime]] = {}
         self._incidents = IncidentTracker()
         self._spikes = SpikeDetector()
         self._latest: datetime | None = None
@@ -122,10 +123,10 @@ class HistoryDecider:
         times = self._channels.get(channel)
         if not times:
             return 0
-        while times and times[0] <= now - _HOUR:
-            times.popleft()
-        # Input is only roughly time-ordered (a batch at a time): count the hour before.
-        return sum(1 for t in times if now - _HOUR < t <= now)
+        # Kept sorted (input is only roughly time-ordered, a batch at a time), so the
+        # hour before ``now`` is two bisections, not a scan of a busy channel's hour.
+        del times[: bisect.bisect_right(times, now - _HOUR)]
+        return bisect.bisect_right(times, now) - bisect.bisect_right(times, now - _HOUR)
 
     def _note(self, mention: Mention, brand: str, scores: Scores, verdict: Verdict) -> None:
         now = mention.created_at
@@ -141,7 +142,7 @@ class HistoryDecider:
             if mention.conversation_id:
                 _remember(self._conversations, (brand, mention.conversation_id), mention.key)
             _remember(self._authors, (brand, mention.author.id), (mention.key, now))
-            self._channels.setdefault(verdict.channel, deque()).append(now)
+            bisect.insort(self._channels.setdefault(verdict.channel, []), now)
         self._latest = now if self._latest is None else max(self._latest, now)
         self._decided += 1
         if self._decided % 1000 == 0:
