@@ -169,9 +169,10 @@ _WORD = re.compile(r"\w+")
 
 
 def _fold(text: str) -> str:
-    # casefold() turns "İ" into "i" + U+0307, which would split the word where the
-    # regex engine (matching "İ" as "i") does not: drop the combining dot.
-    return text.casefold().replace("\u0307", "")
+    # Fold as the regex engine's IGNORECASE does: it matches "İ", "ı", "ſ" and the Kelvin
+    # sign as ASCII letters. casefold() covers "ſ" and "K" but keeps "ı", and turns "İ"
+    # into "i" + U+0307, which would split the word: drop the combining dot.
+    return text.casefold().replace("\u0307", "").replace("ı", "i")
 
 
 @dataclass(frozen=True, slots=True)
