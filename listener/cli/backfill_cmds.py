@@ -213,7 +213,8 @@ def _summary(console: Console, stats: BackfillStats, alert: bool) -> None:
         console.print("  no alerts sent (use --alert to route them)")
     if stats.first_at is not None and stats.last_at is not None:
         first, last = f"{stats.first_at:%Y-%m-%d}", f"{stats.last_at:%Y-%m-%d}"
-        days = (stats.last_at.date() - stats.first_at.date()).days + 1
+        # A stray old post can stretch the span to years: offer the last month at most.
+        days = min((stats.last_at.date() - stats.first_at.date()).days + 1, 30)
         console.print(f"  per channel and day: firstreply backfill --replay --start {first} "
                       f"--end {stats.last_at + timedelta(days=1):%Y-%m-%d}")
         console.print(f"  a digest of it: firstreply digest --date {last} --days {days} "
