@@ -23,7 +23,8 @@ def test_phrases_match_on_word_boundaries_case_insensitively() -> None:
 _WORDS = st.sampled_from(
     ["fire", "refunds", "is", "down", "Sue", "you", "never", "again", "the", "news", "I",
      "double", "charged", "café", "🔥", "not", "working", "bbc!", "lawyer,", "xfire", "\n",
-     "fİre", "fıre", "ſcams", "\u212aILLED", "REFUNDED", "ﬁre", "can't", "log", "in", "#fraud", "over-charged", "_sue"]
+     "fİre", "fıre", "ſcams", "\u212aILLED", "REFUNDED", "ﬁre", "can't", "log", "in",
+     "#fraud", "over-charged", "_sue"]
 )
 
 
