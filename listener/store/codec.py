@@ -9,6 +9,7 @@ emoji in a JSON payload can produce and no UTF-8 database accepts, become U+FFFD
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from array import array
@@ -36,6 +37,7 @@ __all__ = [
     "clean_json",
     "clean_mention",
     "clean_text",
+    "dumps_clean",
     "mention_row",
     "row_to_alert",
     "row_to_mention",
@@ -77,6 +79,16 @@ def _json_dirty(value: Any) -> bool:
     return False
 
 
+#: How JSON columns are written: compact, and UTF-8 rather than ``\u`` escapes.
+_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def _dirty_json(text: str) -> bool:
+    # NUL is escaped as \u0000 by dumps (a literal backslash-u0000 in a string also trips
+    # this, harmlessly); lone surrogates are left in and fail UTF-8 encoding.
+    return "\\u0000" in text or _dirty(text)
+
+
 def clean_json(value: Any) -> Any:
     """A JSON-like value with every string (keys included) passed through ``clean_text``.
 
@@ -84,14 +96,20 @@ def clean_json(value: Any) -> Any:
     ``json.dumps`` (in C; a walk in Python cost more than the rest of storing a mention).
     """
     try:
-        text = json.dumps(value, ensure_ascii=False)
+        text = _dumps(value)
     except (TypeError, ValueError):  # not plain JSON: walk it instead
         return _rebuild(value) if _json_dirty(value) else value
-    # NUL is escaped as \u0000 by dumps (a literal backslash-u0000 in a string also trips
-    # this, harmlessly); lone surrogates are left in and fail UTF-8 encoding.
-    if "\\u0000" not in text and not _dirty(text):
-        return value
-    return _rebuild(value)
+    return _rebuild(value) if _dirty_json(text) else value
+
+
+def dumps_clean(value: Any) -> str:
+    """The JSON columns' serializer: what ``clean_json`` keeps, dumped in one pass.
+
+    Cleaning here covers every JSON column at the cost of the ``dumps`` the driver
+    needs anyway; only a dirty value is walked and dumped a second time.
+    """
+    text = _dumps(value)
+    return _dumps(_rebuild(value)) if _dirty_json(text) else text
 
 
 def _rebuild(value: Any) -> Any:
@@ -214,7 +232,7 @@ def scores_row(key: MentionKey, s: Scores) -> dict[str, Any]:
     return {
         "source": key[0],
         "mention_id": key[1],
-        "data": clean_json(s.to_dict(with_embedding=False)),
+        "data": s.to_dict(with_embedding=False),  # cleaned by dumps_clean
         "complaint_probability": s.complaint_probability,
         "sentiment": s.sentiment,
         "urgency": s.urgency,

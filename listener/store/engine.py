@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from listener.store.codec import dumps_clean
+
 __all__ = ["display_url", "is_new_sqlite", "make_engine", "normalise_url"]
 
-_json_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 def normalise_url(url: str) -> str:
@@ -55,11 +54,11 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        engine = create_engine(url, json_serializer=_json_dumps)
+        engine = create_engine(url, json_serializer=dumps_clean)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
-        return create_engine(url, json_serializer=_json_dumps, pool_pre_ping=True)
+        return create_engine(url, json_serializer=dumps_clean, pool_pre_ping=True)
     raise ValueError(f"unsupported database URL {display_url(url)!r}")
 
 

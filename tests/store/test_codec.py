@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from classifiers.base import Signal
 from listener.ports import Store
 from listener.store import open_store
-from listener.store.codec import clean_json, clean_text
+from listener.store.codec import clean_json, clean_text, dumps_clean
 from tests.store import factories as f
 
 # Any code point, lone surrogates and NUL included.
@@ -37,6 +41,18 @@ def test_clean_json_cleans_every_string(value: object) -> None:
     for s in _strings(cleaned):
         assert "\x00" not in s
         s.encode("utf-8")
+
+
+@given(st.recursive(any_text | st.integers() | st.booleans() | st.none(),
+                    lambda kids: st.lists(kids, max_size=3)
+                    | st.dictionaries(any_text, kids, max_size=3), max_leaves=10))
+def test_the_json_columns_serializer_writes_what_clean_json_keeps(value: object) -> None:
+    text = dumps_clean(value)
+    text.encode("utf-8")  # storable
+    # The same value clean_json keeps, and nothing but storable strings in it.
+    assert json.loads(text) == json.loads(json.dumps(clean_json(value)))
+    for string in _strings(json.loads(text)):
+        assert "\x00" not in string
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -72,3 +88,22 @@ def test_any_text_round_trips_through_sqlite_as_cleaned(sqlite_store: Store, tex
     assert got is not None
     assert got.text == clean_text(text)
     assert got.raw == {"text": clean_text(text)}
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=any_text)
+def test_scores_quoting_any_text_round_trip_through_sqlite_as_cleaned(
+    sqlite_store: Store, text: str
+) -> None:
+    # Evidence and explanations quote the post: the JSON column's serializer cleans them.
+    m = f.mention(next(_ids))
+    sqlite_store.add_mentions([m])
+    s = dataclasses.replace(f.scores(), explanation=f"complaint: {text}",
+                            signals=(Signal("money", text, "phrase"),))
+    sqlite_store.record_triage(m.key, s, f.verdict(m.key), [])
+    [item] = [i for i in sqlite_store.history(f.T0, f.T0 + timedelta(days=1))
+              if i.mention.key == m.key]
+    assert item.scores is not None
+    assert item.scores.explanation == clean_text(f"complaint: {text}")
+    assert item.scores.signals[0].evidence == clean_text(text)
