@@ -205,10 +205,11 @@ def store_scored(
             stats.triaged += 1
             stats.alerts += len(item.alerts)
             _tally(stats, score, item.verdict)
-    for mention in mentions:
-        at = mention.created_at
-        stats.first_at = at if stats.first_at is None else min(stats.first_at, at)
-        stats.last_at = at if stats.last_at is None else max(stats.last_at, at)
+    if mentions:
+        times = [m.created_at for m in mentions]
+        first, last = min(times), max(times)
+        stats.first_at = first if stats.first_at is None else min(stats.first_at, first)
+        stats.last_at = last if stats.last_at is None else max(stats.last_at, last)
     stats.records += len(records)
     stats.mentions += len(mentions)
     stats.rejected += len(rejects)
