@@ -101,8 +101,7 @@ def test_a_short_lock_is_a_bounded_wait_then_the_write_lands(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_a_long_lock_is_a_store_error_and_the_poller_keeps_its_cursor(rig_sqlite: Rig) -> None:
-    rig = rig_sqlite
+def test_a_long_lock_is_a_store_error_and_the_poller_keeps_its_cursor(rig: Rig) -> None:
     rig.x.seed_tweets(5)
     rig.cycle()
     cursor = rig.store.get_cursor("mentions:acme")
@@ -189,18 +188,6 @@ def test_database_full_via_max_page_count_is_a_clear_error(tmp_path: Path) -> No
     finally:
         store.close()
     assert integrity(path) == "ok"
-
-
-@pytest.fixture
-def rig_sqlite(tmp_path: Path) -> Iterator[Rig]:
-    x, slack = fakes()
-    r = build_rig(x, slack, f"sqlite:///{tmp_path / 'rig.db'}")
-    try:
-        yield r
-    finally:
-        r.close()
-        x.stop()
-        slack.stop()
 
 
 def _pg_cluster() -> list[str]:
