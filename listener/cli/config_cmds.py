@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from listener.cli.context import config_from
@@ -22,18 +23,19 @@ def check_config(ctx: typer.Context) -> None:
     try:
         settings = load_settings(path)
     except ConfigError as exc:
-        console.print(f"[red]✗ {len(exc.problems)} problem(s) in {path or 'the environment'}:[/]")
+        where = escape(str(path or "the environment"))
+        console.print(f"[red]✗ {len(exc.problems)} problem(s) in {where}:[/]")
         for key, why in exc.problems:
-            console.print(f"  [bold]{key}[/]: {why}", highlight=False)
+            console.print(f"  [bold]{escape(key)}[/]: {escape(why)}", highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"[green]✓[/] settings valid ({path or 'defaults + environment'})")
+    console.print(f"[green]✓[/] settings valid ({escape(str(path or 'defaults + environment'))})")
     table = Table("brand", "handles", "queries", "channel")
     for brand in settings.brands:
         table.add_row(
-            brand.name,
-            ", ".join(brand.handles) or "-",
+            escape(brand.name),
+            escape(", ".join(brand.handles)) or "-",
             str(len(brand.queries)),
-            brand.channel or settings.slack.default_channel,
+            escape(brand.channel or settings.slack.default_channel),
         )
     if settings.brands:
         console.print(table)
@@ -41,7 +43,7 @@ def check_config(ctx: typer.Context) -> None:
         console.print(
             "[yellow]![/] no brands configured: `firstreply run` will have nothing to poll"
         )
-    console.print(f"database: {_redact_url(settings.database.url)}")
+    console.print(f"database: {escape(_redact_url(settings.database.url))}")
     secrets = Secrets.from_env()
     for name in type(secrets).model_fields:
         present = getattr(secrets, name) is not None

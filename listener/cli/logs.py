@@ -1,10 +1,19 @@
-"""Logging for the CLI: rich output on stderr, with every known secret scrubbed."""
+"""Logging for the CLI: on stderr (stdout carries only results), every known secret scrubbed.
+
+Two formats: rich text for people, or one JSON object per line for log shippers
+(``--log-format json`` / ``FIRSTREPLY_LOG_FORMAT=json``).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
 
+from rich.console import Console
 from rich.logging import RichHandler
 
 from listener.config import Secrets
@@ -37,9 +46,44 @@ class SecretScrubber(logging.Filter):
         return True
 
 
-def configure_logging(level: str | None = None) -> None:
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time (UTC, ISO 8601), level, logger, message, extras."""
+
+    _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            out["exception"] = record.exc_text
+        for key, value in vars(record).items():
+            if key not in self._STANDARD and not key.startswith("_"):
+                out[key] = value
+        return json.dumps(out, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str | None = None, *, log_format: LogFormat = LogFormat.TEXT) -> None:
     resolved = level or os.environ.get("FIRSTREPLY_LOG_LEVEL", "INFO")
-    handler = RichHandler(show_path=False, rich_tracebacks=False, markup=False)
+    handler: logging.Handler
+    if log_format is LogFormat.JSON:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler = RichHandler(
+            console=Console(stderr=True), show_path=False, rich_tracebacks=False, markup=False
+        )
+    # Filters run before the formatter: the JSON line is built from the scrubbed record.
     handler.addFilter(SecretScrubber(Secrets.from_env().secret_values()))
     root = logging.getLogger()
     root.handlers[:] = [handler]
