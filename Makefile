@@ -1,10 +1,12 @@
 # One recipe per chore; CI (.ci/run) uses the same commands.
 PY ?= python
+# PyTorch's CPU-only wheels: PyPI's default Linux wheel is the multi-GB CUDA build.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: install lint test test-all bench bench-1m demo
 
 install:
-	$(PY) -m pip install torch==2.13.0
+	$(PY) -m pip install torch==2.13.0 --index-url $(TORCH_INDEX)
 	$(PY) -m pip install -e ".[dev]"
 
 lint:
