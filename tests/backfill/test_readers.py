@@ -12,10 +12,11 @@ from listener.backfill.readers import detect_format, open_records
 from listener.backfill.records import Position, Record
 from listener.backfill.textio import parse_datetime
 from listener.domain import Mention, Rejected
+from tests.shared_data import SHARED_DATA, needs_shared_data
 
 DATA = Path(__file__).parent / "data"
 TWCS = DATA / "twcs_tiny.csv"
-SHARED_TWCS = Path(__file__).resolve().parents[3] / "shared/data/twcs-sample/twcs_first5000.csv"
+SHARED_TWCS = SHARED_DATA / "twcs-sample" / "twcs_first5000.csv"
 
 
 def read_all(path: Path, fmt: str = "auto", **kw: object) -> list[Record]:
@@ -82,7 +83,7 @@ def test_twcs_outbound_on_request() -> None:
     assert brand_tweet.brand == "sprintcare"
 
 
-@pytest.mark.skipif(not SHARED_TWCS.exists(), reason="shared twcs sample not present")
+@needs_shared_data("twcs-sample", "twcs_first5000.csv")
 def test_twcs_sample_matches_its_provenance_counts() -> None:
     records = read_all(SHARED_TWCS)
     assert len(mentions(records)) == 2778
