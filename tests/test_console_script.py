@@ -106,3 +106,11 @@ def test_log_format_comes_from_the_environment_too(tmp_path: Path) -> None:
     result = firstreply("check-config", cwd=tmp_path, env={"FIRSTREPLY_LOG_FORMAT": "yaml"})
     assert result.returncode == 2
     assert "yaml" in result.stderr
+
+
+def test_digest_refuses_an_output_format_it_cannot_write(tmp_path: Path) -> None:
+    result = firstreply("digest", "-o", "digest.pdf", cwd=tmp_path)
+    assert result.returncode == 2
+    assert ".html, .md or .txt" in result.stderr
+    assert not (tmp_path / "digest.pdf").exists()
+    assert not (tmp_path / "firstreply.db").exists()  # failed before touching the store

@@ -40,7 +40,8 @@ def digest(
         str | None, typer.Option("--brand", help="Brand name (default: the only brand, or all).")
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here (.html or .md).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here (.html, .md or .txt)."),
     ] = None,
     fmt: Annotated[
         Format | None,
@@ -64,8 +65,8 @@ def digest(
     if post and token is None:
         err.print("[red]error:[/] --post needs SLACK_BOT_TOKEN in the environment")
         raise typer.Exit(1)
-    result = _build(settings, chosen, last_day, days, now)
     kind = fmt or _format_for(output)
+    result = _build(settings, chosen, last_day, days, now)
     if output is not None or kind is not Format.TEXT:
         text = _render(result, kind, now)
         if output is None:
@@ -104,10 +105,23 @@ def _brand(settings: Settings, name: str | None) -> BrandSettings | None:
     return settings.brands[0] if len(settings.brands) == 1 else None
 
 
+_SUFFIXES = {".html": Format.HTML, ".htm": Format.HTML, ".md": Format.MD,
+             ".markdown": Format.MD, ".txt": Format.TEXT}
+
+
 def _format_for(output: Path | None) -> Format:
     if output is None:
         return Format.TEXT
-    return Format.MD if output.suffix.lower() in (".md", ".markdown") else Format.HTML
+    kind = _SUFFIXES.get(output.suffix.lower())
+    if kind is None:
+        # Writing HTML into "digest.pdf" makes a file no PDF reader opens.
+        raise typer.BadParameter(
+            f"cannot tell the format of {output.name!r}: use .html, .md or .txt, or --format "
+            "(for a PDF, open the HTML report in a browser and print it: it is laid out for "
+            "A4 and Letter)",
+            param_hint="--output",
+        )
+    return kind
 
 
 def _build(

@@ -52,21 +52,40 @@ def number(x: float | None) -> str:
     return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:,.1f}"
 
 
+#: Below this many, a relative change reads as noise ("+13450 %" from 2 to 271): the
+#: counts themselves say more.
+SMALL_BASE = 20
+#: Beyond ten times (or a tenth), a percentage stops being readable.
+LARGE_RATIO = 10.0
+
+
 def change_text(c: Change, against: float | None, what: str) -> str:
-    """``+12% vs previous day``, ``+3.1 pts vs 7-day avg``, or ``no <what> yet``."""
+    """``+12% vs previous day``, ``+3.1 pts vs 7-day avg``, or ``no <what> yet``.
+
+    Counts with a small base or a huge ratio read as absolute numbers (``271, was 2``);
+    a count that fell to zero says so (``none, was 34``): usually a silent source, not
+    good news.
+    """
     delta = c.vs(against)
     if against is None:
         return f"no {what} yet"
+    if c.kind == "share":
+        assert delta is not None
+        return f"{delta * 100:+.1f} pts vs {what}"
+    if c.value == 0 and against > 0:
+        return f"none, {what} {number(against)}"
     if delta is None:  # a count against zero
         return f"new vs {what}" if c.value else f"flat vs {what}"
-    if c.kind == "share":
-        return f"{delta * 100:+.1f} pts vs {what}"
+    if against < SMALL_BASE or not 1 / LARGE_RATIO <= c.value / against <= LARGE_RATIO:
+        return f"{c.value - against:+,.0f} vs {what} ({number(against)})"
     return f"{delta * 100:+.0f}% vs {what}"
 
 
 def direction(c: Change, against: float | None) -> str:
-    """``up``, ``down`` or ``flat``: CSS classes and arrows."""
+    """``up``, ``down``, ``flat``, or ``gone`` (a count fell to zero): CSS classes, styles."""
     delta = c.vs(against)
+    if c.kind == "count" and c.value == 0 and against:
+        return "gone"
     if delta is None:
         return "up" if against == 0 and c.value else "flat"
     threshold = 0.01 if c.kind == "share" else 0.05

@@ -19,7 +19,9 @@ __all__ = ["render_terminal"]
 def _delta(c: Change) -> Text:
     out = Text()
     for against, what in ((c.previous, "previous"), (c.baseline, "7-day avg")):
-        style = {"up": "red", "down": "green", "flat": "dim"}[fmt.direction(c, against)]
+        style = {"up": "red", "down": "green", "flat": "dim", "gone": "bold yellow"}[
+            fmt.direction(c, against)
+        ]
         out.append(fmt.change_text(c, against, what), style=style)
         out.append("  ")
     return out
