@@ -32,6 +32,8 @@ WORD_JOINER = "\u2060"
 ELLIPSIS = "…"
 
 _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+#: A cut can end a harmless longer word as a ping: "@everyone0" -> "@everyone…".
+_CUT_BROADCAST = re.compile(r"@(?:channel|here|everyone)$", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 
@@ -59,8 +61,9 @@ def unescape_mrkdwn(text: str) -> str:
 def truncate(text: str, limit: int) -> str:
     """Cut escaped ``text`` to at most ``limit`` UTF-16 code units, ending with ``…``.
 
-    Cuts only between code points, never inside ``&amp;``-style entities, and never
-    between an ``@`` and the word joiner that defuses it.
+    Cuts only between code points, never inside ``&amp;``-style entities, never
+    between an ``@`` and the word joiner that defuses it, and never so that a longer
+    word ends as a broadcast (``@everyone0`` cut to ``@everyone…``).
     """
     if limit < 1:
         raise ValueError("limit must be positive")
@@ -80,6 +83,8 @@ def truncate(text: str, limit: int) -> str:
         head = head[:amp]
     if head.endswith("@") and text[len(head) : len(head) + 1] == WORD_JOINER:
         head = head[:-1]
+    if (ping := _CUT_BROADCAST.search(head)) is not None:
+        head = head[: ping.start()]
     return head + ELLIPSIS
 
 

@@ -91,6 +91,13 @@ def test_truncation_fits_and_never_splits(text: str, limit: int) -> None:
     assert not SLACK_BROADCAST.search(out)
 
 
+def test_truncation_never_turns_a_longer_word_into_a_ping() -> None:
+    # Found by hypothesis: "@everyone0" was left alone, then cut to "@everyone…".
+    text = "&!!!@here&amp;😀0\U000111f5@everyone0<"
+    out = escape_mrkdwn(text, limit=38)
+    assert not SLACK_BROADCAST.search(out), out
+
+
 def test_examples() -> None:
     assert escape_mrkdwn("<!channel> hi") == "&lt;!channel&gt; hi"
     assert escape_mrkdwn("<@U123> & <#C1|general>") == "&lt;@U123&gt; &amp; &lt;#C1|general&gt;"
