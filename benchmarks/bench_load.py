@@ -39,6 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from listener.config import Secrets, Settings
+from listener.decisions import Rulebook
 from listener.dispatch import Dispatcher
 from listener.domain import Mention
 from listener.ingest import Poller
@@ -247,7 +248,8 @@ def build_pipeline(fakes: Fakes, db: str, model: str, poll: float, tick: float) 
         store=store,
         poller=Poller(store=typed_store, clock=clock),
         sources=build_sources(settings, secrets, clock=clock),
-        triage=Triage(store=typed_store, classifier=classifier, settings=settings, clock=clock),
+        triage=Triage(store=typed_store, classifier=classifier,
+                      rules=Rulebook.from_settings(settings), clock=clock),
         dispatcher=Dispatcher(store=typed_store, notifier=notifier, clock=clock),
         poll_every=poll,
         tick=tick,

@@ -13,10 +13,19 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +34,7 @@ from pydantic_settings import (
 )
 
 from listener.errors import ConfigError
+from listener.timewindow import Window
 
 DEFAULT_CONFIG_FILE = "firstreply.toml"
 
@@ -39,6 +49,22 @@ def _check_tz(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown IANA timezone {value!r}") from exc
     return value
+
+
+def _window(value: object) -> Window | None:
+    if value is None or isinstance(value, Window):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a time window is a string such as '09:00-18:00'")
+    return Window.parse(value)
+
+
+#: A time window, parsed once from its text (``Window.parse``'s one grammar).
+TimeWindow = Annotated[
+    Window | None,
+    BeforeValidator(_window),
+    PlainSerializer(lambda w: w.describe() if w is not None else "", return_type=str),
+]
 
 
 class DatabaseSettings(_Section):
@@ -122,8 +148,12 @@ class RuleSettings(_Section):
     escalate_phrases: list[str] = Field(default_factory=list, description="Always escalate.")
     ignore_phrases: list[str] = Field(default_factory=list, description="Never alert.")
     languages: list[str] = Field(default_factory=lambda: ["en"], description="Languages kept.")
-    business_hours: str = Field("", description="'09:00-18:00' local; empty = always on.")
-    quiet_hours: str = Field("", description="'22:00-07:00' local: only urgent items ping.")
+    business_hours: TimeWindow = Field(
+        None, description="'09:00-18:00' or 'Mon-Fri 09:00-18:00' local; empty = always on."
+    )
+    quiet_hours: TimeWindow = Field(
+        None, description="'22:00-07:00' local (weekdays allowed): only urgent items ping."
+    )
     incident_window_minutes: int = Field(120, ge=1, description="Window to group an incident.")
     incident_similarity: float = Field(0.75, ge=0, le=1, description="Cosine to join incident.")
     cooldown_minutes: int = Field(

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from listener.domain import Alert, AlertKind, DeliveryState, MentionKey
+from listener.domain import Alert, AlertKind, DeliveryState
 from listener.errors import DeliveryError, PermanentDelivery
-from listener.ports import Clock, Notifier, Store, TriagedMention
+from listener.ports import Clock, Notifier, Store, TriagedMention, load_triaged
 
-__all__ = ["Backoff", "DispatchResult", "Dispatcher", "load_triaged"]
+__all__ = ["Backoff", "DispatchResult", "Dispatcher"]
 
 log = logging.getLogger(__name__)
 
@@ -62,18 +62,6 @@ class DispatchResult:
     @property
     def attempted(self) -> int:
         return self.sent + self.retrying + self.dead
-
-
-def load_triaged(store: Store, key: MentionKey) -> TriagedMention | None:
-    """The mention with its scores, verdict and alerts, composed from the Store port."""
-    mention = store.get_mention(key)
-    if mention is None:
-        return None
-    start = mention.created_at
-    for item in store.history(start, start + timedelta(microseconds=1)):
-        if item.mention.key == key:
-            return item
-    return TriagedMention(mention=mention, scores=None, verdict=None)
 
 
 class Dispatcher:
@@ -153,7 +141,9 @@ class Dispatcher:
         parent_key = verdict.thread_of if verdict is not None else None
         parent = self._store.alert_for(parent_key) if parent_key is not None else None
         if parent is None and item.mention.conversation_id:
-            parent = self._store.alert_for_conversation(item.mention.conversation_id)
+            parent = self._store.alert_for_conversation(
+                item.mention.brand, item.mention.conversation_id
+            )
         if parent is not None and parent.slack is not None:
             return replace(alert, thread=parent.slack)
         if parent is None or parent.state == DeliveryState.DEAD:

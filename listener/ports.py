@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from listener.domain import (
@@ -161,8 +161,11 @@ class Outbox(Protocol):
         """Release a claim without counting an attempt (e.g. a channel over its budget)."""
         ...
 
-    def alert_for_conversation(self, conversation_id: str) -> Alert | None:
-        """The first ``AlertKind.ALERT`` about any mention in this conversation, if any."""
+    def alert_for_conversation(self, brand: str, conversation_id: str) -> Alert | None:
+        """The first ``AlertKind.ALERT`` about a mention of ``brand`` in this conversation.
+
+        Keyed by brand too: two brands tagged in one thread each get their own alert.
+        """
         ...
 
     def alerts_in_channel_since(self, channel: str, since: datetime) -> int:
@@ -264,3 +267,15 @@ class PublicReplier(Protocol):
         the earlier result for a repeated ``idempotency_key`` instead of posting twice.
         """
         ...
+
+
+def load_triaged(store: Store, key: MentionKey) -> TriagedMention | None:
+    """The mention with its scores, verdict and alerts, composed from the Store port."""
+    mention = store.get_mention(key)
+    if mention is None:
+        return None
+    start = mention.created_at
+    for item in store.history(start, start + timedelta(microseconds=1)):
+        if item.mention.key == key:
+            return item
+    return TriagedMention(mention=mention, scores=None, verdict=None)

@@ -153,8 +153,8 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
          by_count: bool, sizes: _Batching, alert: bool, checkpoint: Any,
          description: str) -> BackfillStats:
     from listener.backfill.batch import backfill
-    from listener.backfill.decider import HistoryDecider
     from listener.cli.wiring import build_classifier, model_spec
+    from listener.decisions import DecisionEngine
 
     if sizes.ray_actors:
         if importlib.util.find_spec("ray") is None:
@@ -176,13 +176,15 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
             # Each actor builds the configured model itself; the driver only stores.
             stats = backfill_distributed(
                 records, store=store, classifier_factory=model_spec(settings),
-                decider=HistoryDecider(settings), batch_size=sizes.batch_size,
+                decider=DecisionEngine.from_settings(settings),
+                batch_size=sizes.batch_size,
                 chunk_size=sizes.buffer_size, actors=sizes.ray_actors,
                 num_gpus=sizes.gpus_per_actor, alert=alert, checkpoint=checkpoint,
                 progress=on_progress)
         else:
             stats = backfill(records, store=store, classifier=classifier,
-                             decider=HistoryDecider(settings), batch_size=sizes.batch_size,
+                             decider=DecisionEngine.from_settings(settings),
+                             batch_size=sizes.batch_size,
                              buffer_size=sizes.buffer_size, alert=alert, checkpoint=checkpoint,
                              progress=on_progress)
         bar.update(task, completed=total or stats.classified)

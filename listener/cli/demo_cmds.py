@@ -66,6 +66,7 @@ def demo(
     with no SLACK_BOT_TOKEN, the Slack alerts are drawn in the terminal. A second run is
     idempotent: nothing is stored or alerted twice.
     """
+    from listener.decisions import Rulebook
     from listener.dispatch import Dispatcher
     from listener.ingest import Poller
     from listener.pipeline import Triage
@@ -98,7 +99,8 @@ def demo(
         clock = ReplayClock(first or real_now)
         source = DemoSource(now=real_now, clock=clock, page_size=100)
         poller = Poller(store=store, clock=clock)
-        triage = Triage(store=store, classifier=classifier, settings=settings, clock=clock)
+        rules = Rulebook.from_settings(settings)
+        triage = Triage(store=store, classifier=classifier, rules=rules, clock=clock)
         notifier = _ShowFirst(
             TerminalNotifier(console=console, settings=settings), console=console, n=show
         )

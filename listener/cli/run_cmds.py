@@ -69,6 +69,7 @@ def run(
     if secrets.x_bearer_token is None:
         raise ConfigError([("X_BEARER_TOKEN", "not set in the environment: cannot read X")])
     console = Console()
+    from listener.decisions import Rulebook
     from listener.dispatch import Dispatcher
     from listener.ingest import Poller
     from listener.pipeline import Triage
@@ -91,7 +92,8 @@ def run(
             poller = Poller(store=store, clock=clock, health=health)
             with console.status("Loading the triage model (offline)…"):
                 classifier = build_classifier(settings)
-            triage = Triage(store=store, classifier=classifier, settings=settings, clock=clock)
+            rules = Rulebook.from_settings(settings)
+            triage = Triage(store=store, classifier=classifier, rules=rules, clock=clock)
             notifier = build_notifier(settings, secrets, console=console)
             dispatcher = Dispatcher(
                 store=store,

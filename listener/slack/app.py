@@ -26,11 +26,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from listener.config import Settings
-from listener.dispatch import load_triaged
 from listener.domain import Alert, AlertStatus, Feedback
 from listener.drafts import reply_cost_warning, suggest_reply
 from listener.errors import FirstReplyError
-from listener.ports import Clock, PublicReplier, Store, TriagedMention
+from listener.ports import Clock, PublicReplier, Store, TriagedMention, load_triaged
 from listener.slack import actions, blocks, modals
 from listener.slack.modals import ModalContext
 

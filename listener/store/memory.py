@@ -230,11 +230,16 @@ class MemoryStore:
                 (a for _, a in sorted(self._alerts.items()) if a.mention == key), None
             )
 
-    def alert_for_conversation(self, conversation_id: str) -> Alert | None:
+    def alert_for_conversation(self, brand: str, conversation_id: str) -> Alert | None:
         with self._lock:
             for _, a in sorted(self._alerts.items()):
                 m = self._mentions.get(a.mention)
-                if a.kind is AlertKind.ALERT and m and m.conversation_id == conversation_id:
+                if (
+                    a.kind is AlertKind.ALERT
+                    and m is not None
+                    and m.conversation_id == conversation_id
+                    and m.brand == brand
+                ):
                     return a
         return None
 

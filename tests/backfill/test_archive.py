@@ -11,8 +11,8 @@ from pydantic import SecretStr
 
 from listener.backfill.archive import ArchiveCheckpoint, ArchiveReader, checkpoint_key, estimate
 from listener.backfill.batch import backfill
-from listener.backfill.decider import HistoryDecider
 from listener.config import Secrets, Settings, XSettings
+from listener.decisions import DecisionEngine
 from listener.domain import Mention
 from listener.store import MemoryStore
 from listener.x.archive import ArchiveSearch
@@ -95,7 +95,7 @@ def test_interrupted_archive_backfill_resumes_from_the_saved_token(x: FakeXServe
         reader = ArchiveReader(search(x, FakeTime()), QUERY, START, END, max_results=10)
         backfill(
             reader.records(ArchiveCheckpoint.decode(saved) if saved else None),
-            store=store, classifier=classifier, decider=HistoryDecider(Settings()),
+            store=store, classifier=classifier, decider=DecisionEngine.from_settings(Settings()),
             batch_size=5, buffer_size=10,
             checkpoint=lambda pos: store.set_cursor(
                 key, reader.checkpoint_at(pos).encode(), datetime.now(UTC)),

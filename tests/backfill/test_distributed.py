@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from listener.backfill.decider import HistoryDecider
 from listener.backfill.readers import open_records
 from listener.config import Settings
+from listener.decisions import DecisionEngine
 from listener.store import MemoryStore
 from tests.backfill.doubles import KeywordClassifier
 
@@ -35,7 +35,7 @@ def test_actor_pool_scores_everything_once(ray_local: object) -> None:
     with open_records(TWCS) as records:
         stats = backfill_distributed(
             records, store=store, classifier_factory=KeywordClassifier,
-            decider=HistoryDecider(Settings()), batch_size=4, chunk_size=8, actors=2,
+            decider=DecisionEngine.from_settings(Settings()), batch_size=4, chunk_size=8, actors=2,
             checkpoint=positions.append,
         )
     assert stats.mentions == 19

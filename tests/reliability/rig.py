@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from listener.config import Secrets, Settings
+from listener.decisions import Rulebook
 from listener.dispatch import Backoff, Dispatcher, DispatchResult
 from listener.ingest import Poller, PollOutcome
 from listener.pipeline import Triage, TriageResult
@@ -97,7 +98,8 @@ def build_rig(
         settings=settings,
         sources=sources,
         poller=Poller(store=store, clock=clock),
-        triage=Triage(store=store, classifier=KeywordClassifier(), settings=settings, clock=clock),
+        triage=Triage(store=store, classifier=KeywordClassifier(),
+                      rules=Rulebook.from_settings(settings), clock=clock),
         dispatcher=Dispatcher(
             store=store,
             notifier=notifier,

@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from listener.config import Secrets, Settings
+from listener.decisions import Rulebook
 from listener.dispatch import Dispatcher
 from listener.ingest import Poller
 from listener.pipeline import Triage
@@ -131,7 +132,8 @@ def main() -> int:
     store: Store = Tripwire(real_store, "store", plan)  # type: ignore[assignment]
     sources = build_sources(settings, secrets, clock=clock)
     poller = Poller(store=store, clock=clock, backoff_base=timedelta(seconds=0.05))
-    triage = Triage(store=store, classifier=KeywordClassifier(), settings=settings, clock=clock)
+    triage = Triage(store=store, classifier=KeywordClassifier(),
+                    rules=Rulebook.from_settings(settings), clock=clock)
     notifier = Tripwire(
         SlackNotifier(client=build_web_client(settings, SLACK_TOKEN), settings=settings),
         "notifier",

@@ -9,9 +9,10 @@ from unittest import mock
 import pytest
 
 from listener.config import Settings
-from listener.dispatch import Backoff, Dispatcher, load_triaged
+from listener.dispatch import Backoff, Dispatcher
 from listener.domain import Alert, AlertKind, DeliveryState, SlackRef
 from listener.errors import StoreError
+from listener.ports import load_triaged
 from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.store import MemoryStore
 from tests.fakes.slack_server import FakeSlack

@@ -4,10 +4,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from listener.config import Settings
-from listener.dispatch import Dispatcher, load_triaged
+from listener.dispatch import Dispatcher
 from listener.domain import Alert, AlertKind, AlertStatus, DeliveryState, Priority
 from listener.escalation import Escalator, due_escalations
-from listener.ports import TriagedMention
+from listener.ports import TriagedMention, load_triaged
 from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.store import MemoryStore
 from tests.fakes.slack_server import FakeSlack

@@ -447,15 +447,19 @@ def test_alerts_for_a_channel_are_counted_since(store: Store) -> None:
     assert store.alerts_in_channel_since("#other", T0) == 0
 
 
-def test_alert_for_conversation_finds_the_first_alert(store: Store) -> None:
-    store.add_mentions([f.mention(1, conversation_id="c1"), f.mention(2, conversation_id="c1")])
-    for i, kind in ((1, AlertKind.ALERT), (2, AlertKind.THREAD_REPLY)):
+def test_alert_for_conversation_finds_the_brands_first_alert(store: Store) -> None:
+    store.add_mentions([f.mention(1, conversation_id="c1"), f.mention(2, conversation_id="c1"),
+                        f.mention(3, conversation_id="c1", brand="Other")])
+    for i, kind in ((1, AlertKind.ALERT), (2, AlertKind.THREAD_REPLY), (3, AlertKind.ALERT)):
         key = ("x", str(i))
         store.record_triage(key, f.scores(), f.verdict(key), [f.alert(key, kind=kind)])
-    found = store.alert_for_conversation("c1")
+    found = store.alert_for_conversation("Acme", "c1")
     assert found is not None
     assert found.mention == ("x", "1")
-    assert store.alert_for_conversation("c2") is None
+    other = store.alert_for_conversation("Other", "c1")
+    assert other is not None and other.mention == ("x", "3")
+    assert store.alert_for_conversation("Acme", "c2") is None
+    assert store.alert_for_conversation("Nobody", "c1") is None
 
 
 # -- cursors, feedback, digests ---------------------------------------------------------
