@@ -10,8 +10,10 @@ printable form.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,6 +66,24 @@ TimeWindow = Annotated[
     Window | None,
     BeforeValidator(_window),
     PlainSerializer(lambda w: w.describe() if w is not None else "", return_type=str),
+]
+
+
+def _clock_time(value: object) -> time:
+    if isinstance(value, time):
+        return value
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"{text!r} is not a local time of day like 08:30 (00:00-23:59)")
+    return time(int(match[1]), int(match[2]))
+
+
+#: A local time of day, ``HH:MM``.
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
 ]
 
 
@@ -180,7 +200,9 @@ class BrandSettings(_Section):
 
 
 class DigestSettings(_Section):
-    time: str = Field("08:30", pattern=r"^\d{2}:\d{2}$", description="Local time to post.")
+    time: ClockTime = Field(
+        time(8, 30), description="Local time to post, HH:MM (see timezone; DST-safe)."
+    )
     channel: str = Field("#cx-leadership", description="Leadership channel for the digest.")
     sla_minutes: int = Field(60, ge=1, description="Target minutes to first public reply.")
 

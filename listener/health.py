@@ -69,7 +69,10 @@ class SourceHealth:
 
     @property
     def healthy(self) -> bool:
-        return self.state not in ("auth_failed", "down") and not self.stalled
+        """Not stopped, not down, not stalled, and not failing without ever succeeding
+        (a source that never read a post is no evidence that polling works)."""
+        never_worked = self.last_success_at is None and self.state == "backing_off"
+        return self.state not in ("auth_failed", "down") and not self.stalled and not never_worked
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,3 +386,31 @@ def _iso(value: datetime | None) -> str | None:
 
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+class MetricsServer:
+    """Prometheus metrics of ``health`` over HTTP during ``run``: a runtime service."""
+
+    name = "metrics"
+
+    def __init__(self, *, health: Health, port: int, host: str = "127.0.0.1") -> None:
+        self._health = health
+        self._port = port
+        self._host = host
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from prometheus_client import start_http_server
+
+        self._server, self._thread = start_http_server(
+            self._port, addr=self._host, registry=self._health.registry
+        )
+        log.info("Prometheus metrics on http://%s:%s/metrics", self._host, self._port)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

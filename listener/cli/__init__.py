@@ -55,7 +55,8 @@ def _root(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    ctx.obj = {"config": config, "verbose": verbose}
+    # Merged, not replaced: tests hand in their collaborators as ``obj["components"]``.
+    ctx.ensure_object(dict).update(config=config, verbose=verbose)
     configure_logging("DEBUG" if verbose else None)
 
 

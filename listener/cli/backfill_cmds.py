@@ -25,7 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from listener.cli.context import settings_from
+from listener.cli.context import Components, components_from, settings_from
 from listener.errors import FirstReplyError
 
 if TYPE_CHECKING:
@@ -39,10 +39,13 @@ FORMAT_CHOICES = ("auto", "x-json", "x-jsonl", "twcs", "csv", "jsonl")
 
 
 class _Batching(NamedTuple):
+    """How to run it: batch sizes, Ray, and what builds the model."""
+
     batch_size: int
     buffer_size: int
     ray_actors: int = 0
     gpus_per_actor: float = 0.0
+    components: Components = Components()
 
 
 def register(app: typer.Typer) -> None:
@@ -103,19 +106,20 @@ def backfill_cmd(
         raise typer.BadParameter(f"choose one of {', '.join(FORMAT_CHOICES)}",
                                  param_hint="--format")
     settings = settings_from(ctx)
+    components = components_from(ctx)
     console = Console()
-    from listener.cli.wiring import build_store
+    from listener.runtime import open_store_for
 
-    store = build_store(settings)
+    store = open_store_for(settings, create=True)
     try:
         if replay_:
-            _replay(console, store, settings, _when(start, "--start"), _when(end, "--end"),
-                    brand, reclassify)
+            _replay(console, store, settings, components, _when(start, "--start"),
+                    _when(end, "--end"), brand, reclassify)
             return
         if brand is not None and settings.brand(brand) is None:
             console.print(f"[yellow]![/] brand {brand!r} is not configured: default rules apply")
         size = batch_size or settings.model.batch_size
-        sizes = _Batching(size, buffer_size, ray_actors, gpus_per_actor)
+        sizes = _Batching(size, buffer_size, ray_actors, gpus_per_actor, components)
         if file is not None:
             _from_file(console, store, settings, file, fmt, brand, sizes, alert, resume)
         else:
@@ -153,7 +157,6 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
          by_count: bool, sizes: _Batching, alert: bool, checkpoint: Any,
          description: str) -> BackfillStats:
     from listener.backfill.batch import backfill
-    from listener.cli.wiring import build_classifier, model_spec
     from listener.decisions import DecisionEngine
 
     if sizes.ray_actors:
@@ -162,7 +165,7 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
         from listener.backfill.distributed import backfill_distributed
     else:
         with console.status("loading the model…"):
-            classifier = build_classifier(settings)
+            classifier = sizes.components.classifier(settings)
     began = time.perf_counter()
     with _progress(console) as bar:
         task = bar.add_task(description, total=total or None, mentions=0, rate=0.0)
@@ -175,7 +178,7 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
         if sizes.ray_actors:
             # Each actor builds the configured model itself; the driver only stores.
             stats = backfill_distributed(
-                records, store=store, classifier_factory=model_spec(settings),
+                records, store=store, classifier_factory=sizes.components.model_factory(settings),
                 decider=DecisionEngine.from_settings(settings),
                 batch_size=sizes.batch_size,
                 chunk_size=sizes.buffer_size, actors=sizes.ray_actors,
@@ -303,17 +306,16 @@ def _from_archive(console: Console, store: Store, settings: Settings, query: str
                   f"(≈ ${reader.read * settings.x.prices.post_read:,.2f})")
 
 
-def _replay(console: Console, store: Store, settings: Settings, start: datetime | None,
-            end: datetime | None, brand: str | None, reclassify: bool) -> None:
+def _replay(console: Console, store: Store, settings: Settings, components: Components,
+            start: datetime | None, end: datetime | None, brand: str | None,
+            reclassify: bool) -> None:
     from listener.backfill.replay import render_report, replay
 
     end = end or datetime.now(UTC)
     start = start or end - timedelta(days=30)
     classifier = None
     if reclassify:
-        from listener.cli.wiring import build_classifier
-
-        classifier = build_classifier(settings)
+        classifier = components.classifier(settings)
     with console.status("replaying…"):
         report = replay(store, settings, start, end, brand=brand, classifier=classifier)
     if report.scanned == 0:

@@ -33,7 +33,7 @@ from listener.ports import Clock, PublicReplier, Store, TriagedMention, load_tri
 from listener.slack import actions, blocks, modals
 from listener.slack.modals import ModalContext
 
-__all__ = ["Interactions", "build_app", "build_wsgi_app", "serve", "socket_mode_handler"]
+__all__ = ["Interactions", "build_app", "build_wsgi_app", "socket_mode_handler"]
 
 log = logging.getLogger(__name__)
 
@@ -372,26 +372,3 @@ def build_wsgi_app(app: App) -> GuardedHandler:
 def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:
     """Socket Mode (``slack.mode = "socket"``): call ``.start()`` to connect and block."""
     return SocketModeHandler(app, app_token)
-
-
-def serve(app: App, settings: Settings, *, app_token: str | None = None) -> None:
-    """Block serving interactivity: Socket Mode, or HTTP on ``slack.port`` (all interfaces).
-
-    Put a TLS-terminating proxy in front of the HTTP server: Slack only calls https URLs.
-    """
-    if settings.slack.mode == "socket":
-        if not app_token:
-            raise FirstReplyError("Socket Mode needs SLACK_APP_TOKEN (xapp-...)")
-        socket_mode_handler(app, app_token).start()  # type: ignore[no-untyped-call]
-        return
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIServer, make_server
-
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-
-    with make_server(
-        "0.0.0.0", settings.slack.port, build_wsgi_app(app), server_class=Server
-    ) as httpd:
-        log.info("slack interactivity listening on port %s", settings.slack.port)
-        httpd.serve_forever()

@@ -48,6 +48,13 @@ def head() -> str:
     return rev
 
 
+def has_tables(engine: Engine) -> bool:
+    """Whether the database holds any table (one that was never migrated may)."""
+    from sqlalchemy import inspect
+
+    return bool(inspect(engine).get_table_names())
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

@@ -61,8 +61,9 @@ class SqlStore(SqlOutbox):
     """The ``Store`` port on a SQLAlchemy URL (``sqlite:///path.db``, ``postgresql+psycopg://``).
 
     The database must be at the newest migration (``firstreply db upgrade``); otherwise
-    the constructor raises ``StoreError``. ``create=True`` migrates it instead: the demo,
-    the tests and first runs on a fresh SQLite file use that.
+    the constructor raises ``StoreError``. ``create=True`` builds the schema in a database
+    that has none yet (a new SQLite file: first runs, the demo, the tests); it never
+    migrates one that has tables.
     """
 
     def __init__(
@@ -89,7 +90,7 @@ class SqlStore(SqlOutbox):
         have = migrate.current_revision(self._engine)
         if have == want:
             return
-        if not create:
+        if not create or have is not None or migrate.has_tables(self._engine):
             self._engine.dispose()
             raise StoreError(
                 f"database {self._engine.url.render_as_string()} is at schema revision "

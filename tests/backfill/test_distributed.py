@@ -55,17 +55,17 @@ def test_the_cli_classifies_on_ray(ray_local: object, sqlite_url: str, tmp_path:
 
     from typer.testing import CliRunner
 
-    from listener.cli import wiring
+    from listener.cli.context import Components
     from listener.store import open_store
     from tests.backfill.test_cli import make_app
 
     monkeypatch.setenv("FIRSTREPLY_DATABASE__URL", sqlite_url)
     monkeypatch.delenv("FIRSTREPLY_CONFIG", raising=False)
     # The actors build the model from this factory: the keyword double, not MiniLM.
-    monkeypatch.setattr(wiring, "model_spec", lambda settings: KeywordClassifier)
+    components = Components(model_factory=lambda settings: KeywordClassifier)
     path = tmp_path / "twcs.csv"
     shutil.copyfile(TWCS, path)
-    result = CliRunner().invoke(make_app(), ["backfill", "--file", str(path),
+    result = CliRunner().invoke(make_app(components), ["backfill", "--file", str(path),
                                              "--ray-actors", "1", "--buffer-size", "8"])
     assert result.exit_code == 0, result.output
     assert "19 new mentions" in result.output

@@ -58,7 +58,10 @@ def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(StoreError, match="at schema revision 0001"):
         SqlStore(url)
-    store = SqlStore(url, create=True)
+    with pytest.raises(StoreError, match="run `firstreply db upgrade`"):
+        SqlStore(url, create=True)  # create builds a new database; it never migrates one
+    migrate.upgrade(url)
+    store = SqlStore(url)
     assert [m.id for m in store.pending_triage(10)] == ["2"]
     store.close()
 
