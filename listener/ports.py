@@ -1,8 +1,9 @@
 """The small interfaces between firstreply's pure core and its edges.
 
 Each port is documented here once. Implementations: ``listener.store`` (memory,
-SQLite, PostgreSQL), ``listener.x`` (X API v2 via tweepy), ``listener.slack``
-(Slack Web API via slack_sdk, or the terminal), and the system clock.
+SQLite, PostgreSQL), ``listener.x`` (X API v2 via tweepy; any network registered in
+``listener.networks``), ``listener.slack`` (Slack Web API via slack_sdk, or the
+terminal), and the system clock.
 """
 
 from __future__ import annotations
@@ -37,25 +38,66 @@ class SystemClock:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A source's rate-limit window, as its last response reported it."""
+
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One page of a source: the mentions it parsed and the inputs it could not."""
 
     mentions: Sequence[Mention]
     rejected: Sequence[Rejected] = ()
-    #: The newest id the source has seen in this poll (the next ``since_id``).
+    #: The source's cursor after this poll (its next ``since_id``); ``None``: unchanged.
     newest_id: str | None = None
-    #: Posts the source read (and X bills) for this page, noise it dropped included;
-    #: ``None`` means ``len(mentions) + len(rejected)``.
+    #: Posts the source read (and its network bills) for this page, noise it dropped
+    #: included; ``None`` means ``len(mentions) + len(rejected)``.
     read: int | None = None
 
 
-class MentionSource(Protocol):
-    """Somewhere mentions come from: an X endpoint, a file, the demo sample."""
+class SourceInfo(Protocol):
+    """What the poller, health and the scheduler know about a source, whatever its
+    network: declared here, so the core never guesses with ``getattr``."""
 
     @property
     def name(self) -> str:
         """Stable key for the cursor, health and cost of this source."""
         ...
+
+    @property
+    def network(self) -> str:
+        """The network's key in ``listener.networks`` (``Mention.source`` of its posts)."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """``"owned"`` (the brand account's own mentions), ``"search"`` or ``"stream"``."""
+        ...
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate-limit window of the last response, if the network reports one."""
+        ...
+
+    def read_cost(self, posts: int) -> float:
+        """USD the network bills for reading ``posts`` posts here (0 where reading is free)."""
+        ...
+
+    def cursor_advances(self, new: str, old: str | None) -> bool:
+        """Whether ``new`` is a valid cursor of this source that moves past ``old``.
+
+        The poller stores a page's ``newest_id`` only then: a cursor never moves backwards
+        and never becomes something the source could not resume from.
+        """
+        ...
+
+
+class MentionSource(SourceInfo, Protocol):
+    """Somewhere mentions are polled from: an X endpoint, the demo sample."""
 
     def poll(self, since_id: str | None) -> Iterator[Page]:
         """Yield pages newer than ``since_id``; the caller stores each, then advances."""
@@ -258,7 +300,7 @@ class Notifier(Protocol):
 
 
 class PublicReplier(Protocol):
-    """Posts the brand's public reply to a mention (X ``create_tweet``)."""
+    """Posts the brand's public reply to a mention on its network (X ``create_tweet``)."""
 
     def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> str:
         """Post ``text`` as a reply to ``mention``; return the new post's URL.
@@ -266,6 +308,10 @@ class PublicReplier(Protocol):
         Refuses (``errors.FirstReplyError``) posts the API may not reply to, and returns
         the earlier result for a repeated ``idempotency_key`` instead of posting twice.
         """
+        ...
+
+    def cost_warning(self, mention: Mention, text: str) -> str | None:
+        """Why posting ``text`` costs more than a plain reply, for a human to confirm."""
         ...
 
 

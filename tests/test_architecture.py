@@ -61,6 +61,13 @@ def test_core_values_import_only_stdlib(module: str) -> None:
         "listener/pipeline.py",
         "listener/dispatch.py",
         "listener/ingest.py",
+        "listener/health/state.py",
+        "listener/health/persist.py",
+        "listener/health/__init__.py",
+        "listener/networks.py",
+        "listener/replies.py",
+        "listener/runtime/runtime.py",
+        "listener/runtime/checks.py",
         "listener/escalation.py",
         "listener/drafts.py",
     ],
@@ -92,6 +99,55 @@ def test_each_sdk_lives_in_one_adapter_package(sdk: str, home: str) -> None:
         and any(top(m) == sdk for m in imports_of(p))
     ]
     assert not offenders, f"{sdk} imported outside {home}: {offenders}"
+
+
+def test_prometheus_lives_in_its_exporter_and_the_core_never_loads_it() -> None:
+    offenders = [
+        str(p.relative_to(ROOT)) for p in files("listener/**/*.py")
+        if any(top(m) == "prometheus_client" for m in imports_of(p))
+        and p.relative_to(ROOT) != Path("listener/health/prometheus.py")
+    ]
+    assert not offenders
+    import subprocess
+
+    probe = (
+        "import sys, listener.ingest, listener.health, listener.pipeline, listener.runtime, "
+        "listener.cli; sys.exit('prometheus_client' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", probe], cwd=ROOT, timeout=60).returncode == 0
+
+
+def test_only_x_knows_x_prices() -> None:
+    """Spend is whatever a source's ``read_cost`` says; X's price list stays in ``x/``."""
+    words = ("XPrices", ".prices", "post_read", "owned_read", "post_create")
+    offenders = {
+        str(p.relative_to(ROOT)): [w for w in words if w in p.read_text(encoding="utf-8")]
+        for p in files("listener/**/*.py")
+        if not str(p.relative_to(ROOT)).startswith("listener/x/")
+        and p.relative_to(ROOT) != Path("listener/config.py")
+    }
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_the_core_reaches_a_network_only_through_the_registry() -> None:
+    """A new network is a package and a line in ``listener/networks.py``: nothing in the
+    core imports ``listener.x`` (only X's own batch inputs: its file formats, its archive)."""
+    allowed = {"listener/backfill/xfiles.py", "listener/cli/backfill_cmds.py"}
+    offenders = [
+        str(p.relative_to(ROOT)) for p in files("listener/**/*.py")
+        if not str(p.relative_to(ROOT)).startswith("listener/x/")
+        and str(p.relative_to(ROOT)) not in allowed
+        and any(m == "listener.x" or m.startswith("listener.x.") for m in imports_of(p))
+    ]
+    assert not offenders
+    registry = (ROOT / "listener/networks.py").read_text(encoding="utf-8")
+    assert 'NetworkEntry("x", "X", "listener.x.network")' in registry
+
+
+def test_the_poller_reads_only_what_sources_declare() -> None:
+    """``kind``, rate limits, cost and cursors are ``SourceInfo``: no ``getattr`` guesses."""
+    for module in ("listener/ingest.py", "listener/health/state.py", "listener/runtime/build.py"):
+        assert "getattr(" not in (ROOT / module).read_text(encoding="utf-8"), module
 
 
 def test_the_decision_engine_does_no_io() -> None:

@@ -271,12 +271,11 @@ def _from_archive(console: Console, store: Store, settings: Settings, query: str
     )
     from listener.config import Secrets
     from listener.x.archive import ArchiveSearch
-    from listener.x.client import build_app_client
 
     secrets = Secrets.from_env()
     if secrets.x_bearer_token is None:
         raise FirstReplyError("X_BEARER_TOKEN is not set: full-archive search needs it")
-    search = ArchiveSearch(client=build_app_client(settings, secrets))
+    search = ArchiveSearch.from_settings(settings, secrets)
     key = checkpoint_key(query, start, end)
     saved = store.get_cursor(key) if resume else None
     checkpoint = ArchiveCheckpoint.decode(saved) if saved else None
@@ -284,7 +283,7 @@ def _from_archive(console: Console, store: Store, settings: Settings, query: str
         console.print("this query and window were already backfilled; use --restart to "
                       "read them again.")
         return
-    cost = estimate(search, settings, query, start, end)
+    cost = estimate(search, query, start, end)
     console.print(f"full-archive search for {query!r} from {start:%Y-%m-%d %H:%M} to "
                   f"{end:%Y-%m-%d %H:%M} UTC: {cost.describe()}")
     if checkpoint is not None:
@@ -303,7 +302,7 @@ def _from_archive(console: Console, store: Store, settings: Settings, query: str
                  checkpoint=save, description="X archive")
     _summary(console, stats, alert)
     console.print(f"  {reader.read:,} posts read from X in {search.requests:,} requests "
-                  f"(≈ ${reader.read * settings.x.prices.post_read:,.2f})")
+                  f"(≈ ${reader.read * search.read_price:,.2f})")
 
 
 def _replay(console: Console, store: Store, settings: Settings, components: Components,

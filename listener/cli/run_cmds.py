@@ -109,6 +109,7 @@ def status(
     from listener.runtime.build import build_health
 
     settings = settings_from(ctx)
+    # Read-only: the state as `run` last wrote it; nothing here writes the file.
     health = (
         build_health(settings, SystemClock()) if Path(settings.health_file).exists() else None
     )
@@ -159,6 +160,7 @@ def _print_status(
     dead: list[Alert],
     snap: HealthSnapshot | None,
 ) -> None:
+    from listener.networks import network_label
     from listener.store.engine import display_url
 
     if counts is None:
@@ -196,9 +198,15 @@ def _print_status(
             s.last_error or "",
         )
     console.print(t)
-    console.print(
-        f"X spend: ${snap.spend_today_usd:.2f} today of ${snap.daily_budget_usd:.2f}, "
-        f"${snap.spend_month_usd:.2f} this month of ${snap.monthly_budget_usd:.2f}"
-    )
+    for spend in snap.spend:
+        if spend.budget is None and not spend.today_usd and not spend.month_usd:
+            continue
+        budget = spend.budget
+        of_day = f" of ${budget.daily_usd:.2f}" if budget else ""
+        of_month = f" of ${budget.monthly_usd:.2f}" if budget else ""
+        console.print(
+            f"{network_label(spend.network)} spend: ${spend.today_usd:.2f} today{of_day}, "
+            f"${spend.month_usd:.2f} this month{of_month}"
+        )
     for warning in snap.warnings:
         console.print(f"[yellow]! {warning}[/]")

@@ -20,9 +20,10 @@ from listener.config import Secrets, Settings
 from listener.decisions import Rulebook
 from listener.digest_job import DigestPoster, TerminalDigestPoster, digest_job
 from listener.dispatch import Backoff, Dispatcher
-from listener.errors import ConfigError, PermanentDelivery
+from listener.errors import ConfigError
 from listener.escalation import Escalator
 from listener.ingest import Poller
+from listener.networks import networks
 from listener.pipeline import Triage
 from listener.ports import Clock, MentionSource, Notifier, PublicReplier, Store, SystemClock
 from listener.runtime.checks import runtime_problems
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
     from classifiers.base import Classifier
     from classifiers.model import ModelSpec
-    from listener.domain import Mention
     from listener.health import Health
     from listener.slack.workspace import SlackWorkspace
 
@@ -82,15 +82,13 @@ def build_classifier(settings: Settings) -> Classifier:
     return model_spec(settings)()
 
 
-def build_health(settings: Settings, clock: Clock) -> Health:
-    from listener.health import Health
+def build_health(settings: Settings, clock: Clock, *, file: bool = True) -> Health:
+    """Health with each network's budget, kept in ``settings.health_file`` (``file``)."""
+    from listener.health import Health, HealthFile
 
+    budgets = {n.key: b for n in networks() if (b := n.budget(settings)) is not None}
     return Health(
-        clock=clock,
-        prices=settings.x.prices,
-        daily_budget_usd=settings.x.daily_budget_usd,
-        monthly_budget_usd=settings.x.monthly_budget_usd,
-        state_path=settings.health_file,
+        clock=clock, budgets=budgets, file=HealthFile(settings.health_file) if file else None
     )
 
 
@@ -133,21 +131,22 @@ def build_runtime(
     try:
         health = health or build_health(settings, clock)
         if sources is None:
-            from listener.x import build_sources
-
-            sources = build_sources(settings, secrets, clock=clock)
+            sources = [s for n in networks() for s in n.sources(settings, secrets, clock=clock)]
         for source in sources:
-            health.register(source.name, getattr(source, "kind", "search"))
+            health.register(source)
         if classifier is None:
             classifier = build_classifier(settings)
         notifier = notifier or _notifier(settings, slack, console)
         if digest is None:
             digest = _digest_poster(settings, slack, console)
+        poller = Poller(
+            store=store, clock=clock, on_outcome=health.record, backoff_base=poll_backoff
+        )
         runtime = Runtime(
             store=store,
             clock=clock,
             sources=list(sources),
-            poller=Poller(store=store, clock=clock, health=health, backoff_base=poll_backoff),
+            poller=poller,
             triage=Triage(
                 store=store, classifier=classifier, rules=Rulebook.from_settings(settings),
                 clock=clock,
@@ -164,8 +163,9 @@ def build_runtime(
             poll_every=_poll_every(settings),
             digest=digest,
             digest_job=digest_job(store=store, settings=settings, poster=digest, clock=clock),
-            services=_services(settings, secrets, store, clock, health, slack)
+            services=_services(settings, secrets, store, clock, health, slack, poller)
             if services else (),
+            on_close=(health.save,),
         )
     except BaseException:
         if own_store:
@@ -175,8 +175,10 @@ def build_runtime(
 
 
 def _poll_every(settings: Settings) -> Callable[[MentionSource], float]:
+    intervals = {n.key: n.poll_interval(settings) for n in networks()}
+
     def every(source: MentionSource) -> float:
-        return float(settings.x.poll_interval_seconds)
+        return intervals.get(source.network, 60.0)
 
     return every
 
@@ -212,46 +214,38 @@ def _services(
     clock: Clock,
     health: Health,
     slack: SlackWorkspace | None,
+    poller: Poller,
 ) -> list[Service]:
     out: list[Service] = []
+    for network in networks():
+        out += network.services(
+            settings, secrets, clock=clock, store_page=poller.store_page, cursors=store
+        )
     if settings.metrics_port:
-        from listener.health import MetricsServer
+        from listener.health.prometheus import MetricsServer
 
         out.append(MetricsServer(health=health, port=settings.metrics_port))
     if slack is not None:
         buttons = slack.interactivity(
-            store=store, replier=_replier(settings, secrets, store, clock), clock=clock
+            store=store, replier=build_replier(settings, secrets, store, clock), clock=clock
         )
         if buttons is not None:
             out.append(buttons)
     return out
 
 
-def _replier(settings: Settings, secrets: Secrets, store: Store, clock: Clock) -> PublicReplier:
-    try:
-        from listener.reply_ledger import ReplyLedger
-        from listener.x import XReplier
-        from listener.x.client import build_user_client
+def build_replier(settings: Settings, secrets: Secrets, store: Store, clock: Clock
+                  ) -> PublicReplier:
+    """Every network's replier for every brand, behind one ``PublicReplier``."""
+    from listener.replies import ReplierRouter
+    from listener.reply_ledger import ReplyLedger
 
-        handles = [h for b in settings.brands for h in b.handles]
-        return XReplier(
-            client=build_user_client(settings, secrets),
-            handle=handles[0] if handles else "",
-            memory=ReplyLedger(store=store, clock=clock),
-        )
-    except ConfigError as exc:
-        log.warning("public replies from Slack are disabled: %s", exc)
-        return _NoReplier(
-            "X user credentials (X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, "
-            "X_ACCESS_TOKEN_SECRET) are not set: reply on X directly"
-        )
-
-
-class _NoReplier:
-    """Stands in when user credentials are missing: every reply is refused, clearly."""
-
-    def __init__(self, why: str) -> None:
-        self._why = why
-
-    def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> str:
-        raise PermanentDelivery(self._why)
+    ledger = ReplyLedger(store=store, clock=clock)
+    repliers: dict[tuple[str, str], PublicReplier] = {}
+    why_not: dict[str, str] = {}
+    for network in networks():
+        found, why = network.repliers(settings, secrets, ledger=ledger)
+        repliers.update({(network.key, brand): r for brand, r in found.items()})
+        if why is not None:
+            why_not[network.key] = why
+    return ReplierRouter(repliers, why_not=why_not)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from listener.config import Secrets, Settings
+from listener.networks import networks
 
 __all__ = ["runtime_problems"]
 
@@ -18,9 +19,8 @@ def runtime_problems(
     problems: list[tuple[str, str]] = []
     if not settings.brands:
         problems.append(("brands", "no brand configured: nothing to listen for"))
-    reads_x = any(b.handles or b.queries for b in settings.brands)
-    if reads_x and secrets.x_bearer_token is None:
-        problems.append(("X_BEARER_TOKEN", "not set in the environment: cannot read X"))
+    for network in networks():
+        problems += network.problems(settings, secrets)
     if not services:
         return problems
     slack = settings.slack
@@ -37,6 +37,4 @@ def runtime_problems(
         problems.append(
             ("metrics_port", f"the Slack buttons already listen on port {slack.port}")
         )
-    if settings.x.stream and not any(b.queries for b in settings.brands):
-        problems.append(("x.stream", "the filtered stream needs brands[].queries to follow"))
     return problems

@@ -54,7 +54,7 @@ def search(x: FakeXServer, clock: FakeTime) -> ArchiveSearch:
 
 
 def test_estimate_uses_counts_and_the_unit_price(x: FakeXServer) -> None:
-    cost = estimate(search(x, FakeTime()), Settings(), QUERY, START, END)
+    cost = estimate(search(x, FakeTime()), QUERY, START, END)
     assert cost.posts == 30
     assert cost.usd == pytest.approx(30 * 0.005)
     (req,) = x.requests_to("/2/tweets/counts/all")
