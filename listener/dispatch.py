@@ -20,12 +20,21 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Protocol
 
 from listener.domain import Alert, AlertKind, DeliveryState
 from listener.errors import DeliveryError, PermanentDelivery
-from listener.ports import Clock, Notifier, Store, TriagedMention, load_triaged
+from listener.ports import (
+    AlertRepo,
+    Clock,
+    Notifier,
+    Outbox,
+    TriagedMention,
+    TriagedReader,
+    load_triaged,
+)
 
-__all__ = ["Backoff", "DispatchResult", "Dispatcher"]
+__all__ = ["Backoff", "DispatchResult", "DispatchStore", "Dispatcher"]
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +73,23 @@ class DispatchResult:
         return self.sent + self.retrying + self.dead
 
 
+class DispatchStore(Outbox, AlertRepo, TriagedReader, Protocol):
+    """The part of ``Store`` the dispatcher needs."""
+
+
 class Dispatcher:
-    """Sends due outbox rows through a ``Notifier``; one ``run_once`` per scheduler tick."""
+    """Sends due outbox rows through a ``Notifier``; one ``run_once`` per scheduler tick.
+
+    ``max_attempts`` has no default: it is ``slack.max_attempts`` (one default, there).
+    """
 
     def __init__(
         self,
         *,
-        store: Store,
+        store: DispatchStore,
         notifier: Notifier,
         clock: Clock,
-        max_attempts: int = 8,
+        max_attempts: int,
         backoff: Backoff | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:

@@ -21,13 +21,22 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from classifiers.base import Classifier
 from listener.decisions import DecisionEngine, Parent, Rulebook, SpikeRules
 from listener.domain import Alert, MentionKey, Route
-from listener.ports import Clock, Store, SystemClock, load_triaged
+from listener.ports import (
+    AlertRepo,
+    Clock,
+    MentionRepo,
+    SystemClock,
+    TriagedReader,
+    TriageRepo,
+    load_triaged,
+)
 
-__all__ = ["StoreLookup", "Triage", "TriageResult"]
+__all__ = ["StoreLookup", "Triage", "TriageResult", "TriageStore"]
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +63,33 @@ class TriageResult:
         )
 
 
-class StoreLookup:
-    """The engine's ``AlertLookup`` over the live store; channel counts cached per batch."""
+class TriageStore(MentionRepo, TriageRepo, AlertRepo, Protocol):
+    """The part of ``Store`` triage needs."""
 
-    def __init__(self, store: Store) -> None:
+
+class LookupStore(AlertRepo, TriagedReader, Protocol):
+    """What the engine's lookup reads."""
+
+
+class StoreLookup:
+    """The engine's ``AlertLookup`` over the live store; answers cached for one batch
+    (a busy incident asks for its parent's status once, not once per post)."""
+
+    def __init__(self, store: LookupStore) -> None:
         self._store = store
         self._counts: dict[tuple[str, datetime], int] = {}
+        self._alerts: dict[MentionKey, Alert | None] = {}
 
     def refresh(self) -> None:
-        """Forget cached counts: a new batch sees what other processes queued since."""
+        """Forget cached answers: a new batch sees what changed since (other processes'
+        alerts, a human's status change)."""
         self._counts.clear()
+        self._alerts.clear()
 
     def alert(self, key: MentionKey) -> Alert | None:
-        return self._store.alert_for(key)
+        if key not in self._alerts:
+            self._alerts[key] = self._store.alert_for(key)
+        return self._alerts[key]
 
     def conversation_alert(self, brand: str, conversation_id: str) -> Parent | None:
         alert = self._store.alert_for_conversation(brand, conversation_id)
@@ -98,7 +121,7 @@ class Triage:
     def __init__(
         self,
         *,
-        store: Store,
+        store: TriageStore,
         classifier: Classifier,
         rules: Rulebook,
         clock: Clock | None = None,

@@ -203,6 +203,28 @@ class Outbox(Protocol):
         """Release a claim without counting an attempt (e.g. a channel over its budget)."""
         ...
 
+    def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None:
+        """Record a delivered alert (counts as an attempt); unknown ids raise ``StoreError``."""
+        ...
+
+    def mark_failed(
+        self, alert_id: int, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failed attempt; ``retry_at=None`` marks the alert dead."""
+        ...
+
+    def dead_alerts(self, limit: int = 100) -> list[Alert]:
+        """Dead letters, newest first."""
+        ...
+
+
+class AlertRepo(Protocol):
+    """The alerts about a mention or a conversation, and where a human is with them."""
+
+    def alert_for(self, key: MentionKey) -> Alert | None:
+        """The primary (first) alert about a mention, if any."""
+        ...
+
     def alert_for_conversation(self, brand: str, conversation_id: str) -> Alert | None:
         """The first ``AlertKind.ALERT`` about a mention of ``brand`` in this conversation.
 
@@ -217,24 +239,6 @@ class Outbox(Protocol):
         """
         ...
 
-    def dead_alerts(self, limit: int = 100) -> list[Alert]:
-        """Dead letters, newest first."""
-        ...
-
-    def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None:
-        """Record a delivered alert (counts as an attempt); unknown ids raise ``StoreError``."""
-        ...
-
-    def mark_failed(
-        self, alert_id: int, error: str, now: datetime, retry_at: datetime | None
-    ) -> None:
-        """Record a failed attempt; ``retry_at=None`` marks the alert dead."""
-        ...
-
-    def alert_for(self, key: MentionKey) -> Alert | None:
-        """The primary (first) alert about a mention, if any."""
-        ...
-
     def set_status(
         self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
     ) -> None:
@@ -246,9 +250,33 @@ class Outbox(Protocol):
 
 
 class CursorRepo(Protocol):
+    """Each mention source's cursor (``SourceInfo.name`` -> its next ``since_id``)."""
+
     def get_cursor(self, source: str) -> str | None: ...
 
     def set_cursor(self, source: str, since_id: str, now: datetime) -> None: ...
+
+
+class CheckpointRepo(Protocol):
+    """Where a backfill resumes (a file position, an archive page), by backfill key."""
+
+    def get_checkpoint(self, key: str) -> str | None: ...
+
+    def set_checkpoint(self, key: str, value: str, now: datetime) -> None: ...
+
+    def clear_checkpoint(self, key: str) -> None: ...
+
+
+class ReplyLedgerRepo(Protocol):
+    """The public replies posted, by idempotency key: a restart never posts one twice."""
+
+    def reply_for(self, key: str) -> str | None:
+        """The URL of the reply posted under ``key``, if any."""
+        ...
+
+    def record_reply(self, key: str, url: str, now: datetime) -> bool:
+        """Remember a posted reply; False if ``key`` was recorded already (nothing changes)."""
+        ...
 
 
 class FeedbackRepo(Protocol):
@@ -283,8 +311,25 @@ class StoreCounts:
         return self.alerts.get("dead", 0)
 
 
-class Store(MentionRepo, TriageRepo, Outbox, CursorRepo, FeedbackRepo, DigestRepo, Protocol):
-    """Everything firstreply persists. One contract test suite runs over every store."""
+class TriagedReader(MentionRepo, TriageRepo, Protocol):
+    """Reads a mention with what was made of it (``load_triaged``)."""
+
+
+class Store(
+    MentionRepo,
+    TriageRepo,
+    Outbox,
+    AlertRepo,
+    CursorRepo,
+    CheckpointRepo,
+    ReplyLedgerRepo,
+    FeedbackRepo,
+    DigestRepo,
+    Protocol,
+):
+    """Everything firstreply persists, repo by repo: each consumer asks for the repos it
+    uses (``Poller``: mentions and cursors; ``ReplyLedger``: the reply ledger...). One
+    contract test suite runs over every store."""
 
     def counts(self) -> StoreCounts: ...
 
@@ -315,7 +360,7 @@ class PublicReplier(Protocol):
         ...
 
 
-def load_triaged(store: Store, key: MentionKey) -> TriagedMention | None:
+def load_triaged(store: TriagedReader, key: MentionKey) -> TriagedMention | None:
     """The mention with its scores, verdict and alerts, composed from the Store port."""
     mention = store.get_mention(key)
     if mention is None:

@@ -75,11 +75,52 @@ def test_check_config_ok_never_prints_secrets(
     runner: CliRunner, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", PLANTED_SLACK)
+    monkeypatch.setenv("X_BEARER_TOKEN", PLANTED_X)
     root = Path(__file__).resolve().parent.parent
     result = runner.invoke(app, ["--config", str(root / "firstreply.example.toml"), "check-config"])
     assert result.exit_code == 0, result.output
     assert "SLACK_BOT_TOKEN: set" in result.output
     assert PLANTED_SLACK not in result.output
+
+
+def test_check_config_names_what_would_stop_run(workdir: Path) -> None:
+    """Through the console script: it said "settings valid" for all of these."""
+    import subprocess
+    import sys
+
+    cfg = workdir / "firstreply.toml"
+    cfg.write_text('[digest]\ntime = "25:99"\n[[brands]]\nname = "Acme"\nhandles = ["@Acme"]\n'
+                   'topic_channels = { safty = "#cx-urgent" }\n[brands.rules]\n'
+                   'business_hours = "9-5"\nquiet_hours = "late"\nlanguages = ["english"]\n')
+    script = Path(sys.executable).with_name("firstreply")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIRSTREPLY_", "X_"))}
+    bad = subprocess.run([script, "check-config"], cwd=workdir, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2, bad.stdout + bad.stderr
+    for key in ("digest.time", "brands.0.rules.business_hours", "brands.0.rules.quiet_hours",
+                "brands.0.rules.languages"):
+        assert key in bad.stdout, key
+    cfg.write_text('[[brands]]\nname = "Acme"\ntopic_channels = { safty = "#cx-urgent" }\n')
+    topic = subprocess.run([script, "check-config"], cwd=workdir, env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert topic.returncode == 2
+    assert "brands.0.topic_channels.safty: unknown topic" in topic.stdout
+    cfg.write_text('[[brands]]\nname = "Acme"\nhandles = ["@Acme"]\n')  # '@' is fine
+    unset = subprocess.run([script, "check-config"], cwd=workdir, env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert unset.returncode == 2
+    assert "X_BEARER_TOKEN: not set in the environment" in unset.stdout
+    env["X_BEARER_TOKEN"] = PLANTED_X
+    env["FIRSTREPLY_X__MAX_RESULTS"] = "1000"
+    blamed = subprocess.run([script, "check-config"], cwd=workdir, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert blamed.returncode == 2
+    assert "x.max_results (from the environment: FIRSTREPLY_X__MAX_RESULTS)" in blamed.stdout
+    del env["FIRSTREPLY_X__MAX_RESULTS"]
+    good = subprocess.run([script, "check-config"], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert good.returncode == 0, good.stdout
+    assert PLANTED_X not in good.stdout
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from classifiers.base import Classifier
 from listener.backfill.records import Position, Record
 from listener.decisions import Decision
 from listener.domain import Mention, Priority, Rejected, Scores, Verdict
-from listener.ports import Store
+from listener.ports import CheckpointRepo, Store
 
 __all__ = [
     "BackfillStats",
@@ -88,8 +88,8 @@ class BackfillStats:
         return self.classified / self.seconds if self.seconds > 0 else 0.0
 
 
-def load_checkpoint(store: Store, key: str) -> Position | None:
-    value = store.get_cursor(key)
+def load_checkpoint(store: CheckpointRepo, key: str) -> Position | None:
+    value = store.get_checkpoint(key)
     if not value:
         return None
     try:
@@ -99,12 +99,12 @@ def load_checkpoint(store: Store, key: str) -> Position | None:
         return None
 
 
-def save_checkpoint(store: Store, key: str, position: Position) -> None:
-    store.set_cursor(key, position.encode(), datetime.now(UTC))
+def save_checkpoint(store: CheckpointRepo, key: str, position: Position) -> None:
+    store.set_checkpoint(key, position.encode(), datetime.now(UTC))
 
 
-def clear_checkpoint(store: Store, key: str) -> None:
-    store.set_cursor(key, Position().encode(), datetime.now(UTC))
+def clear_checkpoint(store: CheckpointRepo, key: str) -> None:
+    store.clear_checkpoint(key)
 
 
 @dataclass(slots=True)

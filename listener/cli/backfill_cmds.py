@@ -277,7 +277,7 @@ def _from_archive(console: Console, store: Store, settings: Settings, query: str
         raise FirstReplyError("X_BEARER_TOKEN is not set: full-archive search needs it")
     search = ArchiveSearch.from_settings(settings, secrets)
     key = checkpoint_key(query, start, end)
-    saved = store.get_cursor(key) if resume else None
+    saved = store.get_checkpoint(key) if resume else None
     checkpoint = ArchiveCheckpoint.decode(saved) if saved else None
     if checkpoint is not None and checkpoint.done:
         console.print("this query and window were already backfilled; use --restart to "
@@ -295,7 +295,7 @@ def _from_archive(console: Console, store: Store, settings: Settings, query: str
                            handles=brand_settings.handles if brand_settings else ())
 
     def save(pos: Any) -> None:
-        store.set_cursor(key, reader.checkpoint_at(pos).encode(), datetime.now(UTC))
+        store.set_checkpoint(key, reader.checkpoint_at(pos).encode(), datetime.now(UTC))
 
     stats = _run(console, reader.records(checkpoint), store=store, settings=settings,
                  total=cost.posts, by_count=True, sizes=sizes, alert=alert,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from listener.cli.context import config_from
@@ -16,15 +17,25 @@ def register(app: typer.Typer) -> None:
 
 
 def check_config(ctx: typer.Context) -> None:
-    """Validate the settings file and environment; name every bad key and why."""
+    """Validate the settings file and environment; name every bad key and why.
+
+    Checks what `firstreply run` needs too (secrets, combinations of settings): exit 2
+    when anything would stop it.
+    """
+    from listener.runtime import runtime_problems
+
     console = Console()
     path = config_path(config_from(ctx))
+    source = f"{path} and the environment" if path else "the environment"
     try:
         settings = load_settings(path)
+        problems = runtime_problems(settings, Secrets.from_env())
     except ConfigError as exc:
-        console.print(f"[red]✗ {len(exc.problems)} problem(s) in {path or 'the environment'}:[/]")
-        for key, why in exc.problems:
-            console.print(f"  [bold]{key}[/]: {why}", highlight=False)
+        problems = exc.problems
+    if problems:
+        console.print(f"[red]✗ {len(problems)} problem(s) in {source}:[/]")
+        for key, why in problems:
+            console.print(f"  [bold]{escape(key)}[/]: {escape(why)}", highlight=False)
         raise typer.Exit(2) from None
     console.print(f"[green]✓[/] settings valid ({path or 'defaults + environment'})")
     table = Table("brand", "handles", "queries", "channel")

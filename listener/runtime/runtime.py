@@ -109,7 +109,7 @@ class Runtime:
     services: Sequence[Service] = ()
     #: Called when the runtime closes (health written, clients closed), in order.
     on_close: Sequence[Callable[[], object]] = field(default_factory=tuple)
-    _closed: bool = False
+    _closed: bool = field(default=False, init=False, repr=False)
 
     # -- one cycle -------------------------------------------------------------------------
 

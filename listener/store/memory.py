@@ -49,6 +49,8 @@ class MemoryStore:
         self._alerts: dict[int, Alert] = {}
         self._ids = itertools.count(1)
         self._cursors: dict[str, str] = {}
+        self._checkpoints: dict[str, str] = {}
+        self._replies: dict[str, str] = {}
         self._feedback: list[Feedback] = []
         self._digests: dict[tuple[str, date], str] = {}
 
@@ -281,7 +283,7 @@ class MemoryStore:
                 changes["claimed_by"] = user
             self._change(alert_id, **changes)
 
-    # -- CursorRepo, FeedbackRepo, DigestRepo ---------------------------------------------
+    # -- CursorRepo, CheckpointRepo, ReplyLedgerRepo, FeedbackRepo, DigestRepo -----------
 
     def get_cursor(self, source: str) -> str | None:
         with self._lock:
@@ -290,6 +292,29 @@ class MemoryStore:
     def set_cursor(self, source: str, since_id: str, now: datetime) -> None:
         with self._lock:
             self._cursors[source] = since_id
+
+    def get_checkpoint(self, key: str) -> str | None:
+        with self._lock:
+            return self._checkpoints.get(key)
+
+    def set_checkpoint(self, key: str, value: str, now: datetime) -> None:
+        with self._lock:
+            self._checkpoints[key] = clean_text(value)
+
+    def clear_checkpoint(self, key: str) -> None:
+        with self._lock:
+            self._checkpoints.pop(key, None)
+
+    def reply_for(self, key: str) -> str | None:
+        with self._lock:
+            return self._replies.get(key)
+
+    def record_reply(self, key: str, url: str, now: datetime) -> bool:
+        with self._lock:
+            if key in self._replies:
+                return False
+            self._replies[key] = clean_text(url)
+            return True
 
     def add_feedback(self, feedback: Feedback) -> None:
         fb = dataclasses.replace(

@@ -91,20 +91,20 @@ def test_interrupted_archive_backfill_resumes_from_the_saved_token(x: FakeXServe
     key = checkpoint_key(QUERY, START, END)
 
     def run(classifier: KeywordClassifier) -> None:
-        saved = store.get_cursor(key)
+        saved = store.get_checkpoint(key)
         reader = ArchiveReader(search(x, FakeTime()), QUERY, START, END, max_results=10)
         backfill(
             reader.records(ArchiveCheckpoint.decode(saved) if saved else None),
             store=store, classifier=classifier, decider=DecisionEngine.from_settings(Settings()),
             batch_size=5, buffer_size=10,
-            checkpoint=lambda pos: store.set_cursor(
+            checkpoint=lambda pos: store.set_checkpoint(
                 key, reader.checkpoint_at(pos).encode(), datetime.now(UTC)),
         )
 
     with pytest.raises(KeyboardInterrupt):
         run(KeywordClassifier(fail_after=15))
     assert store.counts().mentions == 10
-    saved = ArchiveCheckpoint.decode(store.get_cursor(key) or "")
+    saved = ArchiveCheckpoint.decode(store.get_checkpoint(key) or "")
     assert saved.token is not None
     assert not saved.done
     before = len(x.requests_to("/2/tweets/search/all"))
@@ -113,4 +113,4 @@ def test_interrupted_archive_backfill_resumes_from_the_saved_token(x: FakeXServe
     assert store.counts().pending_triage == 0
     resumed = x.requests_to("/2/tweets/search/all")[before]
     assert resumed.query["next_token"] == saved.token
-    assert ArchiveCheckpoint.decode(store.get_cursor(key) or "").done
+    assert ArchiveCheckpoint.decode(store.get_checkpoint(key) or "").done

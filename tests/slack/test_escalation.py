@@ -42,7 +42,7 @@ def test_urgent_unclaimed_alert_escalates_once_with_the_oncall_ping(
     notifier = SlackNotifier(
         client=build_web_client(settings.slack, fake_slack.token), settings=settings
     )
-    dispatcher = Dispatcher(store=mem, notifier=notifier, clock=clock)
+    dispatcher = Dispatcher(store=mem, notifier=notifier, clock=clock, max_attempts=8)
     assert dispatcher.run_once().sent == 3
     mem.set_status(claimed_id, AlertStatus.CLAIMED, ALICE, clock.now())
     esc = escalator(settings, mem, clock)

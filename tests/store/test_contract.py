@@ -474,6 +474,29 @@ def test_cursors(store: Store) -> None:
     assert store.get_cursor("search:q1") == "150"
 
 
+def test_checkpoints_have_their_own_records(store: Store) -> None:
+    long = '{"token": "' + "t" * 300 + '", "skip": 3, "done": false}'  # > since_id's 64
+    assert store.get_checkpoint("backfill:archive:abc") is None
+    store.set_checkpoint("backfill:archive:abc", long, T0)
+    store.set_checkpoint("backfill:/data/f.csv", "1,2,3", T0)
+    store.set_checkpoint("backfill:/data/f.csv", "9,9,0", T0 + timedelta(minutes=1))
+    assert store.get_checkpoint("backfill:archive:abc") == long
+    assert store.get_checkpoint("backfill:/data/f.csv") == "9,9,0"
+    assert store.get_cursor("backfill:/data/f.csv") is None  # not a source's cursor
+    store.clear_checkpoint("backfill:/data/f.csv")
+    assert store.get_checkpoint("backfill:/data/f.csv") is None
+    store.clear_checkpoint("never-there")
+
+
+def test_the_reply_ledger_keeps_the_first_reply(store: Store) -> None:
+    key = "a" * 64
+    assert store.reply_for(key) is None
+    assert store.record_reply(key, "https://x.com/acme/status/1", T0) is True
+    assert store.record_reply(key, "https://x.com/acme/status/2", T0) is False
+    assert store.reply_for(key) == "https://x.com/acme/status/1"
+    assert store.get_cursor(key) is None
+
+
 def test_feedback_lists_since(store: Store) -> None:
     fb = [
         Feedback(("x", "1"), "not_complaint", "U1", T0, note="sarcasm 🙃"),
