@@ -135,7 +135,7 @@ class DecisionEngine:
         """Decide ``mention`` at ``now`` and count the verdict into memory."""
         self._prune(now)
         rules = self.rules.rules_for(mention.brand)
-        brand = self.rules.brand_key(mention.brand)
+        brand = rules.brand or mention.brand  # ``Rulebook.brand_key``
         spikes: tuple[SpikeEvent, ...] = ()
         if blocked_reason(mention, rules) is None:
             spikes = tuple(

@@ -48,6 +48,8 @@ class MemoryStore:
         self._verdicts: dict[MentionKey, Verdict] = {}
         self._alerts: dict[int, Alert] = {}
         self._ids = itertools.count(1)
+        #: Mention -> the id of its first outbox row (``alert_for``).
+        self._primary: dict[MentionKey, int] = {}
         self._cursors: dict[str, str] = {}
         self._checkpoints: dict[str, str] = {}
         self._replies: dict[str, str] = {}
@@ -126,6 +128,8 @@ class MemoryStore:
         self._alerts[alert_id] = dataclasses.replace(
             alert, id=alert_id, created_at=alert.created_at or now
         )
+        # Ids only grow: the first row about a mention is its primary alert.
+        self._primary.setdefault(alert.mention, alert_id)
         return alert_id
 
     def history(
@@ -228,9 +232,8 @@ class MemoryStore:
 
     def alert_for(self, key: MentionKey) -> Alert | None:
         with self._lock:
-            return next(
-                (a for _, a in sorted(self._alerts.items()) if a.mention == key), None
-            )
+            alert_id = self._primary.get(key)
+            return self._alerts[alert_id] if alert_id is not None else None
 
     def alert_for_conversation(self, brand: str, conversation_id: str) -> Alert | None:
         with self._lock:

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import tweepy
@@ -73,13 +74,28 @@ def translate_error(exc: Exception, source: str) -> SourceError:
     if isinstance(exc, tweepy.TwitterServerError):
         return SourceUnavailable(source, f"X server error HTTP {exc.response.status_code}")
     if isinstance(exc, requests.RequestException):
-        return SourceUnavailable(source, f"{type(exc).__name__}: {exc}")
+        return SourceUnavailable(source, _unreachable(exc))
     if isinstance(exc, tweepy.HTTPException):
         detail = "; ".join(str(m) for m in exc.api_messages) or str(exc)
         return SourceError(
             source, f"X refused the request (HTTP {exc.response.status_code}): {detail}"
         )
     return SourceError(source, f"{type(exc).__name__}: {exc}")
+
+
+def _unreachable(exc: requests.RequestException) -> str:
+    """One line an operator can act on, not urllib3's page about the URL it tried."""
+    url = urlsplit(str(exc.request.url)) if exc.request is not None and exc.request.url else None
+    where = f" at {url.scheme}://{url.netloc}" if url is not None else ""
+    if isinstance(exc, requests.Timeout):
+        return f"X did not answer in time{where} ({type(exc).__name__})"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        why = next((w for w in ("Connection refused", "Name or service not known",
+                                "Temporary failure in name resolution", "Network is unreachable",
+                                "Connection reset") if w in text), type(exc).__name__)
+        return f"cannot reach X{where}: {why}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def newer_id(new: str, old: str | None) -> bool:
