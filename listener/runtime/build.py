@@ -111,9 +111,10 @@ def build_runtime(
 ) -> Runtime:
     """Everything ``settings`` describes, assembled; see the module docstring.
 
-    ``services=True`` (``firstreply run``) adds the Slack buttons and the metrics server
-    and checks the Slack token first; ``check`` refuses unsupported combinations of
-    settings (``ConfigError`` naming each) before anything is built.
+    ``services=True`` (``firstreply run``) adds what runs beside the scheduler: each
+    network's services (the filtered stream), the metrics server, the Slack buttons.
+    ``check`` refuses unsupported combinations of settings (``ConfigError`` naming each)
+    and asks Slack whose the token is, before anything is built or read.
     """
     if check:
         problems = runtime_problems(settings, secrets, services=services)
