@@ -82,7 +82,8 @@ def run(n: int, rate: float, poll: float, batch: int) -> dict[str, float]:
         notifier = SlackNotifier(
             client=build_web_client(settings.slack, fake.token), settings=settings
         )
-        dispatcher = Dispatcher(store=store, notifier=notifier, clock=SystemClock())
+        dispatcher = Dispatcher(store=store, notifier=notifier, clock=SystemClock(),
+                                max_attempts=settings.slack.max_attempts)
         done = threading.Event()
 
         def dispatch_loop() -> None:

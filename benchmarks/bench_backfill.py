@@ -90,9 +90,9 @@ def _peak_mb() -> float:
 def _run_backfill(path: Path, db: Path, classifier: object, limit: int | None,
                   batch: int) -> dict[str, float]:
     from listener.backfill.batch import backfill
-    from listener.backfill.decider import HistoryDecider
     from listener.backfill.readers import open_records
     from listener.config import Settings
+    from listener.decisions import DecisionEngine
     from listener.domain import Mention
     from listener.store import open_store
 
@@ -103,7 +103,7 @@ def _run_backfill(path: Path, db: Path, classifier: object, limit: int | None,
             if limit is not None:
                 source = _first_mentions(records, limit, Mention)
             stats = backfill(source, store=store, classifier=classifier,  # type: ignore[arg-type]
-                             decider=HistoryDecider(Settings()), batch_size=batch)
+                             decider=DecisionEngine.from_settings(Settings()), batch_size=batch)
     finally:
         store.close()
     return {"mentions": stats.mentions, "seconds": stats.seconds,

@@ -39,6 +39,7 @@ from listener.domain import (
     Verdict,
 )
 from listener.ports import TriagedMention
+from listener.timewindow import Window
 
 TZ = "America/Los_Angeles"
 LAST_DAY = date(2026, 3, 9)
@@ -184,7 +185,7 @@ def bench_memory(periods: list[int], per_day: int) -> None:
                 tz=TZ,
                 brand="Acme",
                 sla_minutes=60,
-                business_hours="Mon-Fri 09:00-18:00",
+                business_hours=Window.parse("Mon-Fri 09:00-18:00"),
             )
 
         repeat = 1 if fetched > 200_000 else 3
@@ -258,7 +259,7 @@ def bench_sqlite(periods: list[int], per_day: int) -> None:
                         days=days,
                         tz=TZ,
                         brand="Acme",
-                        business_hours="Mon-Fri 09:00-18:00",
+                        business_hours=Window.parse("Mon-Fri 09:00-18:00"),
                     ),
                     repeat=1,
                 )

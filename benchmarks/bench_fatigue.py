@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from classifiers.base import Classifier, Scores
 from listener.config import Settings
+from listener.decisions import Rulebook
 from listener.domain import AlertKind, Author, Mention, Route
 from listener.pipeline import Triage
 from listener.store import MemoryStore
@@ -214,7 +215,8 @@ def main() -> int:
 
     store = MemoryStore()
     clock = _Clock(mentions[0].created_at)
-    triage = Triage(store=store, classifier=clf, settings=settings(args), clock=clock)
+    triage = Triage(store=store, classifier=clf, rules=Rulebook.from_settings(settings(args)),
+                    clock=clock)
     step = timedelta(minutes=args.step_minutes)
     t0 = time.perf_counter()
     i = 0

@@ -39,14 +39,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from listener.config import Secrets, Settings
-from listener.dispatch import Dispatcher
 from listener.domain import Mention
-from listener.ingest import Poller
-from listener.pipeline import Triage
+from listener.health import Health
 from listener.ports import Store, SystemClock
+from listener.runtime import Runtime, build_runtime
 from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.store import open_store
-from listener.x import build_sources
 
 TOKEN = re.compile(r"zqL(\d{8})")
 X_TOKEN, SLACK_TOKEN = "bench-bearer", "xoxb-bench"
@@ -168,11 +166,11 @@ class TimedStore:
 
 @dataclass
 class Pipeline:
+    """The runtime's poller, triage and dispatcher, each looping in its own thread as
+    the scheduler runs them."""
+
     store: TimedStore
-    poller: Poller
-    sources: list[Any]
-    triage: Triage
-    dispatcher: Dispatcher
+    runtime: Runtime
     poll_every: float
     tick: float
     stop: threading.Event = field(default_factory=threading.Event)
@@ -191,16 +189,16 @@ class Pipeline:
                 self.stop.wait(idle)
 
     def _poll(self) -> bool:
-        self.poller.poll_all(self.sources)
+        self.runtime.poller.poll_all(self.runtime.sources)
         return False  # always wait the poll interval
 
     def _triage(self) -> bool:
-        n = self.triage.run_once(limit=512).processed
+        n = self.runtime.triage.run_once(limit=512).processed
         self.triaged += n
         return n > 0
 
     def _dispatch(self) -> bool:
-        n = self.dispatcher.run_once(limit=200).attempted
+        n = self.runtime.dispatcher.run_once(limit=200).attempted
         self.sent += n
         return n > 0
 
@@ -243,15 +241,11 @@ def build_pipeline(fakes: Fakes, db: str, model: str, poll: float, tick: float) 
     secrets = Secrets(x_bearer_token=X_TOKEN)  # type: ignore[arg-type]
     notifier = SlackNotifier(client=build_web_client(settings, SLACK_TOKEN), settings=settings)
     typed_store: Store = store  # type: ignore[assignment]
-    return Pipeline(
-        store=store,
-        poller=Poller(store=typed_store, clock=clock),
-        sources=build_sources(settings, secrets, clock=clock),
-        triage=Triage(store=typed_store, classifier=classifier, settings=settings, clock=clock),
-        dispatcher=Dispatcher(store=typed_store, notifier=notifier, clock=clock),
-        poll_every=poll,
-        tick=tick,
+    runtime = build_runtime(
+        settings, secrets, store=typed_store, classifier=classifier, clock=clock,
+        notifier=notifier, health=Health(clock=clock),
     )
+    return Pipeline(store=store, runtime=runtime, poll_every=poll, tick=tick)
 
 
 def rss_mb() -> float:

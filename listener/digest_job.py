@@ -1,38 +1,44 @@
 """The daily leadership digest: when it runs, and posting it once per local day.
 
-``digest_cron_trigger`` gives APScheduler a ``CronTrigger`` in the configured timezone, so
-"08:30" stays 08:30 local across DST changes. ``send_daily_digest`` is idempotent: it
-posts yesterday's digest for each brand unless the store's ledger says it went out
-already, so it is safe to call at every start-up and on every trigger, from several
-processes even (a race can at worst post twice; it never skips a day it was asked for).
+``digest_job`` is the scheduler's job: daily at ``digest.time`` in the configured
+timezone (wall clock, DST-safe), a run missed by up to six hours (the process was
+down) still happens when it comes back, and it also runs once at start-up, so a digest
+due while the process was down goes out when it returns. ``send_daily_digest`` is what
+makes that safe: it posts yesterday's digest for each brand unless the store's ledger
+says it went out already (from several processes even: a race can at worst post twice;
+it never skips a day it was asked for).
+
+Digests go out through the :class:`DigestPoster` port: Slack
+(``listener.slack.digest.SlackDigestPoster``) or the terminal (``TerminalDigestPoster``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from listener.config import BrandSettings, Settings
 from listener.digest import Digest, DigestSource, collect_digest
 from listener.errors import DeliveryError
+from listener.ports import Clock
+from listener.schedule import Job
 
 if TYPE_CHECKING:
-    from apscheduler.job import Job
-    from apscheduler.schedulers.base import BaseScheduler
-    from apscheduler.triggers.cron import CronTrigger
-
-    from listener.ports import Clock
+    from rich.console import Console
 
 __all__ = [
     "ALL_BRANDS",
     "DIGEST_JOB_ID",
+    "MISFIRE_GRACE",
+    "DigestPoster",
     "DigestStore",
-    "add_digest_job",
+    "TerminalDigestPoster",
     "brand_digest",
-    "digest_cron_trigger",
     "digest_due",
+    "digest_job",
     "send_daily_digest",
 ]
 
@@ -41,6 +47,8 @@ log = logging.getLogger(__name__)
 #: Ledger key when no brand is configured: one digest over every mention.
 ALL_BRANDS = "*"
 DIGEST_JOB_ID = "daily-digest"
+#: A scheduled run missed by up to this much (the process was down) still happens.
+MISFIRE_GRACE = timedelta(hours=6)
 
 
 class DigestStore(DigestSource, Protocol):
@@ -49,17 +57,33 @@ class DigestStore(DigestSource, Protocol):
     def mark_digest_sent(self, brand: str, day: date, ref_json: str, now: datetime) -> bool: ...
 
 
+class DigestPoster(Protocol):
+    """Delivers a digest to the people who read it."""
+
+    def post(self, digest: Digest) -> str:
+        """Deliver ``digest``; return where it went, as JSON, for the ledger.
+
+        Raises ``DeliveryError`` when it did not go out (it is tried again next time).
+        """
+        ...
+
+
+class TerminalDigestPoster:
+    """The digest drawn in the terminal, for runs without a Slack token."""
+
+    def __init__(self, *, console: Console) -> None:
+        self._console = console
+
+    def post(self, digest: Digest) -> str:
+        from listener.report.text import render_terminal
+
+        self._console.rule(f"Digest: {digest.brand or 'All brands'}, {digest.period_label}")
+        self._console.print(render_terminal(digest))
+        return json.dumps({"terminal": True})
+
+
 def _post_time(settings: Settings) -> time:
-    hh, mm = settings.digest.time.split(":")
-    return time(int(hh), int(mm))
-
-
-def digest_cron_trigger(settings: Settings) -> CronTrigger:
-    """Fires daily at ``digest.time`` in ``settings.timezone`` (wall clock, DST-safe)."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    at = _post_time(settings)
-    return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(settings.timezone))
+    return settings.digest.time
 
 
 def digest_due(settings: Settings, now: datetime) -> date | None:
@@ -93,19 +117,16 @@ def brand_digest(
 
 
 def send_daily_digest(
-    store: DigestStore, settings: Settings, client: Any, *, now: datetime, chart: bool = True
+    store: DigestStore, settings: Settings, poster: DigestPoster, *, now: datetime
 ) -> bool:
-    """Post yesterday's digest to ``digest.channel`` for each brand not posted yet.
+    """Post yesterday's digest for each brand not posted yet; True if anything went out.
 
-    ``client`` is a ``slack_sdk.WebClient``. Returns True if anything was posted. A brand
-    whose post fails is logged and the others still go; the first failure is re-raised
-    at the end so the scheduler records the run as failed.
+    A brand whose post fails is logged and the others still go; the first failure is
+    re-raised at the end so the scheduler records the run as failed.
     """
     day = digest_due(settings, now)
     if day is None:
         return False
-    from listener.slack.digest import post_digest
-
     brands: list[BrandSettings | None] = list(settings.brands) or [None]
     posted, failure = False, None
     for brand in brands:
@@ -113,46 +134,34 @@ def send_daily_digest(
         if store.digest_sent(key, day):
             continue
         digest = brand_digest(store, settings, brand, last_day=day, now=now)
-        png = None
-        if chart:
-            from listener.report.chart import digest_png
-
-            png = digest_png(digest)
         try:
-            ref = post_digest(client, settings.digest.channel, digest, png)
+            ref = poster.post(digest)
         except DeliveryError as exc:
             log.error("digest for %s %s not posted: %s", key, day, exc)
             failure = failure or exc
             continue
-        if not store.mark_digest_sent(key, day, ref.to_json(), now):
+        if not store.mark_digest_sent(key, day, ref, now):
             log.warning("digest for %s %s was also posted by another process", key, day)
-        log.info("digest for %s %s posted to %s", key, day, ref.channel)
+        log.info("digest for %s %s posted: %s", key, day, ref)
         posted = True
     if failure is not None:
         raise failure
     return posted
 
 
-def add_digest_job(
-    scheduler: BaseScheduler, *, store: DigestStore, settings: Settings, client: Any, clock: Clock
+def digest_job(
+    *, store: DigestStore, settings: Settings, poster: DigestPoster, clock: Clock
 ) -> Job:
-    """Schedule ``send_daily_digest`` at the local ``digest.time`` every day.
-
-    A run missed by up to six hours (the process was down) still happens when it comes
-    back; ``send_daily_digest`` itself decides whether anything is due, so calling the
-    job's function once at start-up as well is safe.
-    """
+    """``send_daily_digest`` daily at the local ``digest.time``, and once at start-up."""
+    at = _post_time(settings)
 
     def run() -> bool:
-        return send_daily_digest(store, settings, client, now=clock.now())
+        return send_daily_digest(store, settings, poster, now=clock.now())
 
-    return scheduler.add_job(
+    return Job(
+        DIGEST_JOB_ID,
         run,
-        trigger=digest_cron_trigger(settings),
-        id=DIGEST_JOB_ID,
-        name="daily leadership digest",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=6 * 3600,
+        cron={"hour": str(at.hour), "minute": str(at.minute)},
+        misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+        run_at_start=True,
     )

@@ -20,12 +20,21 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Protocol
 
-from listener.domain import Alert, AlertKind, DeliveryState, MentionKey
+from listener.domain import Alert, AlertKind, DeliveryState
 from listener.errors import DeliveryError, PermanentDelivery
-from listener.ports import Clock, Notifier, Store, TriagedMention
+from listener.ports import (
+    AlertRepo,
+    Clock,
+    Notifier,
+    Outbox,
+    TriagedMention,
+    TriagedReader,
+    load_triaged,
+)
 
-__all__ = ["Backoff", "DispatchResult", "Dispatcher", "load_triaged"]
+__all__ = ["Backoff", "DispatchResult", "DispatchStore", "Dispatcher"]
 
 log = logging.getLogger(__name__)
 
@@ -64,28 +73,23 @@ class DispatchResult:
         return self.sent + self.retrying + self.dead
 
 
-def load_triaged(store: Store, key: MentionKey) -> TriagedMention | None:
-    """The mention with its scores, verdict and alerts, composed from the Store port."""
-    mention = store.get_mention(key)
-    if mention is None:
-        return None
-    start = mention.created_at
-    for item in store.history(start, start + timedelta(microseconds=1)):
-        if item.mention.key == key:
-            return item
-    return TriagedMention(mention=mention, scores=None, verdict=None)
+class DispatchStore(Outbox, AlertRepo, TriagedReader, Protocol):
+    """The part of ``Store`` the dispatcher needs."""
 
 
 class Dispatcher:
-    """Sends due outbox rows through a ``Notifier``; one ``run_once`` per scheduler tick."""
+    """Sends due outbox rows through a ``Notifier``; one ``run_once`` per scheduler tick.
+
+    ``max_attempts`` has no default: it is ``slack.max_attempts`` (one default, there).
+    """
 
     def __init__(
         self,
         *,
-        store: Store,
+        store: DispatchStore,
         notifier: Notifier,
         clock: Clock,
-        max_attempts: int = 8,
+        max_attempts: int,
         backoff: Backoff | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -153,7 +157,9 @@ class Dispatcher:
         parent_key = verdict.thread_of if verdict is not None else None
         parent = self._store.alert_for(parent_key) if parent_key is not None else None
         if parent is None and item.mention.conversation_id:
-            parent = self._store.alert_for_conversation(item.mention.conversation_id)
+            parent = self._store.alert_for_conversation(
+                item.mention.brand, item.mention.conversation_id
+            )
         if parent is not None and parent.slack is not None:
             return replace(alert, thread=parent.slack)
         if parent is None or parent.state == DeliveryState.DEAD:

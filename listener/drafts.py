@@ -1,9 +1,9 @@
-"""Suggested reply drafts, and the cost warning for replies with links. Pure.
+"""Suggested reply drafts. Pure.
 
 A draft is a starting point a human edits in the Reply modal, never posted as is: it
 greets the author by name, acknowledges the topic, and asks them to continue in DMs,
-which keeps account details out of public. It contains no link on purpose: X charges
-far more for a post with a URL (``x.prices.post_create_with_url``).
+which keeps account details out of public. It contains no link on purpose: networks
+may charge more for a post with one (X does: ``listener.x.pricing``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 
 from classifiers.base import Scores
-from listener.config import XPrices
 from listener.domain import Mention
 
-__all__ = ["MAX_REPLY_CHARS", "contains_url", "reply_cost_warning", "suggest_reply"]
+__all__ = ["MAX_REPLY_CHARS", "suggest_reply"]
 
 MAX_REPLY_CHARS = 280
 
@@ -39,14 +38,6 @@ _TONES = {
     "casual": ("Hey {name}, ", "Drop us a DM and we'll get this fixed."),
 }
 
-# URLs as X detects them: a scheme, "www.", or a bare domain with a common TLD.
-_URL = re.compile(
-    r"(?:https?://\S+|www\.\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
-    r"(?:com|net|org|io|co|ly|app|dev|ai|me|info|biz|us|uk|de|fr|gg|tv|link|shop)\b)",
-    re.IGNORECASE,
-)
-
-
 def _first_name(mention: Mention) -> str:
     name = re.sub(r"[^\w' -]", "", mention.author.name).strip()
     first = name.split(" ")[0] if name else ""
@@ -65,18 +56,3 @@ def suggest_reply(
     if len(draft) > MAX_REPLY_CHARS:
         draft = f"{opening.format(name=mention.author.handle)}{middle} {closing}"
     return draft[:MAX_REPLY_CHARS]
-
-
-def contains_url(text: str) -> bool:
-    return _URL.search(text) is not None
-
-
-def reply_cost_warning(text: str, prices: XPrices | None = None) -> str | None:
-    """A warning when ``text`` has a URL (X bills those at a much higher rate), else None."""
-    if not contains_url(text):
-        return None
-    p = prices or XPrices.model_validate({})
-    return (
-        f"This reply contains a link: X charges ${p.post_create_with_url:.2f} for it "
-        f"instead of ${p.post_create:.2f}. Remove the link, or confirm to post anyway."
-    )

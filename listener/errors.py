@@ -3,6 +3,7 @@
     FirstReplyError
      ├── ConfigError            bad settings; ``problems`` names every bad key
      ├── StoreError             the database failed or refused
+ │    └── StoreMissing      no database there yet (and the command creates none)
      ├── SourceError            a mention source failed
      │    ├── RateLimited       ``reset_at`` says when to try again
      │    ├── AuthFailed        credentials wrong or revoked: stop, don't loop
@@ -29,6 +30,10 @@ class ConfigError(FirstReplyError):
 
 
 class StoreError(FirstReplyError):
+    pass
+
+
+class StoreMissing(StoreError):
     pass
 
 

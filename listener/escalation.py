@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from listener.domain import Alert, AlertKind, AlertStatus, DeliveryState, Priority
-from listener.ports import Clock, Store, TriagedMention
+from listener.ports import Clock, Outbox, TriagedMention, TriageRepo
 
-__all__ = ["Escalator", "due_escalations"]
+__all__ = ["EscalationStore", "Escalator", "due_escalations"]
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,17 @@ def due_escalations(
     return out
 
 
+class EscalationStore(TriageRepo, Outbox, Protocol):
+    """The part of ``Store`` the escalator needs."""
+
+
 class Escalator:
     """Enqueues ESCALATION alerts for ``due_escalations``; run it every minute or so."""
 
     def __init__(
         self,
         *,
-        store: Store,
+        store: EscalationStore,
         clock: Clock,
         channel: str,
         minutes: int,

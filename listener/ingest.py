@@ -6,7 +6,9 @@ The order that makes it safe (``Poller.poll``):
 2. for EVERY page: ``store.add_mentions`` and ``store.add_rejected`` (idempotent on
    ``(source, id)``), remembering ``newest_id`` from the FIRST page (X returns newest
    first, and every page of one poll uses the same ``since_id``);
-3. only after the last page, ``store.set_cursor(newest_id)``.
+3. only after the last page, ``store.set_cursor(newest_id)``, and only if the source
+   says that cursor is valid and moves past the stored one
+   (``SourceInfo.cursor_advances``): a cursor never moves backwards or becomes junk.
 
 A crash or an error between pages leaves the cursor where it was: the next poll re-reads
 those pages and storing them again changes nothing. Failures never retry in a loop:
@@ -19,6 +21,11 @@ those pages and storing them again changes nothing. Failures never retry in a lo
 - ``AuthFailed``: the source stops until the process restarts (or ``reset(name)``), with
   one actionable error log line and an unhealthy status.
 - ``StoreError``: the poll ends, cursor untouched; tried again next interval.
+
+Every poll ends in a :class:`PollOutcome` (what happened, what was read and what it
+cost, the rate limit left), returned and handed to ``on_outcome`` (health) as it is.
+The poller knows nothing about any network: what it needs from a source is declared
+by ``listener.ports.SourceInfo``.
 """
 
 from __future__ import annotations
@@ -26,14 +33,21 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from listener.errors import AuthFailed, RateLimited, SourceError, SourceUnavailable, StoreError
-from listener.health import Health, RateLimitInfo
-from listener.ports import Clock, CursorRepo, MentionRepo, MentionSource, Page
+from listener.ports import (
+    Clock,
+    CursorRepo,
+    MentionRepo,
+    MentionSource,
+    Page,
+    RateLimit,
+    SourceInfo,
+)
 
 __all__ = ["IngestStore", "PollOutcome", "Poller"]
 
@@ -60,6 +74,15 @@ class PollOutcome:
     error: str | None = None
     #: Seconds from the poll's start to its last page being stored.
     seconds: float = 0.0
+    network: str = ""
+    kind: str = ""
+    #: What the network bills for the posts read (pages stored before a failure count).
+    cost_usd: float = 0.0
+    rate_limit: RateLimit | None = None
+    #: When the poll ended.
+    at: datetime | None = None
+    #: For "unavailable": failed ``max_attempts`` times in a row, now tried once per cap.
+    down: bool = False
 
     @property
     def ok(self) -> bool:
@@ -73,6 +96,14 @@ class _State:
     stopped: str | None = None
 
 
+@dataclass(slots=True)
+class _Progress:
+    pages: int = 0
+    read: int = 0
+    stored: int = 0
+    rejected: int = 0
+
+
 class Poller:
     """Polls sources into the store; one instance serves every source job."""
 
@@ -81,7 +112,7 @@ class Poller:
         *,
         store: IngestStore,
         clock: Clock,
-        health: Health | None = None,
+        on_outcome: Callable[[PollOutcome], object] | None = None,
         backoff_base: timedelta = timedelta(seconds=30),
         backoff_cap: timedelta = timedelta(minutes=15),
         max_attempts: int = 5,
@@ -90,7 +121,7 @@ class Poller:
     ) -> None:
         self._store = store
         self._clock = clock
-        self._health = health
+        self._on_outcome = on_outcome
         self._base = backoff_base
         self._cap = backoff_cap
         self._max_attempts = max_attempts
@@ -117,128 +148,104 @@ class Poller:
         state = self._state(name)
         now = self._clock.now()
         if state.stopped is not None:
-            return PollOutcome(name, "stopped", error=state.stopped)
+            return self._report(source, "stopped", _Progress(), error=state.stopped)
         if state.skip_until is not None and now < state.skip_until:
-            return PollOutcome(name, "skipped", next_try_at=state.skip_until)
-        if self._health is not None:
-            self._health.register(name, getattr(source, "kind", "search"))
+            return self._report(source, "skipped", _Progress(), next_try_at=state.skip_until)
         cursor = self._store.get_cursor(name)
-        pages = read = stored = rejected = 0
+        done = _Progress()
         newest: str | None = None
         try:
             for page in source.poll(cursor):
-                if pages == 0:
+                if done.pages == 0:
                     newest = page.newest_id
-                new, page_read = self._store_page(page)
-                pages += 1
-                read += page_read
-                stored += new
-                rejected += len(page.rejected)
-                if self._health is not None:
-                    self._health.record_page(
-                        name, read=page_read, stored=new, rejected=len(page.rejected)
-                    )
+                self._store_page(page, done)
         except RateLimited as exc:
-            return self._rate_limited(name, state, exc, pages, read, stored, cursor)
+            return self._rate_limited(source, state, exc, done, cursor)
         except AuthFailed as exc:
-            return self._auth_failed(name, state, exc, pages, read, stored, cursor)
+            state.stopped = str(exc)
+            log.error("%s (polling of this source stopped until restart)", exc)
+            return self._report(source, "auth_failed", done, cursor=cursor, error=str(exc))
         except SourceError as exc:
-            return self._unavailable(name, state, exc, pages, read, stored, cursor)
+            return self._unavailable(source, state, exc, done, cursor)
         except StoreError as exc:
             log.error("%s: storing failed, cursor stays at %s: %s", name, cursor, exc)
-            return PollOutcome(
-                name, "store_failed", pages, read, stored, rejected, cursor, error=str(exc)
-            )
-        if newest is not None and newest != cursor:
+            return self._report(source, "store_failed", done, cursor=cursor, error=str(exc))
+        if newest is not None and source.cursor_advances(newest, cursor):
             self._store.set_cursor(name, newest, self._clock.now())
             cursor = newest
+        elif newest is not None and newest != cursor:
+            log.warning("%s: ignoring cursor %r (not past %r)", name, newest, cursor)
         state.failures, state.skip_until = 0, None
-        rate = getattr(source, "rate_limit", None)
-        rate = rate if isinstance(rate, RateLimitInfo) else None
+        rate = source.rate_limit
         if rate is not None and rate.remaining == 0 and rate.reset_at > self._clock.now():
             state.skip_until = rate.reset_at  # the window is spent: don't earn a 429
-        if self._health is not None:
-            self._health.record_success(name, rate_limit=rate)
         seconds = (self._clock.now() - now).total_seconds()
-        log.debug("%s: %d pages, %d read, %d new, cursor %s", name, pages, read, stored, cursor)
-        return PollOutcome(name, "ok", pages, read, stored, rejected, cursor, seconds=seconds)
+        log.debug("%s: %d pages, %d read, %d new, cursor %s",
+                  name, done.pages, done.read, done.stored, cursor)
+        return self._report(source, "ok", done, cursor=cursor, seconds=seconds)
 
-    def store_page(self, name: str, page: Page) -> int:
-        """Store one pushed page (the filtered stream) and advance ``name``'s cursor.
+    def store_page(self, source: SourceInfo, page: Page) -> int:
+        """Store one pushed page (the filtered stream) and advance ``source``'s cursor.
 
         Stream pages arrive one post at a time; the cursor only moves forward, so the
         catch-up search after a reconnect starts from the newest post stored.
         """
-        new, read = self._store_page(page)
-        if self._health is not None:
-            self._health.record_page(name, read=read, stored=new, rejected=len(page.rejected))
-        ids = [m.id for m in page.mentions if m.id.isdigit()]
-        newest = max(ids, key=int, default=None)
-        current = self._store.get_cursor(name)
-        if newest is not None and (current is None or int(newest) > int(current)):
-            self._store.set_cursor(name, newest, self._clock.now())
-        return new
+        done = _Progress()
+        self._store_page(page, done)
+        cursor = self._store.get_cursor(source.name)
+        if page.newest_id is not None and source.cursor_advances(page.newest_id, cursor):
+            self._store.set_cursor(source.name, page.newest_id, self._clock.now())
+            cursor = page.newest_id
+        self._report(source, "ok", done, cursor=cursor)
+        return done.stored
 
-    def _store_page(self, page: Page) -> tuple[int, int]:
+    def _store_page(self, page: Page, done: _Progress) -> None:
         new = self._store.add_mentions(page.mentions) if page.mentions else 0
         if page.rejected:
             self._store.add_rejected(page.rejected)
-        read = page.read if page.read is not None else len(page.mentions) + len(page.rejected)
-        return new, read
+        done.pages += 1
+        done.read += page.read if page.read is not None else len(page.mentions) + len(
+            page.rejected)
+        done.stored += new
+        done.rejected += len(page.rejected)
+
+    def _report(
+        self,
+        source: SourceInfo,
+        status: str,
+        done: _Progress,
+        *,
+        cursor: str | None = None,
+        next_try_at: datetime | None = None,
+        error: str | None = None,
+        seconds: float = 0.0,
+        down: bool = False,
+    ) -> PollOutcome:
+        outcome = PollOutcome(
+            source.name, status, done.pages, done.read, done.stored, done.rejected,
+            cursor=cursor, next_try_at=next_try_at, error=error, seconds=seconds,
+            network=source.network, kind=source.kind, cost_usd=source.read_cost(done.read),
+            rate_limit=source.rate_limit, at=self._clock.now(), down=down,
+        )
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
+        return outcome
 
     # ------------------------------------------------------------ failures
     def _rate_limited(
-        self,
-        name: str,
-        state: _State,
-        exc: RateLimited,
-        pages: int,
-        read: int,
-        stored: int,
+        self, source: SourceInfo, state: _State, exc: RateLimited, done: _Progress,
         cursor: str | None,
     ) -> PollOutcome:
         now = self._clock.now()
         until = exc.reset_at if exc.reset_at is not None and exc.reset_at > now else None
         until = until or now + self._rate_default
         state.skip_until = until
-        log.warning("%s: rate limited by X, skipping until %s", name, until.isoformat())
-        if self._health is not None:
-            self._health.record_rate_limited(name, until=until, error=str(exc))
-        return PollOutcome(
-            name,
-            "rate_limited",
-            pages,
-            read,
-            stored,
-            cursor=cursor,
-            next_try_at=until,
-            error=str(exc),
-        )
-
-    def _auth_failed(
-        self,
-        name: str,
-        state: _State,
-        exc: AuthFailed,
-        pages: int,
-        read: int,
-        stored: int,
-        cursor: str | None,
-    ) -> PollOutcome:
-        state.stopped = str(exc)
-        log.error("%s (polling of this source stopped until restart)", exc)
-        if self._health is not None:
-            self._health.record_auth_failed(name, error=str(exc))
-        return PollOutcome(name, "auth_failed", pages, read, stored, cursor=cursor, error=str(exc))
+        log.warning("%s: rate limited, skipping until %s", source.name, until.isoformat())
+        return self._report(source, "rate_limited", done, cursor=cursor, next_try_at=until,
+                            error=str(exc))
 
     def _unavailable(
-        self,
-        name: str,
-        state: _State,
-        exc: SourceError,
-        pages: int,
-        read: int,
-        stored: int,
+        self, source: SourceInfo, state: _State, exc: SourceError, done: _Progress,
         cursor: str | None,
     ) -> PollOutcome:
         state.failures += 1
@@ -249,19 +256,9 @@ class Poller:
             delay = self._cap
         until = self._clock.now() + delay
         state.skip_until = until
-        # A 5xx or timeout is X's trouble (warning); anything else, e.g. a 400 for a bad
-        # query, needs a human (error), but is retried just as slowly.
+        # A 5xx or timeout is the network's trouble (warning); anything else, e.g. a 400
+        # for a bad query, needs a human (error), but is retried just as slowly.
         level = logging.WARNING if isinstance(exc, SourceUnavailable) else logging.ERROR
         log.log(level, "%s (attempt %d, next try %s)", exc, state.failures, until.isoformat())
-        if self._health is not None:
-            self._health.record_unavailable(name, next_try_at=until, error=str(exc), down=down)
-        return PollOutcome(
-            name,
-            "unavailable",
-            pages,
-            read,
-            stored,
-            cursor=cursor,
-            next_try_at=until,
-            error=str(exc),
-        )
+        return self._report(source, "unavailable", done, cursor=cursor, next_try_at=until,
+                            error=str(exc), down=down)

@@ -1,15 +1,16 @@
 """The small interfaces between firstreply's pure core and its edges.
 
 Each port is documented here once. Implementations: ``listener.store`` (memory,
-SQLite, PostgreSQL), ``listener.x`` (X API v2 via tweepy), ``listener.slack``
-(Slack Web API via slack_sdk, or the terminal), and the system clock.
+SQLite, PostgreSQL), ``listener.x`` (X API v2 via tweepy; any network registered in
+``listener.networks``), ``listener.slack`` (Slack Web API via slack_sdk, or the
+terminal), and the system clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from listener.domain import (
@@ -37,25 +38,66 @@ class SystemClock:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A source's rate-limit window, as its last response reported it."""
+
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One page of a source: the mentions it parsed and the inputs it could not."""
 
     mentions: Sequence[Mention]
     rejected: Sequence[Rejected] = ()
-    #: The newest id the source has seen in this poll (the next ``since_id``).
+    #: The source's cursor after this poll (its next ``since_id``); ``None``: unchanged.
     newest_id: str | None = None
-    #: Posts the source read (and X bills) for this page, noise it dropped included;
-    #: ``None`` means ``len(mentions) + len(rejected)``.
+    #: Posts the source read (and its network bills) for this page, noise it dropped
+    #: included; ``None`` means ``len(mentions) + len(rejected)``.
     read: int | None = None
 
 
-class MentionSource(Protocol):
-    """Somewhere mentions come from: an X endpoint, a file, the demo sample."""
+class SourceInfo(Protocol):
+    """What the poller, health and the scheduler know about a source, whatever its
+    network: declared here, so the core never guesses with ``getattr``."""
 
     @property
     def name(self) -> str:
         """Stable key for the cursor, health and cost of this source."""
         ...
+
+    @property
+    def network(self) -> str:
+        """The network's key in ``listener.networks`` (``Mention.source`` of its posts)."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """``"owned"`` (the brand account's own mentions), ``"search"`` or ``"stream"``."""
+        ...
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate-limit window of the last response, if the network reports one."""
+        ...
+
+    def read_cost(self, posts: int) -> float:
+        """USD the network bills for reading ``posts`` posts here (0 where reading is free)."""
+        ...
+
+    def cursor_advances(self, new: str, old: str | None) -> bool:
+        """Whether ``new`` is a valid cursor of this source that moves past ``old``.
+
+        The poller stores a page's ``newest_id`` only then: a cursor never moves backwards
+        and never becomes something the source could not resume from.
+        """
+        ...
+
+
+class MentionSource(SourceInfo, Protocol):
+    """Somewhere mentions are polled from: an X endpoint, the demo sample."""
 
     def poll(self, since_id: str | None) -> Iterator[Page]:
         """Yield pages newer than ``since_id``; the caller stores each, then advances."""
@@ -161,21 +203,6 @@ class Outbox(Protocol):
         """Release a claim without counting an attempt (e.g. a channel over its budget)."""
         ...
 
-    def alert_for_conversation(self, conversation_id: str) -> Alert | None:
-        """The first ``AlertKind.ALERT`` about any mention in this conversation, if any."""
-        ...
-
-    def alerts_in_channel_since(self, channel: str, since: datetime) -> int:
-        """How many ``AlertKind.ALERT`` rows for ``channel`` were created at or after ``since``.
-
-        Sent or still queued, by any process: what a per-channel budget has spent.
-        """
-        ...
-
-    def dead_alerts(self, limit: int = 100) -> list[Alert]:
-        """Dead letters, newest first."""
-        ...
-
     def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None:
         """Record a delivered alert (counts as an attempt); unknown ids raise ``StoreError``."""
         ...
@@ -186,8 +213,30 @@ class Outbox(Protocol):
         """Record a failed attempt; ``retry_at=None`` marks the alert dead."""
         ...
 
+    def dead_alerts(self, limit: int = 100) -> list[Alert]:
+        """Dead letters, newest first."""
+        ...
+
+
+class AlertRepo(Protocol):
+    """The alerts about a mention or a conversation, and where a human is with them."""
+
     def alert_for(self, key: MentionKey) -> Alert | None:
         """The primary (first) alert about a mention, if any."""
+        ...
+
+    def alert_for_conversation(self, brand: str, conversation_id: str) -> Alert | None:
+        """The first ``AlertKind.ALERT`` about a mention of ``brand`` in this conversation.
+
+        Keyed by brand too: two brands tagged in one thread each get their own alert.
+        """
+        ...
+
+    def alerts_in_channel_since(self, channel: str, since: datetime) -> int:
+        """How many ``AlertKind.ALERT`` rows for ``channel`` were created at or after ``since``.
+
+        Sent or still queued, by any process: what a per-channel budget has spent.
+        """
         ...
 
     def set_status(
@@ -201,9 +250,33 @@ class Outbox(Protocol):
 
 
 class CursorRepo(Protocol):
+    """Each mention source's cursor (``SourceInfo.name`` -> its next ``since_id``)."""
+
     def get_cursor(self, source: str) -> str | None: ...
 
     def set_cursor(self, source: str, since_id: str, now: datetime) -> None: ...
+
+
+class CheckpointRepo(Protocol):
+    """Where a backfill resumes (a file position, an archive page), by backfill key."""
+
+    def get_checkpoint(self, key: str) -> str | None: ...
+
+    def set_checkpoint(self, key: str, value: str, now: datetime) -> None: ...
+
+    def clear_checkpoint(self, key: str) -> None: ...
+
+
+class ReplyLedgerRepo(Protocol):
+    """The public replies posted, by idempotency key: a restart never posts one twice."""
+
+    def reply_for(self, key: str) -> str | None:
+        """The URL of the reply posted under ``key``, if any."""
+        ...
+
+    def record_reply(self, key: str, url: str, now: datetime) -> bool:
+        """Remember a posted reply; False if ``key`` was recorded already (nothing changes)."""
+        ...
 
 
 class FeedbackRepo(Protocol):
@@ -238,8 +311,25 @@ class StoreCounts:
         return self.alerts.get("dead", 0)
 
 
-class Store(MentionRepo, TriageRepo, Outbox, CursorRepo, FeedbackRepo, DigestRepo, Protocol):
-    """Everything firstreply persists. One contract test suite runs over every store."""
+class TriagedReader(MentionRepo, TriageRepo, Protocol):
+    """Reads a mention with what was made of it (``load_triaged``)."""
+
+
+class Store(
+    MentionRepo,
+    TriageRepo,
+    Outbox,
+    AlertRepo,
+    CursorRepo,
+    CheckpointRepo,
+    ReplyLedgerRepo,
+    FeedbackRepo,
+    DigestRepo,
+    Protocol,
+):
+    """Everything firstreply persists, repo by repo: each consumer asks for the repos it
+    uses (``Poller``: mentions and cursors; ``ReplyLedger``: the reply ledger...). One
+    contract test suite runs over every store."""
 
     def counts(self) -> StoreCounts: ...
 
@@ -255,7 +345,7 @@ class Notifier(Protocol):
 
 
 class PublicReplier(Protocol):
-    """Posts the brand's public reply to a mention (X ``create_tweet``)."""
+    """Posts the brand's public reply to a mention on its network (X ``create_tweet``)."""
 
     def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> str:
         """Post ``text`` as a reply to ``mention``; return the new post's URL.
@@ -264,3 +354,19 @@ class PublicReplier(Protocol):
         the earlier result for a repeated ``idempotency_key`` instead of posting twice.
         """
         ...
+
+    def cost_warning(self, mention: Mention, text: str) -> str | None:
+        """Why posting ``text`` costs more than a plain reply, for a human to confirm."""
+        ...
+
+
+def load_triaged(store: TriagedReader, key: MentionKey) -> TriagedMention | None:
+    """The mention with its scores, verdict and alerts, composed from the Store port."""
+    mention = store.get_mention(key)
+    if mention is None:
+        return None
+    start = mention.created_at
+    for item in store.history(start, start + timedelta(microseconds=1)):
+        if item.mention.key == key:
+            return item
+    return TriagedMention(mention=mention, scores=None, verdict=None)

@@ -1,10 +1,9 @@
 """Remembers which public replies were posted, in the store, so a restart never repeats one.
 
-``XReplier`` dedupes on an idempotency key; with a plain dict that memory dies with the
+Repliers dedupe on an idempotency key; with a plain dict that memory dies with the
 process, and a Slack submission replayed after a restart would post a second public
-reply. ``ReplyLedger`` keeps key -> reply URL through the store's cursor table (a small
-durable key-value map already migrated on every store), under a ``reply:`` namespace that
-no mention source uses.
+reply. ``ReplyLedger`` keeps key -> reply URL in the store's reply ledger (its own table
+since revision 0004), keyed by the key's sha256 (keys embed a text hash and can be long).
 """
 
 from __future__ import annotations
@@ -12,29 +11,28 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, MutableMapping
 
-from listener.ports import Clock, CursorRepo
+from listener.ports import Clock, ReplyLedgerRepo
 
-_PREFIX = "reply:"
+__all__ = ["ReplyLedger"]
 
 
 class ReplyLedger(MutableMapping[str, str]):
-    def __init__(self, *, store: CursorRepo, clock: Clock) -> None:
+    def __init__(self, *, store: ReplyLedgerRepo, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
     @staticmethod
     def _slot(key: str) -> str:
-        # Keys embed a text hash and can be long; the cursor column holds 128 characters.
-        return _PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
     def __getitem__(self, key: str) -> str:
-        value = self._store.get_cursor(self._slot(key))
+        value = self._store.reply_for(self._slot(key))
         if value is None:
             raise KeyError(key)
         return value
 
     def __setitem__(self, key: str, value: str) -> None:
-        self._store.set_cursor(self._slot(key), value, self._clock.now())
+        self._store.record_reply(self._slot(key), value, self._clock.now())
 
     def __delitem__(self, key: str) -> None:
         raise TypeError("a posted reply cannot be forgotten")

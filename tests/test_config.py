@@ -75,13 +75,49 @@ def test_missing_file_and_bad_toml_are_clear(tmp_path: Path) -> None:
         load_settings(broken)
 
 
-def test_example_config_is_valid_and_documents_every_setting() -> None:
+def documented_keys(text: str) -> set[str]:
+    """Every dotted key the example file sets or shows commented out, in its section,
+    and every table it opens (``[[brands]]`` documents ``brands``)."""
+    import re
+
+    section = ""
+    keys: set[str] = set()
+    for line in text.splitlines():
+        header = re.match(r"^\s*(\[\[?)([\w.]+)\]\]?", line)
+        if header:
+            name = header.group(2)
+            keys.add(name.replace("brands.", "brands[].", 1))
+            # [[brands]] is an array of tables: its keys read ``brands[].key``.
+            section = name.replace("brands", "brands[]", 1) if name.startswith("brands") \
+                else name
+            continue
+        key = re.match(r"^\s*#?\s*([a-z_]+)\s*=", line)
+        if key:
+            keys.add(f"{section}.{key.group(1)}" if section else key.group(1))
+    return keys
+
+
+def test_example_config_is_valid_and_documents_every_setting_by_its_full_key() -> None:
+    # It matched bare names anywhere in the file: a missing slack.port, slack.mode or
+    # digest.time passed because "port", "mode" and "time" appear elsewhere.
     example = ROOT / "firstreply.example.toml"
     settings = load_settings(example)
     assert settings.brands and settings.brands[0].name == "Tesla"
-    text = example.read_text()
-    missing = [key for key, _, _ in describe_settings() if key.rsplit(".", 1)[-1] not in text]
+    documented = documented_keys(example.read_text())
+    wanted = {key for key, _, _ in describe_settings()}
+    missing = sorted(wanted - documented)
     assert not missing, f"settings missing from firstreply.example.toml: {missing}"
+    tables = {"database", "x", "x.prices", "slack", "model", "digest", "brands[].rules"}
+    free_form = {k for k in documented if k.startswith("brands[].topics.")}  # topic names
+    assert not sorted(documented - wanted - tables - free_form), "unknown settings shown"
+
+
+def test_the_docs_check_reads_full_keys() -> None:
+    keys = documented_keys("port = 1\n[slack]\nmode = 'x'\n[[brands]]\nname = 'a'\n"
+                           "[brands.rules]\n# quiet_hours = ''\n")
+    assert keys == {"port", "slack", "slack.mode", "brands", "brands[].name", "brands[].rules",
+                    "brands[].rules.quiet_hours"}
+    assert "slack.port" not in keys
 
 
 def test_every_setting_has_help() -> None:
@@ -106,3 +142,62 @@ def test_secrets_are_not_settings(tmp_path: Path) -> None:
     cfg.write_text('slack_bot_token = "xoxb-in-a-file"\n')
     with pytest.raises(ConfigError, match="slack_bot_token"):
         load_settings(cfg)
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "says"),
+    [
+        ('[digest]\ntime = "25:99"\n', "digest.time", "not a local time of day"),
+        ('[[brands]]\nname = "A"\n[brands.rules]\nbusiness_hours = "9-5"\n',
+         "brands.0.rules.business_hours", "expected 'HH:MM-HH:MM'"),
+        ('[[brands]]\nname = "A"\n[brands.rules]\nquiet_hours = "late"\n',
+         "brands.0.rules.quiet_hours", "expected 'HH:MM-HH:MM'"),
+        ('[[brands]]\nname = "A"\ntopic_channels = { safty = "#x" }\n',
+         "brands.0.topic_channels.safty", "unknown topic"),
+        ('[[brands]]\nname = "A"\n[brands.rules]\nlanguages = ["english"]\n',
+         "brands.0.rules.languages", "not a language code"),
+        ('[[brands]]\nname = "A"\nhandles = ["not a handle"]\n',
+         "brands.0.handles", "not an X handle"),
+        ('[[brands]]\nname = "A"\n[[brands]]\nname = "A"\n', "brands.1.name",
+         "configured twice"),
+    ],
+)
+def test_values_that_used_to_pass_are_refused_with_their_key(
+    tmp_path: Path, toml: str, key: str, says: str
+) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    problems = dict(info.value.problems)
+    assert key in problems, problems
+    assert says in problems[key]
+
+
+def test_handles_are_normalised_the_same_everywhere(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[brands]]\nname = "A"\nhandles = ["@Acme", "AcmeHelp"]\n'
+                   'user_ids = { "@Acme" = "1" }\n[brands.rules]\nvip_handles = ["@Big"]\n')
+    (brand,) = load_settings(cfg).brands
+    assert brand.handles == ["Acme", "AcmeHelp"]
+    assert brand.user_ids == {"Acme": "1"}
+    assert brand.rules.vip_handles == ["Big"]
+
+
+def test_topics_a_brand_defines_may_have_a_channel(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[brands]]\nname = "A"\ntopic_channels = { charging = "#c", safety = "#u" }'
+                   '\n[brands.topics]\ncharging = ["no charger"]\n')
+    assert load_settings(cfg).brands[0].topic_channels == {"charging": "#c", "safety": "#u"}
+
+
+def test_a_bad_variable_is_blamed_on_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[x]\nmax_results = 50\n")
+    monkeypatch.setenv("FIRSTREPLY_X__MAX_RESULTS", "1000")
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    ((key, _),) = info.value.problems
+    assert key == "x.max_results (from the environment: FIRSTREPLY_X__MAX_RESULTS)"

@@ -15,7 +15,6 @@ from listener.backfill.batch import (
     load_checkpoint,
     save_checkpoint,
 )
-from listener.backfill.decider import HistoryDecider, alerts_for
 from listener.backfill.history import history_rows
 from listener.backfill.readers import FORMATS, detect_format, open_records
 from listener.backfill.records import Position, Record
@@ -24,12 +23,10 @@ from listener.backfill.replay import ReplayReport, ReplayRow, render_report, rep
 __all__ = [
     "FORMATS",
     "BackfillStats",
-    "HistoryDecider",
     "Position",
     "Record",
     "ReplayReport",
     "ReplayRow",
-    "alerts_for",
     "backfill",
     "clear_checkpoint",
     "detect_format",

@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 from listener.backfill.records import Position, Record
 from listener.backfill.xfiles import map_payload
-from listener.config import Settings
 
 __all__ = ["ArchiveCheckpoint", "ArchiveReader", "Estimate", "Pages", "checkpoint_key", "estimate"]
 
@@ -32,6 +31,11 @@ class _Page(Protocol):
 
 class Pages(Protocol):
     """What the backfill needs from ``listener.x.archive.ArchiveSearch``."""
+
+    @property
+    def read_price(self) -> float:
+        """USD per post read."""
+        ...
 
     def count(self, query: str, start: datetime, end: datetime) -> int: ...
 
@@ -52,11 +56,10 @@ class Estimate:
                 f"= ${self.usd:,.2f}")
 
 
-def estimate(search: Pages, settings: Settings, query: str, start: datetime,
-             end: datetime) -> Estimate:
+def estimate(search: Pages, query: str, start: datetime, end: datetime) -> Estimate:
     """What reading the window will cost, from the counts endpoint and the unit price."""
     posts = search.count(query, start, end)
-    price = settings.x.prices.post_read
+    price = search.read_price
     return Estimate(posts, round(posts * price, 4), price)
 
 

@@ -26,10 +26,10 @@ from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from classifiers.base import Classifier
-from listener.backfill.decider import alerts_for
 from listener.backfill.records import Position, Record
+from listener.decisions import Decision
 from listener.domain import Mention, Priority, Rejected, Scores, Verdict
-from listener.ports import Store, TriageRecord
+from listener.ports import CheckpointRepo, Store
 
 __all__ = [
     "BackfillStats",
@@ -52,7 +52,9 @@ _POLL = 0.2
 
 
 class Decider(Protocol):
-    def decide_many(self, items: Sequence[tuple[Mention, Scores]]) -> list[Verdict]: ...
+    """``DecisionEngine``: history is decided oldest first, each post at its own time."""
+
+    def decide_history(self, items: Sequence[tuple[Mention, Scores]]) -> list[Decision]: ...
 
 
 class ProgressFn(Protocol):
@@ -86,8 +88,8 @@ class BackfillStats:
         return self.classified / self.seconds if self.seconds > 0 else 0.0
 
 
-def load_checkpoint(store: Store, key: str) -> Position | None:
-    value = store.get_cursor(key)
+def load_checkpoint(store: CheckpointRepo, key: str) -> Position | None:
+    value = store.get_checkpoint(key)
     if not value:
         return None
     try:
@@ -97,12 +99,12 @@ def load_checkpoint(store: Store, key: str) -> Position | None:
         return None
 
 
-def save_checkpoint(store: Store, key: str, position: Position) -> None:
-    store.set_cursor(key, position.encode(), datetime.now(UTC))
+def save_checkpoint(store: CheckpointRepo, key: str, position: Position) -> None:
+    store.set_checkpoint(key, position.encode(), datetime.now(UTC))
 
 
-def clear_checkpoint(store: Store, key: str) -> None:
-    store.set_cursor(key, Position().encode(), datetime.now(UTC))
+def clear_checkpoint(store: CheckpointRepo, key: str) -> None:
+    store.clear_checkpoint(key)
 
 
 @dataclass(slots=True)
@@ -194,11 +196,8 @@ def store_scored(
     if rejects:
         store.add_rejected(rejects)
     stats.new_mentions += store.add_mentions(mentions) if mentions else 0
-    verdicts = decider.decide_many(list(zip(mentions, scores, strict=True)))
-    items = [
-        TriageRecord(mention.key, score, verdict, tuple(alerts_for(verdict)) if alert else ())
-        for mention, score, verdict in zip(mentions, scores, verdicts, strict=True)
-    ]
+    decisions = decider.decide_history(list(zip(mentions, scores, strict=True)))
+    items = [d.record(with_rows=alert) for d in decisions]
     # One transaction for the buffer: per-mention commits capped backfill like triage.
     for item, score, fresh in zip(items, scores, store.record_triage_many(items), strict=True):
         if fresh:
@@ -240,9 +239,11 @@ def backfill(
 ) -> BackfillStats:
     """Classify, decide and store every record; return what happened.
 
-    No alerts are queued unless ``alert`` (history is for the record, not for pinging
-    people about last year). ``checkpoint`` is called with a resume position after each
-    buffer is stored; ``progress`` after each chunk is classified.
+    ``decider`` is a ``DecisionEngine`` with no lookup (``NoLookup``): what the live
+    pipeline would have decided at each post's time. No alerts are queued unless
+    ``alert`` (history is for the record, not for pinging people about last year).
+    ``checkpoint`` is called with a resume position after each buffer is stored;
+    ``progress`` after each chunk is classified.
     """
     stats = BackfillStats()
     stop = threading.Event()

@@ -1,8 +1,9 @@
 """Replay: run stored history through the *current* rules, before going live.
 
 ``replay(store, settings, start, end)`` re-decides every stored mention in the window,
-oldest first, with its stored scores (re-classifying only when a classifier is given)
-and the context the live pipeline would have had (see ``decider``). The result says
+oldest first, with its stored scores (re-classifying only when a classifier is given),
+through the same ``DecisionEngine`` the live pipeline drives, each post at its own time;
+a parent alert's status is the one stored (a human's "resolved" counts). The result says
 what would have pinged, per channel and per day, and how that differs from the verdicts
 stored at the time, so a brand can tune thresholds and budgets before turning alerts on.
 Nothing is written.
@@ -23,9 +24,9 @@ from rich.table import Table
 from rich.text import Text
 
 from classifiers.base import Classifier
-from listener.backfill.decider import HistoryDecider
 from listener.config import Settings
-from listener.domain import Priority, Route, Scores, Verdict
+from listener.decisions import DecisionEngine, NoLookup, Rulebook
+from listener.domain import Alert, AlertKind, MentionKey, Priority, Route, Scores, Verdict
 from listener.ports import Store, TriagedMention
 
 __all__ = ["ReplayReport", "ReplayRow", "render_report", "replay", "replay_history"]
@@ -104,6 +105,21 @@ class _Cell:
     spikes: int = 0
 
 
+class _StoredAlerts(NoLookup):
+    """History's lookup: the alerts stored with the posts replayed so far (their status)."""
+
+    def __init__(self) -> None:
+        self._alerts: dict[MentionKey, Alert] = {}
+
+    def add(self, item: TriagedMention) -> None:
+        primary = next((a for a in item.alerts if a.kind is AlertKind.ALERT), None)
+        if primary is not None:
+            self._alerts[item.mention.key] = primary
+
+    def alert(self, key: MentionKey) -> Alert | None:
+        return self._alerts.get(key)
+
+
 def _scored(
     history: Iterable[TriagedMention], classifier: Classifier | None, batch: int
 ) -> Iterator[tuple[TriagedMention, Scores | None, bool]]:
@@ -132,7 +148,8 @@ def replay_history(
     """The report for ``history`` (oldest first) under ``settings``' rules. Pure but for
     the optional ``classifier``."""
     tz = ZoneInfo(settings.timezone)
-    decider = HistoryDecider(settings)
+    stored = _StoredAlerts()
+    engine = DecisionEngine(rules=Rulebook.from_settings(settings), lookup=stored)
     cells: dict[tuple[date, str], _Cell] = {}
     reasons: Counter[str] = Counter()
     scanned = ignored = unscored = reclassified = changed = 0
@@ -142,8 +159,13 @@ def replay_history(
             unscored += 1
             continue
         reclassified += fresh
-        verdict = decider(item.mention, scores)
+        stored.add(item)
+        decision = engine.decide(item.mention, scores, now=item.mention.created_at)
+        verdict = decision.verdict
         day = item.mention.created_at.astimezone(tz).date()
+        for row in decision.rows:
+            if row.kind is AlertKind.SPIKE:
+                cells.setdefault((day, row.channel), _Cell()).spikes += 1
         old = item.verdict
         if old is not None and old.route is Route.ALERT and old.channel:
             cells.setdefault((day, old.channel), _Cell()).stored_alerts += 1
@@ -155,8 +177,6 @@ def replay_history(
         _count(cells.setdefault((day, verdict.channel), _Cell()), verdict)
         if verdict.route is Route.ALERT:
             reasons.update(_NUMBER.sub("#", r) for r in verdict.reasons)
-    for event, channel in decider.spikes:
-        cells.setdefault((event.window_start.astimezone(tz).date(), channel), _Cell()).spikes += 1
     rows = tuple(
         ReplayRow(day, channel, c.alerts, c.urgent, c.threads, c.digest, c.stored_alerts,
                   c.spikes)

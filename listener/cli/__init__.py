@@ -92,7 +92,8 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    ctx.obj = {"config": config, "verbose": verbose}
+    # Merged, not replaced: tests hand in their collaborators as ``obj["components"]``.
+    ctx.ensure_object(dict).update(config=config, verbose=verbose)
     configure_logging("DEBUG" if verbose else None, log_format=log_format)
 
 

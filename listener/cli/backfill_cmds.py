@@ -25,7 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from listener.cli.context import settings_from
+from listener.cli.context import Components, components_from, settings_from
 from listener.errors import FirstReplyError
 
 if TYPE_CHECKING:
@@ -39,10 +39,13 @@ FORMAT_CHOICES = ("auto", "x-json", "x-jsonl", "twcs", "csv", "jsonl")
 
 
 class _Batching(NamedTuple):
+    """How to run it: batch sizes, Ray, and what builds the model."""
+
     batch_size: int
     buffer_size: int
     ray_actors: int = 0
     gpus_per_actor: float = 0.0
+    components: Components = Components()
 
 
 def register(app: typer.Typer) -> None:
@@ -103,19 +106,20 @@ def backfill_cmd(
         raise typer.BadParameter(f"choose one of {', '.join(FORMAT_CHOICES)}",
                                  param_hint="--format")
     settings = settings_from(ctx)
+    components = components_from(ctx)
     console = Console()
-    from listener.cli.wiring import build_store
+    from listener.runtime import open_store_for
 
-    store = build_store(settings)
+    store = open_store_for(settings, create=True)
     try:
         if replay_:
-            _replay(console, store, settings, _when(start, "--start"), _when(end, "--end"),
-                    brand, reclassify)
+            _replay(console, store, settings, components, _when(start, "--start"),
+                    _when(end, "--end"), brand, reclassify)
             return
         if brand is not None and settings.brand(brand) is None:
             console.print(f"[yellow]![/] brand {brand!r} is not configured: default rules apply")
         size = batch_size or settings.model.batch_size
-        sizes = _Batching(size, buffer_size, ray_actors, gpus_per_actor)
+        sizes = _Batching(size, buffer_size, ray_actors, gpus_per_actor, components)
         if file is not None:
             _from_file(console, store, settings, file, fmt, brand, sizes, alert, resume)
         else:
@@ -153,8 +157,7 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
          by_count: bool, sizes: _Batching, alert: bool, checkpoint: Any,
          description: str) -> BackfillStats:
     from listener.backfill.batch import backfill
-    from listener.backfill.decider import HistoryDecider
-    from listener.cli.wiring import build_classifier, model_spec
+    from listener.decisions import DecisionEngine
 
     if sizes.ray_actors:
         if importlib.util.find_spec("ray") is None:
@@ -162,7 +165,7 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
         from listener.backfill.distributed import backfill_distributed
     else:
         with console.status("loading the model…"):
-            classifier = build_classifier(settings)
+            classifier = sizes.components.classifier(settings)
     began = time.perf_counter()
     with _progress(console) as bar:
         task = bar.add_task(description, total=total or None, mentions=0, rate=0.0)
@@ -175,14 +178,16 @@ def _run(console: Console, records: Any, *, store: Store, settings: Settings, to
         if sizes.ray_actors:
             # Each actor builds the configured model itself; the driver only stores.
             stats = backfill_distributed(
-                records, store=store, classifier_factory=model_spec(settings),
-                decider=HistoryDecider(settings), batch_size=sizes.batch_size,
+                records, store=store, classifier_factory=sizes.components.model_factory(settings),
+                decider=DecisionEngine.from_settings(settings),
+                batch_size=sizes.batch_size,
                 chunk_size=sizes.buffer_size, actors=sizes.ray_actors,
                 num_gpus=sizes.gpus_per_actor, alert=alert, checkpoint=checkpoint,
                 progress=on_progress)
         else:
             stats = backfill(records, store=store, classifier=classifier,
-                             decider=HistoryDecider(settings), batch_size=sizes.batch_size,
+                             decider=DecisionEngine.from_settings(settings),
+                             batch_size=sizes.batch_size,
                              buffer_size=sizes.buffer_size, alert=alert, checkpoint=checkpoint,
                              progress=on_progress)
         bar.update(task, completed=total or stats.classified)
@@ -266,20 +271,19 @@ def _from_archive(console: Console, store: Store, settings: Settings, query: str
     )
     from listener.config import Secrets
     from listener.x.archive import ArchiveSearch
-    from listener.x.client import build_app_client
 
     secrets = Secrets.from_env()
     if secrets.x_bearer_token is None:
         raise FirstReplyError("X_BEARER_TOKEN is not set: full-archive search needs it")
-    search = ArchiveSearch(client=build_app_client(settings, secrets))
+    search = ArchiveSearch.from_settings(settings, secrets)
     key = checkpoint_key(query, start, end)
-    saved = store.get_cursor(key) if resume else None
+    saved = store.get_checkpoint(key) if resume else None
     checkpoint = ArchiveCheckpoint.decode(saved) if saved else None
     if checkpoint is not None and checkpoint.done:
         console.print("this query and window were already backfilled; use --restart to "
                       "read them again.")
         return
-    cost = estimate(search, settings, query, start, end)
+    cost = estimate(search, query, start, end)
     console.print(f"full-archive search for {query!r} from {start:%Y-%m-%d %H:%M} to "
                   f"{end:%Y-%m-%d %H:%M} UTC: {cost.describe()}")
     if checkpoint is not None:
@@ -291,27 +295,26 @@ def _from_archive(console: Console, store: Store, settings: Settings, query: str
                            handles=brand_settings.handles if brand_settings else ())
 
     def save(pos: Any) -> None:
-        store.set_cursor(key, reader.checkpoint_at(pos).encode(), datetime.now(UTC))
+        store.set_checkpoint(key, reader.checkpoint_at(pos).encode(), datetime.now(UTC))
 
     stats = _run(console, reader.records(checkpoint), store=store, settings=settings,
                  total=cost.posts, by_count=True, sizes=sizes, alert=alert,
                  checkpoint=save, description="X archive")
     _summary(console, stats, alert)
     console.print(f"  {reader.read:,} posts read from X in {search.requests:,} requests "
-                  f"(≈ ${reader.read * settings.x.prices.post_read:,.2f})")
+                  f"(≈ ${reader.read * search.read_price:,.2f})")
 
 
-def _replay(console: Console, store: Store, settings: Settings, start: datetime | None,
-            end: datetime | None, brand: str | None, reclassify: bool) -> None:
+def _replay(console: Console, store: Store, settings: Settings, components: Components,
+            start: datetime | None, end: datetime | None, brand: str | None,
+            reclassify: bool) -> None:
     from listener.backfill.replay import render_report, replay
 
     end = end or datetime.now(UTC)
     start = start or end - timedelta(days=30)
     classifier = None
     if reclassify:
-        from listener.cli.wiring import build_classifier
-
-        classifier = build_classifier(settings)
+        classifier = components.classifier(settings)
     with console.status("replaying…"):
         report = replay(store, settings, start, end, brand=brand, classifier=classifier)
     if report.scanned == 0:

@@ -17,15 +17,24 @@ def register(app: typer.Typer) -> None:
 
 
 def check_config(ctx: typer.Context) -> None:
-    """Validate the settings file and environment; name every bad key and why."""
+    """Validate the settings file and environment; name every bad key and why.
+
+    Checks what `firstreply run` needs too (secrets, combinations of settings): exit 2
+    when anything would stop it.
+    """
+    from listener.runtime import runtime_problems
+
     console = Console()
     path = config_path(config_from(ctx))
+    source = f"{path} and the environment" if path else "the environment"
     try:
         settings = load_settings(path)
+        problems = runtime_problems(settings, Secrets.from_env())
     except ConfigError as exc:
-        where = escape(str(path or "the environment"))
-        console.print(f"[red]✗ {len(exc.problems)} problem(s) in {where}:[/]")
-        for key, why in exc.problems:
+        problems = exc.problems
+    if problems:
+        console.print(f"[red]✗ {len(problems)} problem(s) in {escape(source)}:[/]")
+        for key, why in problems:
             console.print(f"  [bold]{escape(key)}[/]: {escape(why)}", highlight=False)
         raise typer.Exit(2) from None
     console.print(f"[green]✓[/] settings valid ({escape(str(path or 'defaults + environment'))})")

@@ -13,10 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from listener.cli.context import config_from
-from listener.cli.wiring import build_classifier
+from listener.cli.context import components_from, config_from
 from listener.config import Secrets, Settings, load_settings
 from listener.demo import DemoSource, ReplayClock, demo_settings
+from listener.demo.source import SOURCE
 from listener.domain import Alert, AlertKind, Route, SlackRef
 from listener.ports import Notifier, Store, StoreCounts, SystemClock, TriagedMention
 
@@ -66,9 +66,8 @@ def demo(
     with no SLACK_BOT_TOKEN, the Slack alerts are drawn in the terminal. A second run is
     idempotent: nothing is stored or alerted twice.
     """
-    from listener.dispatch import Dispatcher
-    from listener.ingest import Poller
-    from listener.pipeline import Triage
+    from listener.health import Health
+    from listener.runtime import build_runtime
     from listener.slack.notifier import TerminalNotifier
     from listener.store import open_store
 
@@ -89,20 +88,20 @@ def demo(
     real_now = SystemClock().now()
     store = open_store(db, create=True)
     try:
-        with console.status("Loading the triage model (offline)…"):
-            classifier = build_classifier(settings)
         # The replay runs on simulated time: the clock jumps to each poll that would
         # have seen the next post, so alert and response times look as they would live.
-        source = DemoSource(now=real_now, page_size=100)
-        first = source.next_arrival(store.get_cursor(source.name))
+        first = DemoSource(now=real_now, page_size=100).next_arrival(store.get_cursor(SOURCE))
         clock = ReplayClock(first or real_now)
         source = DemoSource(now=real_now, clock=clock, page_size=100)
-        poller = Poller(store=store, clock=clock)
-        triage = Triage(store=store, classifier=classifier, settings=settings, clock=clock)
         notifier = _ShowFirst(
             TerminalNotifier(console=console, settings=settings), console=console, n=show
         )
-        dispatcher = Dispatcher(store=store, notifier=notifier, clock=clock)
+        with console.status("Loading the triage model (offline)…"):
+            runtime = build_runtime(
+                settings, Secrets(), store=store, clock=clock, sources=[source],
+                classifier=components_from(ctx).classifier(settings), notifier=notifier,
+                health=Health(clock=clock), console=console, check=False,
+            )
         read = stored = polls = 0
         routes: Counter[Route] = Counter()
         actionable = 0
@@ -110,20 +109,16 @@ def demo(
         while (nxt := source.next_arrival(store.get_cursor(source.name))) is not None:
             # The first poll after the post was written, on a ``poll_every`` grid.
             clock.advance_to(first + step * -(-(nxt - first) // step) if first else nxt)
-            outcome = poller.poll(source)
+            report = runtime.cycle()
+            (outcome,) = report.outcomes
             if not outcome.ok:
                 console.print(f"[red]poll failed:[/] {outcome.error}")
                 raise typer.Exit(1)
             polls += 1
             read += outcome.read
             stored += outcome.stored
-            clock.advance_to(clock.now() + timedelta(seconds=1))  # classify + decide
-            result = triage.triage_until_empty()
-            routes.update(result.routes)
-            actionable += result.actionable
-            clock.advance_to(clock.now() + timedelta(seconds=1))  # Slack round trip
-            while dispatcher.run_once(limit=500).attempted:
-                pass
+            routes.update(report.triage.routes)
+            actionable += report.triage.actionable
         elapsed = time.perf_counter() - started
         _summary(console, polls, read, stored, routes, actionable, notifier.sent, store.counts())
         _digest(console, store, settings, real_now)

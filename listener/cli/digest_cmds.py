@@ -128,9 +128,10 @@ def _build(
     settings: Settings, brand: BrandSettings | None, last_day: date, days: int, now: datetime
 ) -> Digest:
     from listener.digest_job import brand_digest
-    from listener.store import open_store
+    from listener.runtime import open_store_for
 
-    store = open_store(settings.database.url)
+    # Reads only: a missing database is an error, never a new empty file.
+    store = open_store_for(settings, create=False)
     try:
         return brand_digest(store, settings, brand, last_day=last_day, days=days, now=now)
     finally:
@@ -154,9 +155,10 @@ def _render(d: Digest, kind: Format, now: datetime) -> str:
 
 
 def _post(settings: Settings, token: str, d: Digest) -> None:
-    from listener.report.chart import digest_png
-    from listener.slack.digest import post_digest
+    from listener.slack.digest import SlackDigestPoster
     from listener.slack.notifier import build_web_client
 
-    client = build_web_client(settings.slack, token)
-    post_digest(client, settings.digest.channel, d, digest_png(d))
+    poster = SlackDigestPoster(
+        client=build_web_client(settings.slack, token), channel=settings.digest.channel
+    )
+    poster.post(d)

@@ -11,7 +11,7 @@ from typing import Any
 
 from listener.config import BrandSettings, RuleSettings, Settings
 from listener.domain import Author, Mention, Rejected
-from listener.ports import Clock, Page
+from listener.ports import Clock, Page, RateLimit
 
 SOURCE = "demo"
 
@@ -41,6 +41,9 @@ class ReplayClock:
 class DemoSource:
     """Replays the sample oldest first, honouring ``since_id``, as if arriving over time.
 
+    A ``MentionSource`` of the "demo" network (``listener.networks``): free to read, no
+    rate limit; its cursor is a sample id, later ones further down the sample.
+
     ``created_at`` is shifted by one constant so the newest post lands just before ``now``
     (relative times, and so incident windows and response times, are kept). A poll
     releases only the posts whose shifted time has come by ``clock.now()``.
@@ -61,9 +64,21 @@ class DemoSource:
         self._page_size = page_size
         self._seq = {r["id"]: i for i, r in enumerate(self._records)}
 
+    network = SOURCE
+    kind = "owned"
+    rate_limit: RateLimit | None = None
+
     @property
     def name(self) -> str:
         return SOURCE
+
+    def read_cost(self, posts: int) -> float:
+        return 0.0
+
+    def cursor_advances(self, new: str, old: str | None) -> bool:
+        if new not in self._seq:
+            return False
+        return old not in self._seq or self._seq[new] > self._seq[old or ""]
 
     def arrival(self, record: dict[str, Any]) -> datetime:
         return datetime.fromisoformat(record["created_at"]) + self._shift

@@ -3,14 +3,13 @@
 ``build_digest`` turns stored mentions (``TriagedMention``) and feedback into a frozen
 ``Digest``; ``collect_digest`` reads them from a store through its ports. Rendering
 lives in ``listener.report`` (HTML, Markdown, charts) and ``listener.slack.digest``
-(Block Kit). Periods are local days in the brand's timezone (``listener.digest.clock``).
+(Block Kit). Periods are local days in the brand's timezone (``listener.timewindow``).
 Nothing here reads a clock, the network or a database.
 """
 
 from __future__ import annotations
 
 from listener.digest.build import DigestSource, build_digest, collect_digest, daily_series
-from listener.digest.clock import BusinessHours, day_bounds, local_day, period_bounds
 from listener.digest.items import Post
 from listener.digest.model import (
     Breach,
@@ -27,10 +26,10 @@ from listener.digest.model import (
     Trend,
 )
 from listener.digest.sections import percentile
+from listener.timewindow import day_bounds, local_day, period_bounds
 
 __all__ = [
     "Breach",
-    "BusinessHours",
     "Change",
     "DayPoint",
     "Digest",

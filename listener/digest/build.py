@@ -10,14 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from listener.digest.clock import (
-    BusinessHours,
-    day_bounds,
-    days_between,
-    local_day,
-    period_bounds,
-    zone,
-)
 from listener.digest.items import (
     Post,
     complaint,
@@ -39,6 +31,14 @@ from listener.digest.sections import (
 )
 from listener.domain import Feedback, Priority
 from listener.ports import TriagedMention
+from listener.timewindow import (
+    Window,
+    day_bounds,
+    days_between,
+    local_day,
+    period_bounds,
+    zone,
+)
 
 
 class _Days:
@@ -104,7 +104,7 @@ def build_digest(
     previous: Iterable[TriagedMention] | None = None,
     baseline_7d: Iterable[TriagedMention] | None = None,
     sla_minutes: int = 60,
-    business_hours: BusinessHours | str | None = None,
+    business_hours: Window | None = None,
     brand: str = "",
     now: datetime | None = None,
     notable_followers: int = 10_000,
@@ -122,9 +122,7 @@ def build_digest(
     z = zone(tz)
     start, end = period_start.astimezone(UTC), period_end.astimezone(UTC)
     now = (now or end).astimezone(UTC)
-    hours = (
-        BusinessHours.parse(business_hours) if isinstance(business_hours, str) else business_hours
-    )
+    hours = business_hours
     first_day = local_day(start, z)
     last_day = local_day(end - timedelta(microseconds=1), z)
     n_days = (last_day - first_day).days + 1
@@ -255,7 +253,7 @@ def collect_digest(
     tz: ZoneInfo | str,
     brand: str | None = None,
     sla_minutes: int = 60,
-    business_hours: BusinessHours | str | None = None,
+    business_hours: Window | None = None,
     now: datetime | None = None,
     lookback_days: int = 14,
     trend_days: int = 30,

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from listener.digest.clock import BusinessHours
 from listener.digest.items import (
     Post,
     claimed_at,
@@ -35,6 +34,7 @@ from listener.digest.model import (
 )
 from listener.domain import AlertStatus, Feedback
 from listener.ports import TriagedMention
+from listener.timewindow import Window
 
 BASELINE_DAYS = 7
 #: A day is a volume spike at this multiple of its 7-day average (and at least this many).
@@ -128,7 +128,7 @@ def response_of(
     *,
     sla: timedelta,
     sla_minutes: int,
-    hours: BusinessHours | None,
+    hours: Window | None,
     z: ZoneInfo,
     now: datetime,
 ) -> Response:

@@ -26,15 +26,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from listener.config import Settings
-from listener.dispatch import load_triaged
 from listener.domain import Alert, AlertStatus, Feedback
-from listener.drafts import reply_cost_warning, suggest_reply
+from listener.drafts import suggest_reply
 from listener.errors import FirstReplyError
-from listener.ports import Clock, PublicReplier, Store, TriagedMention
+from listener.networks import network_label
+from listener.ports import Clock, PublicReplier, Store, TriagedMention, load_triaged
 from listener.slack import actions, blocks, modals
 from listener.slack.modals import ModalContext
 
-__all__ = ["Interactions", "build_app", "build_wsgi_app", "serve", "socket_mode_handler"]
+__all__ = ["Interactions", "build_app", "build_wsgi_app", "socket_mode_handler"]
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class Interactions:
             tone=brand.tone if brand else "friendly",
         )
         context = ModalContext(item.mention.key, primary.id, channel, ts)
-        view = modals.reply_modal(item, context, draft, self._settings.x.prices)
+        view = modals.reply_modal(item, context, draft)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def open_resolve(self, ack: Ack, body: Body, client: WebClient) -> None:
@@ -225,13 +225,13 @@ class Interactions:
         if not text.strip():
             ack(response_action="errors", errors={modals.REPLY_BLOCK: "The reply is empty."})
             return
-        warning = reply_cost_warning(text, self._settings.x.prices)
-        if warning and not confirmed:
-            ack(response_action="errors", errors={modals.REPLY_BLOCK: warning})
-            return
         mention = self._store.get_mention(context.mention)
         if mention is None:
             ack(response_action="errors", errors={modals.REPLY_BLOCK: "That post is gone."})
+            return
+        warning = self._replier.cost_warning(mention, text)
+        if warning and not confirmed:
+            ack(response_action="errors", errors={modals.REPLY_BLOCK: warning})
             return
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         key = f"slack:{mention.source}:{mention.id}:{digest}"
@@ -239,14 +239,17 @@ class Interactions:
             url = self._replier.reply(mention, text, idempotency_key=key)
         except FirstReplyError as exc:
             log.warning("reply to %s:%s refused: %s", mention.source, mention.id, exc)
-            ack(response_action="errors", errors={modals.REPLY_BLOCK: f"X refused it: {exc}"})
+            refused = f"{network_label(mention.source)} refused it: {exc}"
+            ack(response_action="errors", errors={modals.REPLY_BLOCK: refused})
             return
         ack()
         ref = actions.ActionRef(context.alert_id, context.mention)
         where = (context.channel, context.ts)
         # The reply is public now: record it before anything else can fail.
         self._change(client, ref, AlertStatus.REPLIED, user, where, claim=True, reply_url=url)
-        message = blocks.reply_posted_message(user, url, text, [warning] if warning else [])
+        message = blocks.reply_posted_message(
+            user, url, text, [warning] if warning else [], network=network_label(mention.source)
+        )
         try:
             client.chat_postMessage(
                 channel=context.channel, thread_ts=context.ts, **message.post_kwargs()
@@ -373,26 +376,3 @@ def build_wsgi_app(app: App) -> GuardedHandler:
 def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:
     """Socket Mode (``slack.mode = "socket"``): call ``.start()`` to connect and block."""
     return SocketModeHandler(app, app_token)
-
-
-def serve(app: App, settings: Settings, *, app_token: str | None = None) -> None:
-    """Block serving interactivity: Socket Mode, or HTTP on ``slack.port`` (all interfaces).
-
-    Put a TLS-terminating proxy in front of the HTTP server: Slack only calls https URLs.
-    """
-    if settings.slack.mode == "socket":
-        if not app_token:
-            raise FirstReplyError("Socket Mode needs SLACK_APP_TOKEN (xapp-...)")
-        socket_mode_handler(app, app_token).start()  # type: ignore[no-untyped-call]
-        return
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIServer, make_server
-
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-
-    with make_server(
-        "0.0.0.0", settings.slack.port, build_wsgi_app(app), server_class=Server
-    ) as httpd:
-        log.info("slack interactivity listening on port %s", settings.slack.port)
-        httpd.serve_forever()

@@ -23,7 +23,13 @@ from listener.report import fmt
 from listener.slack.escape import SECTION_TEXT_LIMIT, escape_mrkdwn, escape_url, truncate
 from listener.slack.notifier import delivery_error
 
-__all__ = ["DigestRef", "digest_blocks", "digest_fallback_text", "post_digest"]
+__all__ = [
+    "DigestRef",
+    "SlackDigestPoster",
+    "digest_blocks",
+    "digest_fallback_text",
+    "post_digest",
+]
 
 log = logging.getLogger(__name__)
 
@@ -221,3 +227,20 @@ def post_digest(
         except (SlackClientError, OSError, KeyError) as exc:
             log.warning("digest chart upload failed for %s: %s", channel_id, exc)
     return DigestRef(channel_id, ts, file_id)
+
+
+class SlackDigestPoster:
+    """The ``DigestPoster`` port on Slack: the Block Kit message, then its chart."""
+
+    def __init__(self, *, client: WebClient, channel: str, chart: bool = True) -> None:
+        self._client = client
+        self._channel = channel
+        self._chart = chart
+
+    def post(self, digest: Digest) -> str:
+        png = None
+        if self._chart:
+            from listener.report.chart import digest_png
+
+            png = digest_png(digest)
+        return post_digest(self._client, self._channel, digest, png).to_json()

@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from listener.config import XPrices
 from listener.domain import MentionKey
 from listener.drafts import MAX_REPLY_CHARS
+from listener.networks import network_label
 from listener.ports import TriagedMention
 from listener.slack.blocks import Block
 from listener.slack.escape import escape_mrkdwn
@@ -64,8 +64,9 @@ def _plain(text: str) -> Block:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def reply_modal(item: TriagedMention, context: ModalContext, draft: str, prices: XPrices) -> Block:
-    """Edit-and-post: the post quoted, the draft editable, a confirm box for links."""
+def reply_modal(item: TriagedMention, context: ModalContext, draft: str) -> Block:
+    """Edit-and-post: the post quoted, the draft editable, a confirm box for replies the
+    network bills more for (the replier's ``cost_warning`` says why on submit)."""
     post = escape_mrkdwn(item.mention.text, limit=2500)
     quoted = "\n".join(f">{line}" for line in post.split("\n"))
     handle = escape_mrkdwn(item.mention.author.handle)
@@ -73,7 +74,7 @@ def reply_modal(item: TriagedMention, context: ModalContext, draft: str, prices:
         "type": "modal",
         "callback_id": REPLY_MODAL,
         "private_metadata": context.encode(),
-        "title": _plain("Reply on X"),
+        "title": _plain(f"Reply on {network_label(item.mention.source)}"[:24]),
         "submit": _plain("Post reply"),
         "close": _plain("Cancel"),
         "blocks": [
@@ -102,9 +103,8 @@ def reply_modal(item: TriagedMention, context: ModalContext, draft: str, prices:
                     "options": [
                         {
                             "text": _plain(
-                                f"Post even if it has a link (X charges "
-                                f"${prices.post_create_with_url:.2f} instead of "
-                                f"${prices.post_create:.2f})"
+                                f"Post even if {network_label(item.mention.source)} charges more "
+                                "for it (a link)"
                             ),
                             "value": "yes",
                         }

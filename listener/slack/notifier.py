@@ -24,7 +24,7 @@ from slack_sdk.http_retry import (
 
 from listener.config import Secrets, Settings, SlackSettings
 from listener.domain import Alert, AlertKind, SlackRef
-from listener.errors import ConfigError, DeliveryError, PermanentDelivery
+from listener.errors import ConfigError, DeliveryError, FirstReplyError, PermanentDelivery
 from listener.ports import TriagedMention
 from listener.slack.blocks import Message, render
 from listener.slack.escape import unescape_mrkdwn
@@ -34,6 +34,7 @@ __all__ = [
     "SlackNotifier",
     "TerminalNotifier",
     "build_web_client",
+    "check_slack",
     "delivery_error",
     "primary_alert",
 ]
@@ -90,6 +91,29 @@ def build_web_client(
     return WebClient(
         token=token, base_url=slack.api_base_url, timeout=timeout, retry_handlers=handlers
     )
+
+
+def check_slack(client: WebClient) -> str:
+    """Ask Slack who the token is (``auth.test``) before anything is scheduled.
+
+    Returns the bot's name. A refused token is a ``ConfigError`` naming
+    SLACK_BOT_TOKEN; an unreachable Slack a ``FirstReplyError`` naming the URL: one
+    line each, where bolt would have raised a page of traceback.
+    """
+    try:
+        response = client.auth_test()
+    except SlackApiError as exc:
+        code = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
+        if code in PERMANENT_ERRORS or exc.response.status_code in (401, 403):
+            raise ConfigError(
+                [("SLACK_BOT_TOKEN", f"Slack refused it ({code or exc.response.status_code})")]
+            ) from None
+        raise FirstReplyError(f"Slack answered auth.test with an error: {code}") from None
+    except (SlackClientError, URLError, OSError) as exc:
+        raise FirstReplyError(
+            f"cannot reach Slack at {client.base_url}: {type(exc).__name__}: {exc}"
+        ) from None
+    return str(response.get("user") or response.get("bot_id") or "the bot")
 
 
 def delivery_error(exc: SlackClientError | OSError) -> DeliveryError:

@@ -10,9 +10,7 @@ from sqlalchemy.engine import make_url
 
 from listener.store.codec import dumps_clean
 
-__all__ = ["display_url", "is_new_sqlite", "make_engine", "normalise_url"]
-
-
+__all__ = ["display_url", "is_new_sqlite", "make_engine", "normalise_url", "sqlite_file"]
 
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3, the driver firstreply ships."""
@@ -28,6 +26,20 @@ def display_url(url: str) -> str:
         return make_url(normalise_url(url)).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL: show only its scheme
         return url.partition("://")[0] + "://…"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or SQLite in memory."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except Exception:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):  # URI filenames: leave them to SQLite
+        return None
+    return Path(database)
 
 
 def is_new_sqlite(url: str) -> bool:

@@ -48,7 +48,11 @@ class MemoryStore:
         self._verdicts: dict[MentionKey, Verdict] = {}
         self._alerts: dict[int, Alert] = {}
         self._ids = itertools.count(1)
+        #: Mention -> the id of its first outbox row (``alert_for``).
+        self._primary: dict[MentionKey, int] = {}
         self._cursors: dict[str, str] = {}
+        self._checkpoints: dict[str, str] = {}
+        self._replies: dict[str, str] = {}
         self._feedback: list[Feedback] = []
         self._digests: dict[tuple[str, date], str] = {}
 
@@ -124,6 +128,8 @@ class MemoryStore:
         self._alerts[alert_id] = dataclasses.replace(
             alert, id=alert_id, created_at=alert.created_at or now
         )
+        # Ids only grow: the first row about a mention is its primary alert.
+        self._primary.setdefault(alert.mention, alert_id)
         return alert_id
 
     def history(
@@ -226,15 +232,19 @@ class MemoryStore:
 
     def alert_for(self, key: MentionKey) -> Alert | None:
         with self._lock:
-            return next(
-                (a for _, a in sorted(self._alerts.items()) if a.mention == key), None
-            )
+            alert_id = self._primary.get(key)
+            return self._alerts[alert_id] if alert_id is not None else None
 
-    def alert_for_conversation(self, conversation_id: str) -> Alert | None:
+    def alert_for_conversation(self, brand: str, conversation_id: str) -> Alert | None:
         with self._lock:
             for _, a in sorted(self._alerts.items()):
                 m = self._mentions.get(a.mention)
-                if a.kind is AlertKind.ALERT and m and m.conversation_id == conversation_id:
+                if (
+                    a.kind is AlertKind.ALERT
+                    and m is not None
+                    and m.conversation_id == conversation_id
+                    and m.brand == brand
+                ):
                     return a
         return None
 
@@ -276,7 +286,7 @@ class MemoryStore:
                 changes["claimed_by"] = user
             self._change(alert_id, **changes)
 
-    # -- CursorRepo, FeedbackRepo, DigestRepo ---------------------------------------------
+    # -- CursorRepo, CheckpointRepo, ReplyLedgerRepo, FeedbackRepo, DigestRepo -----------
 
     def get_cursor(self, source: str) -> str | None:
         with self._lock:
@@ -285,6 +295,29 @@ class MemoryStore:
     def set_cursor(self, source: str, since_id: str, now: datetime) -> None:
         with self._lock:
             self._cursors[source] = since_id
+
+    def get_checkpoint(self, key: str) -> str | None:
+        with self._lock:
+            return self._checkpoints.get(key)
+
+    def set_checkpoint(self, key: str, value: str, now: datetime) -> None:
+        with self._lock:
+            self._checkpoints[key] = clean_text(value)
+
+    def clear_checkpoint(self, key: str) -> None:
+        with self._lock:
+            self._checkpoints.pop(key, None)
+
+    def reply_for(self, key: str) -> str | None:
+        with self._lock:
+            return self._replies.get(key)
+
+    def record_reply(self, key: str, url: str, now: datetime) -> bool:
+        with self._lock:
+            if key in self._replies:
+                return False
+            self._replies[key] = clean_text(url)
+            return True
 
     def add_feedback(self, feedback: Feedback) -> None:
         fb = dataclasses.replace(

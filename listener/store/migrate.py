@@ -26,7 +26,15 @@ from listener.store.engine import display_url, make_engine
 
 T = TypeVar("T")
 
-__all__ = ["current", "current_revision", "head", "upgrade", "upgrade_engine"]
+__all__ = [
+    "current",
+    "current_revision",
+    "downgrade",
+    "has_tables",
+    "head",
+    "upgrade",
+    "upgrade_engine",
+]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -48,6 +56,13 @@ def head() -> str:
     return rev
 
 
+def has_tables(engine: Engine) -> bool:
+    """Whether the database holds any table (one that was never migrated may)."""
+    from sqlalchemy import inspect
+
+    return bool(inspect(engine).get_table_names())
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -63,6 +78,17 @@ def upgrade(url: str, revision: str = "head") -> str | None:
 
     def run(engine: Engine) -> str | None:
         upgrade_engine(engine, revision)
+        return current_revision(engine)
+
+    return _with_engine(url, run)
+
+
+def downgrade(url: str, revision: str) -> str | None:
+    """Migrate the database at ``url`` back to ``revision``; return its revision afterwards."""
+
+    def run(engine: Engine) -> str | None:
+        with engine.begin() as conn:
+            command.downgrade(_config(conn), revision)
         return current_revision(engine)
 
     return _with_engine(url, run)

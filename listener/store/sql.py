@@ -4,19 +4,20 @@ Every write is one short transaction; every statement is built with SQLAlchemy, 
 from strings. Idempotency lives in the schema: mentions are inserted with
 ``ON CONFLICT DO NOTHING`` on their primary key ``(source, id)``, and the verdict's
 primary key makes ``record_triage`` a no-op the second time, even when two workers race.
-The outbox side (``due_alerts`` and friends) is in ``sql_outbox.py``.
+The outbox side (``due_alerts`` and friends) is in ``sql_outbox.py``, the small records
+(cursors, checkpoints, replies, feedback, digests) in ``sql_records.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from listener.domain import Alert, Feedback, Mention, MentionKey, Rejected, Scores, Verdict
+from listener.domain import Alert, Mention, MentionKey, Rejected, Scores, Verdict
 from listener.errors import StoreError
 from listener.ports import Clock, StoreCounts, SystemClock, TriagedMention, TriageRecord
 from listener.store import migrate
@@ -33,16 +34,15 @@ from listener.store.codec import (
     verdict_row,
 )
 from listener.store.engine import make_engine
-from listener.store.sql_outbox import SqlOutbox, db_error
+from listener.store.sql_outbox import db_error
+from listener.store.sql_records import SqlRecords
 from listener.store.tables import (
     UTCDateTime,
     alerts,
-    cursors,
     feedback,
     mentions,
     rejected,
     scores,
-    sent_digests,
     verdicts,
 )
 
@@ -57,12 +57,13 @@ HISTORY_PAGE = 500
 _NOT_TRIAGED = mentions.c.triaged_at.is_(None)
 
 
-class SqlStore(SqlOutbox):
+class SqlStore(SqlRecords):
     """The ``Store`` port on a SQLAlchemy URL (``sqlite:///path.db``, ``postgresql+psycopg://``).
 
     The database must be at the newest migration (``firstreply db upgrade``); otherwise
-    the constructor raises ``StoreError``. ``create=True`` migrates it instead: the demo,
-    the tests and first runs on a fresh SQLite file use that.
+    the constructor raises ``StoreError``. ``create=True`` builds the schema in a database
+    that has none yet (a new SQLite file: first runs, the demo, the tests); it never
+    migrates one that has tables.
     """
 
     def __init__(
@@ -89,7 +90,7 @@ class SqlStore(SqlOutbox):
         have = migrate.current_revision(self._engine)
         if have == want:
             return
-        if not create:
+        if not create or have is not None or migrate.has_tables(self._engine):
             self._engine.dispose()
             raise StoreError(
                 f"database {self._engine.url.render_as_string()} is at schema revision "
@@ -351,72 +352,6 @@ class SqlStore(SqlOutbox):
                 v = row_to_verdict({c.name: r[f"v_{c.name}"] for c in verdicts.c})
             out.append(TriagedMention(mention, s, v, tuple(by_key.get(mention.key, ()))))
         return out
-
-    # -- CursorRepo -----------------------------------------------------------------------
-
-    def get_cursor(self, source: str) -> str | None:
-        with self._read() as conn:
-            return conn.execute(
-                select(cursors.c.since_id).where(cursors.c.source == source)
-            ).scalar_one_or_none()
-
-    def set_cursor(self, source: str, since_id: str, now: datetime) -> None:
-        stmt = self._insert(cursors).values(source=source, since_id=since_id, updated_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["source"], set_={"since_id": since_id, "updated_at": now}
-        )
-        with self._write() as conn:
-            conn.execute(stmt)
-
-    # -- FeedbackRepo ---------------------------------------------------------------------
-
-    def add_feedback(self, fb: Feedback) -> None:
-        with self._write() as conn:
-            conn.execute(
-                feedback.insert().values(
-                    source=fb.mention[0],
-                    mention_id=fb.mention[1],
-                    label=clean_text(fb.label),
-                    user_id=clean_text(fb.user),
-                    note=clean_text(fb.note),
-                    created_at=fb.created_at,
-                )
-            )
-
-    def list_feedback(self, since: datetime | None = None) -> list[Feedback]:
-        q = select(feedback).order_by(feedback.c.created_at, feedback.c.pk)
-        if since is not None:
-            q = q.where(feedback.c.created_at >= since)
-        with self._read() as conn:
-            return [
-                Feedback(
-                    mention=(r.source, r.mention_id),
-                    label=r.label,
-                    user=r.user_id,
-                    created_at=r.created_at,
-                    note=r.note,
-                )
-                for r in conn.execute(q)
-            ]
-
-    # -- DigestRepo -----------------------------------------------------------------------
-
-    def digest_sent(self, brand: str, day: date) -> bool:
-        q = select(sent_digests.c.brand).where(
-            sent_digests.c.brand == brand, sent_digests.c.day == day
-        )
-        with self._read() as conn:
-            return conn.execute(q).first() is not None
-
-    def mark_digest_sent(self, brand: str, day: date, ref_json: str, now: datetime) -> bool:
-        stmt = (
-            self._insert(sent_digests)
-            .values(brand=brand, day=day, ref=clean_text(ref_json), sent_at=now)
-            .on_conflict_do_nothing(index_elements=["brand", "day"])
-            .returning(sent_digests.c.brand)
-        )
-        with self._write() as conn:
-            return conn.execute(stmt).first() is not None
 
     # -- status ---------------------------------------------------------------------------
 

@@ -153,7 +153,7 @@ class SqlOutbox:
         q = select(alerts).where(alerts.c.source == key[0], alerts.c.mention_id == key[1])
         return self._one_alert(q.order_by(alerts.c.id))
 
-    def alert_for_conversation(self, conversation_id: str) -> Alert | None:
+    def alert_for_conversation(self, brand: str, conversation_id: str) -> Alert | None:
         q = (
             select(alerts)
             .join(
@@ -162,6 +162,7 @@ class SqlOutbox:
             )
             .where(
                 mentions.c.conversation_id == conversation_id,
+                mentions.c.brand == brand,
                 alerts.c.kind == AlertKind.ALERT.value,
             )
             .order_by(alerts.c.id)

@@ -33,11 +33,13 @@ from sqlalchemy import (
 __all__ = [
     "UTCDateTime",
     "alerts",
+    "checkpoints",
     "cursors",
     "feedback",
     "mentions",
     "metadata",
     "rejected",
+    "replies",
     "scores",
     "sent_digests",
     "verdicts",
@@ -211,6 +213,7 @@ alerts = Table(
     Index("ix_alerts_channel_created_at", "channel", "created_at"),
 )
 
+#: Each mention source's cursor (its next ``since_id``), and nothing else (revision 0004).
 cursors = Table(
     "cursors",
     metadata,
@@ -218,6 +221,26 @@ cursors = Table(
     Column("since_id", String(64), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("source", name="pk_cursors"),
+)
+
+#: Where a backfill resumes: a file position or an archive query's page (revision 0004).
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("key", String(255), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("key", name="pk_checkpoints"),
+)
+
+#: Public replies posted, by idempotency key (a sha256): never posted twice (revision 0004).
+replies = Table(
+    "replies",
+    metadata,
+    Column("key", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("key", name="pk_replies"),
 )
 
 feedback = Table(

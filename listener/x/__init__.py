@@ -1,8 +1,10 @@
 """X (Twitter) API v2 adapters: the only package that imports tweepy.
 
+- ``network.NETWORK``: X's entry in ``listener.networks`` (what the runtime builds)
 - ``build_sources(settings, secrets, *, clock)``: the ``MentionSource`` list to poll
-- ``XReplier``: the brand's public reply (``PublicReplier``)
-- ``FilteredStream``: the optional filtered stream with catch-up
+- ``XReplier``: a brand's public reply (``PublicReplier``), as the brand's own account
+- ``FilteredStream`` / ``StreamService``: the optional filtered stream with catch-up
+- ``pricing``: X's prices (the only module that knows them)
 - ``build_app_client`` / ``build_user_client`` / ``build_streaming_client``: tweepy clients
   routed to ``settings.x.api_base_url``
 """

@@ -20,7 +20,9 @@ from typing import Any
 import requests
 import tweepy
 
+from listener.config import Secrets, Settings, XPrices
 from listener.errors import RateLimited
+from listener.x.pricing import read_price
 from listener.x.sources import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, translate_error
 
 __all__ = ["ArchivePage", "ArchiveSearch"]
@@ -52,8 +54,11 @@ class ArchiveSearch:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        prices: XPrices | None = None,
     ) -> None:
         self._client = client
+        #: USD per post read (full-archive search is billed as search).
+        self.read_price = read_price(prices or XPrices.model_validate({}), "search")
         self._min_interval = min_interval
         self._max_retries = max_retries
         self._sleep = sleep
@@ -63,6 +68,13 @@ class ArchiveSearch:
         self._resume_at: float | None = None
         #: Requests made, for tests and the cost line.
         self.requests = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, secrets: Secrets) -> ArchiveSearch:
+        """The app-only client of ``settings``, billed at ``x.prices``."""
+        from listener.x.client import build_app_client
+
+        return cls(client=build_app_client(settings, secrets), prices=settings.x.prices)
 
     def _paced(self, method: Callable[..., Any]) -> Callable[..., Any]:
         # ``wraps`` keeps ``__name__``: the Paginator picks ``next_token`` by method name.

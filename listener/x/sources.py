@@ -2,7 +2,8 @@
 
 Both implement ``listener.ports.MentionSource`` with tweepy's ``Paginator``: every page is
 yielded as soon as it is read (the ``Poller`` stores it), ``Page.newest_id`` is the first
-page's ``meta.newest_id`` (the next ``since_id``), and tweepy's exceptions become
+page's ``meta.newest_id`` (the next ``since_id``), or the largest post id on it when X
+(or a proxy) leaves ``meta.newest_id`` out, and tweepy's exceptions become
 ``listener.errors``:
 
     TooManyRequests                          -> RateLimited(reset_at from x-rate-limit-reset)
@@ -18,16 +19,17 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import tweepy
 
-from listener.config import BrandSettings, Secrets, Settings
+from listener.config import BrandSettings, Secrets, Settings, XPrices
 from listener.errors import AuthFailed, RateLimited, SourceError, SourceUnavailable
-from listener.health import RateLimitInfo
-from listener.ports import Clock, MentionSource, Page
+from listener.ports import Clock, MentionSource, Page, RateLimit
 from listener.x.client import build_app_client
-from listener.x.mapping import BrandContext, map_page
+from listener.x.mapping import SOURCE, BrandContext, map_page
+from listener.x.pricing import read_price
 
 __all__ = [
     "EXPANSIONS",
@@ -36,6 +38,7 @@ __all__ = [
     "MentionsTimelineSource",
     "RecentSearchSource",
     "build_sources",
+    "newer_id",
     "translate_error",
 ]
 
@@ -71,7 +74,7 @@ def translate_error(exc: Exception, source: str) -> SourceError:
     if isinstance(exc, tweepy.TwitterServerError):
         return SourceUnavailable(source, f"X server error HTTP {exc.response.status_code}")
     if isinstance(exc, requests.RequestException):
-        return SourceUnavailable(source, f"{type(exc).__name__}: {exc}")
+        return SourceUnavailable(source, _unreachable(exc))
     if isinstance(exc, tweepy.HTTPException):
         detail = "; ".join(str(m) for m in exc.api_messages) or str(exc)
         return SourceError(
@@ -80,10 +83,40 @@ def translate_error(exc: Exception, source: str) -> SourceError:
     return SourceError(source, f"{type(exc).__name__}: {exc}")
 
 
-def _rate_info(response: requests.Response) -> RateLimitInfo | None:
+def _unreachable(exc: requests.RequestException) -> str:
+    """One line an operator can act on, not urllib3's page about the URL it tried."""
+    url = urlsplit(str(exc.request.url)) if exc.request is not None and exc.request.url else None
+    where = f" at {url.scheme}://{url.netloc}" if url is not None else ""
+    if isinstance(exc, requests.Timeout):
+        return f"X did not answer in time{where} ({type(exc).__name__})"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        why = next((w for w in ("Connection refused", "Name or service not known",
+                                "Temporary failure in name resolution", "Network is unreachable",
+                                "Connection reset") if w in text), type(exc).__name__)
+        return f"cannot reach X{where}: {why}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def newer_id(new: str, old: str | None) -> bool:
+    """X post ids are decimal snowflakes that grow with time: ``new`` must be one, and
+    larger than ``old``."""
+    if not new.isdigit():
+        return False
+    return old is None or not old.isdigit() or int(new) > int(old)
+
+
+def _largest_id(payload: dict[str, Any]) -> str | None:
+    data = payload.get("data")
+    ids = [str(t.get("id", "")) for t in data if isinstance(t, dict)] if isinstance(
+        data, list) else []
+    return max((i for i in ids if i.isdigit()), key=int, default=None)
+
+
+def _rate_info(response: requests.Response) -> RateLimit | None:
     h = response.headers
     try:
-        return RateLimitInfo(
+        return RateLimit(
             limit=int(h["x-rate-limit-limit"]),
             remaining=int(h["x-rate-limit-remaining"]),
             reset_at=datetime.fromtimestamp(int(h["x-rate-limit-reset"]), UTC),
@@ -102,8 +135,9 @@ def _since_id_refused(exc: tweepy.BadRequest) -> bool:
 class _PagedSource:
     """Shared paging, mapping and error translation; subclasses pick the endpoint."""
 
-    #: "owned" (mentions timeline) or "search": selects the unit price in ``Health``.
+    #: "owned" (mentions timeline) or "search": X bills them at different prices.
     kind = "search"
+    network = SOURCE
 
     def __init__(
         self,
@@ -114,6 +148,7 @@ class _PagedSource:
         clock: Clock,
         max_results: int = 100,
         max_pages: int | None = None,
+        prices: XPrices | None = None,
     ) -> None:
         self._client = client
         self._ctx = ctx
@@ -121,12 +156,19 @@ class _PagedSource:
         self._clock = clock
         self._max_results = max_results
         self._max_pages = max_pages
-        #: The x-rate-limit-* headers of the last response, for ``Health``.
-        self.rate_limit: RateLimitInfo | None = None
+        self._prices = prices or XPrices.model_validate({})
+        #: The x-rate-limit-* headers of the last response (``SourceInfo.rate_limit``).
+        self.rate_limit: RateLimit | None = None
 
     @property
     def name(self) -> str:
         return self._name
+
+    def read_cost(self, posts: int) -> float:
+        return posts * read_price(self._prices, self.kind)
+
+    def cursor_advances(self, new: str, old: str | None) -> bool:
+        return newer_id(new, old)
 
     def _method(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         raise NotImplementedError
@@ -180,8 +222,10 @@ class _PagedSource:
             first = False
             self.rate_limit = _rate_info(response) or self.rate_limit
             meta = payload.get("meta")
-            if newest is None and isinstance(meta, dict) and meta.get("newest_id") is not None:
-                newest = str(meta["newest_id"])  # X sends a string; never store a number
+            if newest is None:
+                # X sends a string; never store a number, nor a cursor it would refuse.
+                said = str(meta.get("newest_id", "")) if isinstance(meta, dict) else ""
+                newest = said if said.isdigit() else _largest_id(payload)
             yield map_page(
                 payload,
                 ctx=self._ctx,
@@ -207,6 +251,7 @@ class MentionsTimelineSource(_PagedSource):
         user_id: str | None = None,
         max_results: int = 100,
         max_pages: int | None = None,
+        prices: XPrices | None = None,
     ) -> None:
         super().__init__(
             client=client,
@@ -215,6 +260,7 @@ class MentionsTimelineSource(_PagedSource):
             clock=clock,
             max_results=max_results,
             max_pages=max_pages,
+            prices=prices,
         )
         self.handle = handle.lstrip("@")
         self.user_id = user_id
@@ -256,6 +302,7 @@ class RecentSearchSource(_PagedSource):
         name: str | None = None,
         max_results: int = 100,
         max_pages: int | None = None,
+        prices: XPrices | None = None,
     ) -> None:
         digest = hashlib.sha1(query.encode(), usedforsecurity=False).hexdigest()[:10]
         super().__init__(
@@ -265,6 +312,7 @@ class RecentSearchSource(_PagedSource):
             clock=clock,
             max_results=max_results,
             max_pages=max_pages,
+            prices=prices,
         )
         self.query = query
 
@@ -307,6 +355,7 @@ def build_sources(
                     clock=clock,
                     user_id=lowered.get(handle.lower().lstrip("@")),
                     max_results=settings.x.max_results,
+                    prices=settings.x.prices,
                 )
             )
         if not settings.x.stream:
@@ -318,6 +367,7 @@ def build_sources(
                         query=query,
                         clock=clock,
                         max_results=max(10, settings.x.max_results),
+                        prices=settings.x.prices,
                     )
                 )
     return out

@@ -22,27 +22,36 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import requests
 import tweepy
 
-from listener.config import Secrets, Settings
-from listener.errors import AuthFailed, SourceError, SourceUnavailable
-from listener.ports import Clock, MentionSource, Page
+from listener.config import Secrets, Settings, XPrices
+from listener.errors import AuthFailed, FirstReplyError, SourceError, SourceUnavailable
+from listener.ports import Clock, MentionSource, Page, RateLimit
 from listener.x.client import TWEEPY_HOST, build_app_client, build_streaming_client
-from listener.x.mapping import BrandContext, map_page
+from listener.x.mapping import SOURCE, BrandContext, map_page
+from listener.x.pricing import read_price
 from listener.x.sources import (
     EXPANSIONS,
     TWEET_FIELDS,
     USER_FIELDS,
     RecentSearchSource,
     brand_context,
+    newer_id,
     translate_error,
 )
 
-__all__ = ["FilteredStream", "StreamRule", "build_stream", "rules_from_settings"]
+__all__ = [
+    "FilteredStream",
+    "StreamRule",
+    "StreamService",
+    "build_stream",
+    "rules_from_settings",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +70,13 @@ def rules_from_settings(settings: Settings) -> list[StreamRule]:
 
 
 class FilteredStream:
+    """The stream's connection loop; it is also the ``SourceInfo`` its pages are stored
+    under (cursor, health, cost)."""
+
+    network = SOURCE
+    kind = "stream"
+    rate_limit: RateLimit | None = None
+
     def __init__(
         self,
         *,
@@ -75,6 +91,7 @@ class FilteredStream:
         max_attempts: int = 8,
         read_timeout: float = 30.0,
         rng: random.Random | None = None,
+        prices: XPrices | None = None,
     ) -> None:
         """``contexts`` maps a rule tag (brand name) to that brand's ``BrandContext``."""
         self._client = client
@@ -89,11 +106,19 @@ class FilteredStream:
         self._read_timeout = read_timeout
         self._rng = rng or random.Random()
         self._stop = threading.Event()
+        self._on_alive: Callable[[], object] | None = None
         self._response: requests.Response | None = None
         #: The newest post id handed to ``on_page`` (the catch-up's ``since_id``).
         self.last_seen_id: str | None = None
         self.connects = 0
         self.catch_ups = 0
+        self._prices = prices or XPrices.model_validate({})
+
+    def read_cost(self, posts: int) -> float:
+        return posts * read_price(self._prices, self.kind)
+
+    def cursor_advances(self, new: str, old: str | None) -> bool:
+        return newer_id(new, old)
 
     # ------------------------------------------------------------ rules
     def sync_rules(self) -> tuple[int, int]:
@@ -121,8 +146,19 @@ class FilteredStream:
         if response is not None:
             response.close()
 
-    def run(self, on_page: Callable[[Page], object], *, since_id: str | None = None) -> None:
-        """Stream until ``stop()``; see the module docstring for failures."""
+    def run(
+        self,
+        on_page: Callable[[Page], object],
+        *,
+        since_id: str | None = None,
+        on_alive: Callable[[], object] | None = None,
+    ) -> None:
+        """Stream until ``stop()``; see the module docstring for failures.
+
+        ``on_alive`` is called on every keep-alive X sends (a quiet stream is not a
+        stalled one).
+        """
+        self._on_alive = on_alive
         self.last_seen_id = since_id
         failures = 0
         catch_up = since_id is not None
@@ -179,8 +215,10 @@ class FilteredStream:
                 for line in response.iter_lines():
                     if self._stop.is_set():
                         break
-                    if line:  # empty lines are X's keep-alives
+                    if line:
                         self._handle_line(line, on_page)
+                    elif self._on_alive is not None:  # empty lines are X's keep-alives
+                        self._on_alive()
             except requests.RequestException as exc:
                 if not self._stop.is_set():
                     log.warning("%s: stream dropped: %s", self.name, exc)
@@ -203,10 +241,11 @@ class FilteredStream:
         ctx = next((self._contexts[t] for t in tags if t in self._contexts), None)
         if ctx is None:
             ctx = next(iter(self._contexts.values()), BrandContext(brand=""))
-        page = map_page(payload, ctx=ctx, found_by=self.name, received_at=self._clock.now())
-        on_page(page)
         tid = str(payload["data"].get("id", ""))
-        if tid.isdigit() and (self.last_seen_id is None or int(tid) > int(self.last_seen_id)):
+        page = map_page(payload, ctx=ctx, found_by=self.name, received_at=self._clock.now(),
+                        newest_id=tid if tid.isdigit() else None)
+        on_page(page)
+        if newer_id(tid, self.last_seen_id):
             self.last_seen_id = tid
 
     def _run_catch_up(self, on_page: Callable[[Page], object]) -> None:
@@ -218,10 +257,68 @@ class FilteredStream:
             for page in source.poll(since):
                 on_page(page)
                 for m in page.mentions:
-                    if m.id.isdigit() and (newest is None or int(m.id) > int(newest)):
+                    if newer_id(m.id, newest):
                         newest = m.id
         self.last_seen_id = newest
         log.info("%s: caught up from %s to %s", self.name, since, newest)
+
+
+class StreamService:
+    """The filtered stream as a runtime service: rules synced at start (a tier without
+    the stream is refused there, with what to do), then the stream in a thread of its
+    own, its pages stored through the poller under the stream's own cursor."""
+
+    name = "filtered stream"
+
+    def __init__(
+        self,
+        *,
+        stream: FilteredStream,
+        store_page: Callable[[FilteredStream, Page], object],
+        cursor: Callable[[str], str | None],
+        alive_every: float = 60.0,
+    ) -> None:
+        self._stream = stream
+        self._store_page = store_page
+        self._cursor = cursor
+        self._alive_every = alive_every
+        self._last_alive = 0.0
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        try:
+            self._stream.sync_rules()
+        except AuthFailed as exc:
+            raise FirstReplyError(
+                f"{exc}. The filtered stream needs an X tier that includes it: set "
+                "x.stream = false to poll recent search instead"
+            ) from None
+        since = self._cursor(self._stream.name)
+        self._thread = threading.Thread(
+            target=self._run, args=(since,), name="x-stream", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, since: str | None) -> None:
+        try:
+            self._stream.run(
+                lambda page: self._store_page(self._stream, page),
+                since_id=since,
+                on_alive=self._alive,
+            )
+        except SourceError as exc:
+            log.error("the filtered stream stopped: %s", exc)
+
+    def _alive(self) -> None:
+        now = time.monotonic()
+        if now - self._last_alive >= self._alive_every:
+            self._last_alive = now
+            self._store_page(self._stream, Page(mentions=()))
+
+    def stop(self) -> None:
+        self._stream.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
 
 def build_stream(
@@ -235,16 +332,10 @@ def build_stream(
 ) -> FilteredStream:
     """The stream for every brand's queries, catching up through recent search.
 
-    Run it in a thread of its own, storing with the poller, and stop it on shutdown::
+    ``firstreply run`` runs it as a ``StreamService`` (``listener.x.network``)::
 
         stream = build_stream(settings, secrets, clock=clock)
-        stream.sync_rules()
-        since = store.get_cursor(stream.name)
-        thread = threading.Thread(
-            target=stream.run,
-            args=(lambda page: poller.store_page(stream.name, page),),
-            kwargs={"since_id": since},
-        )
+        StreamService(stream=stream, store_page=poller.store_page, cursor=store.get_cursor)
     """
     app = client or build_app_client(settings, secrets)
     catch_up = [
@@ -255,6 +346,7 @@ def build_stream(
             clock=clock,
             name=f"stream:{brand.name}",
             max_results=max(10, settings.x.max_results),
+            prices=settings.x.prices,
         )
         for brand in settings.brands
         if brand.queries
@@ -266,4 +358,5 @@ def build_stream(
         clock=clock,
         catch_up=catch_up,
         backoff_base=backoff_base,
+        prices=settings.x.prices,
     )

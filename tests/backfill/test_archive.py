@@ -11,8 +11,8 @@ from pydantic import SecretStr
 
 from listener.backfill.archive import ArchiveCheckpoint, ArchiveReader, checkpoint_key, estimate
 from listener.backfill.batch import backfill
-from listener.backfill.decider import HistoryDecider
 from listener.config import Secrets, Settings, XSettings
+from listener.decisions import DecisionEngine
 from listener.domain import Mention
 from listener.store import MemoryStore
 from listener.x.archive import ArchiveSearch
@@ -54,7 +54,7 @@ def search(x: FakeXServer, clock: FakeTime) -> ArchiveSearch:
 
 
 def test_estimate_uses_counts_and_the_unit_price(x: FakeXServer) -> None:
-    cost = estimate(search(x, FakeTime()), Settings(), QUERY, START, END)
+    cost = estimate(search(x, FakeTime()), QUERY, START, END)
     assert cost.posts == 30
     assert cost.usd == pytest.approx(30 * 0.005)
     (req,) = x.requests_to("/2/tweets/counts/all")
@@ -91,20 +91,20 @@ def test_interrupted_archive_backfill_resumes_from_the_saved_token(x: FakeXServe
     key = checkpoint_key(QUERY, START, END)
 
     def run(classifier: KeywordClassifier) -> None:
-        saved = store.get_cursor(key)
+        saved = store.get_checkpoint(key)
         reader = ArchiveReader(search(x, FakeTime()), QUERY, START, END, max_results=10)
         backfill(
             reader.records(ArchiveCheckpoint.decode(saved) if saved else None),
-            store=store, classifier=classifier, decider=HistoryDecider(Settings()),
+            store=store, classifier=classifier, decider=DecisionEngine.from_settings(Settings()),
             batch_size=5, buffer_size=10,
-            checkpoint=lambda pos: store.set_cursor(
+            checkpoint=lambda pos: store.set_checkpoint(
                 key, reader.checkpoint_at(pos).encode(), datetime.now(UTC)),
         )
 
     with pytest.raises(KeyboardInterrupt):
         run(KeywordClassifier(fail_after=15))
     assert store.counts().mentions == 10
-    saved = ArchiveCheckpoint.decode(store.get_cursor(key) or "")
+    saved = ArchiveCheckpoint.decode(store.get_checkpoint(key) or "")
     assert saved.token is not None
     assert not saved.done
     before = len(x.requests_to("/2/tweets/search/all"))
@@ -113,4 +113,4 @@ def test_interrupted_archive_backfill_resumes_from_the_saved_token(x: FakeXServe
     assert store.counts().pending_triage == 0
     resumed = x.requests_to("/2/tweets/search/all")[before]
     assert resumed.query["next_token"] == saved.token
-    assert ArchiveCheckpoint.decode(store.get_cursor(key) or "").done
+    assert ArchiveCheckpoint.decode(store.get_checkpoint(key) or "").done

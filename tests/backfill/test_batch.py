@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from listener.backfill.batch import backfill, load_checkpoint, save_checkpoint
-from listener.backfill.decider import HistoryDecider
 from listener.backfill.readers import open_records
 from listener.backfill.records import Position
 from listener.config import Settings
+from listener.decisions import DecisionEngine
 from listener.errors import StoreError
 from listener.ports import Store
 from listener.store import MemoryStore
@@ -27,7 +27,8 @@ def run(store: Store, classifier: KeywordClassifier, *, alert: bool = False,
     start = load_checkpoint(store, KEY)
     with open_records(TWCS, start=start) as records:
         return backfill(
-            records, store=store, classifier=classifier, decider=HistoryDecider(Settings()),
+            records, store=store, classifier=classifier,
+            decider=DecisionEngine.from_settings(Settings()),
             batch_size=batch_size, buffer_size=buffer_size, alert=alert,
             checkpoint=lambda pos: save_checkpoint(store, KEY, pos),
         )
@@ -112,10 +113,43 @@ def test_the_real_model_backfills_the_fixture() -> None:
     store = MemoryStore()
     with open_records(TWCS) as records:
         stats = backfill(records, store=store, classifier=triage.load_default(device="cpu"),
-                         decider=HistoryDecider(Settings()), batch_size=8)
+                         decider=DecisionEngine.from_settings(Settings()), batch_size=8)
     assert stats.triaged == 19
     by_id = {t.mention.id: t for t in store.history(*ALL)}
     worst = by_id["8"]  # "@sprintcare is the worst customer service"
     assert worst.scores is not None
     assert worst.scores.is_complaint
     assert worst.scores.embedding  # kept for incident grouping
+
+
+def test_backfill_with_alerts_queues_the_spike_notices_live_would_have() -> None:
+    # It used to decide history with a copy of the live rules that never made SPIKE rows.
+    from datetime import UTC, datetime, timedelta
+
+    from listener.backfill.batch import BackfillStats, store_scored
+    from listener.backfill.records import Position, Record
+    from listener.decisions import SpikeRules
+    from listener.domain import AlertKind, Author, Mention
+
+    t0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+    def post(i: int, at: datetime) -> Record:
+        m = Mention("x", str(i), "@acme my order never arrived", Author(f"u{i}", f"u{i}"), at,
+                    brand="Acme")
+        return Record(m, i, Position(offset=i))
+
+    quiet = [post(i, t0 + timedelta(minutes=15 * i)) for i in range(8)]
+    loud = [post(100 + i, t0 + timedelta(hours=2, seconds=10 * i)) for i in range(20)]
+    records = quiet + loud
+    mentions = [r.item for r in records if isinstance(r.item, Mention)]
+    store = MemoryStore()
+    engine = DecisionEngine.from_settings(
+        Settings.model_validate({"brands": [{"name": "Acme", "channel": "#cx-acme"}]}),
+        spike_rules=SpikeRules(baseline_buckets=24, min_history_buckets=4, min_count=8,
+                               min_ratio=3.0, p_value=1e-3),
+    )
+    store_scored(store, engine, records, mentions, KeywordClassifier().predict(
+        [m.text for m in mentions]), alert=True, stats=BackfillStats())
+    rows = [a for i in store.history(t0, t0 + timedelta(days=1)) for a in i.alerts]
+    assert [(a.kind, a.channel) for a in rows if a.kind is AlertKind.SPIKE] == [
+        (AlertKind.SPIKE, "#cx-acme")]

@@ -10,19 +10,25 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from listener.cli import backfill_cmds, wiring
+from listener.cli import backfill_cmds
+from listener.cli.context import Components
 from listener.errors import FirstReplyError
 from tests.backfill.doubles import KeywordClassifier
 
 TWCS = Path(__file__).parent / "data" / "twcs_tiny.csv"
 
 
-def make_app() -> typer.Typer:
+def keyword_model(**kwargs: int) -> Components:
+    """No model download or load in unit tests: the command gets the keyword double."""
+    return Components(classifier=lambda settings: KeywordClassifier(**kwargs))
+
+
+def make_app(components: Components | None = None) -> typer.Typer:
     app = typer.Typer()
 
     @app.callback()
     def root(ctx: typer.Context) -> None:
-        ctx.obj = {"config": None}
+        ctx.obj = {"config": None, "components": components or keyword_model()}
 
     backfill_cmds.register(app)
     return app
@@ -33,8 +39,6 @@ def cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("FIRSTREPLY_DATABASE__URL", sqlite_url)
     monkeypatch.delenv("FIRSTREPLY_CONFIG", raising=False)
     monkeypatch.setenv("COLUMNS", "200")  # rich wraps at the terminal width
-    # The composition root's one seam: no model download or load in unit tests.
-    monkeypatch.setattr(wiring, "build_classifier", lambda settings: KeywordClassifier())
     return CliRunner()
 
 
@@ -137,15 +141,12 @@ def test_interrupt_exits_130_and_the_rerun_resumes(
         for i in range(1_000)
     ]
     path.write_text("\n".join(lines) + "\n")
-    monkeypatch.setattr(wiring, "build_classifier",
-                        lambda settings: KeywordClassifier(fail_after=500))
-    app = make_app()
     sizes = ["--batch-size", "25", "--buffer-size", "100"]
-    first = cli.invoke(app, ["backfill", "--file", str(path), *sizes])
+    first = cli.invoke(make_app(keyword_model(fail_after=500)),
+                       ["backfill", "--file", str(path), *sizes])
     assert first.exit_code == 130
     assert "run the same command again to resume" in first.output
-    monkeypatch.setattr(wiring, "build_classifier", lambda settings: KeywordClassifier())
-    second = cli.invoke(app, ["backfill", "--file", str(path), *sizes])
+    second = cli.invoke(make_app(), ["backfill", "--file", str(path), *sizes])
     assert second.exit_code == 0, second.output
     assert "resuming" in second.output
     # At most the two buffers in flight at the interrupt are read again.

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from listener.backfill.decider import HistoryDecider
 from listener.backfill.readers import open_records
 from listener.config import Settings
+from listener.decisions import DecisionEngine
 from listener.store import MemoryStore
 from tests.backfill.doubles import KeywordClassifier
 
@@ -35,7 +35,7 @@ def test_actor_pool_scores_everything_once(ray_local: object) -> None:
     with open_records(TWCS) as records:
         stats = backfill_distributed(
             records, store=store, classifier_factory=KeywordClassifier,
-            decider=HistoryDecider(Settings()), batch_size=4, chunk_size=8, actors=2,
+            decider=DecisionEngine.from_settings(Settings()), batch_size=4, chunk_size=8, actors=2,
             checkpoint=positions.append,
         )
     assert stats.mentions == 19
@@ -55,17 +55,17 @@ def test_the_cli_classifies_on_ray(ray_local: object, sqlite_url: str, tmp_path:
 
     from typer.testing import CliRunner
 
-    from listener.cli import wiring
+    from listener.cli.context import Components
     from listener.store import open_store
     from tests.backfill.test_cli import make_app
 
     monkeypatch.setenv("FIRSTREPLY_DATABASE__URL", sqlite_url)
     monkeypatch.delenv("FIRSTREPLY_CONFIG", raising=False)
     # The actors build the model from this factory: the keyword double, not MiniLM.
-    monkeypatch.setattr(wiring, "model_spec", lambda settings: KeywordClassifier)
+    components = Components(model_factory=lambda settings: KeywordClassifier)
     path = tmp_path / "twcs.csv"
     shutil.copyfile(TWCS, path)
-    result = CliRunner().invoke(make_app(), ["backfill", "--file", str(path),
+    result = CliRunner().invoke(make_app(components), ["backfill", "--file", str(path),
                                              "--ray-actors", "1", "--buffer-size", "8"])
     assert result.exit_code == 0, result.output
     assert "19 new mentions" in result.output

@@ -1,4 +1,4 @@
-"""Incident grouping by embedding, topic and window; rebuild; follow-up drafts."""
+"""Incident grouping by embedding, topic and window; follow-up drafts."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from listener.domain import Priority, Route, Verdict
-from listener.incidents import Incident, IncidentTracker, incident_followups
-from listener.ports import TriagedMention
-from tests.core.doubles import T0, mention, scores, unit
+from listener.decisions import Incident, IncidentTracker
+from listener.decisions.incidents import incident_followups
+from tests.core.doubles import T0, mention, unit
 
 WINDOW = timedelta(minutes=120)
 
@@ -92,31 +91,6 @@ def test_note_alert_keeps_the_first_and_prune_forgets_old_incidents() -> None:
     assert tracker.prune(T0 + timedelta(minutes=1)) == 1
     assert tracker.get(inc.id) is None
     assert tracker.incidents() == []
-
-
-def _triaged(
-    i: int, route: Route, incident_id: str | None, emb: tuple[float, ...]
-) -> TriagedMention:
-    m = mention(id=str(i), at=T0 + timedelta(minutes=i))
-    v = Verdict(m.key, True, Priority.NORMAL, route, "#c", ("r",), m.created_at,
-                incident_id=incident_id, thread_of=None)
-    return TriagedMention(m, scores(embedding=emb), v)
-
-
-def test_rebuild_restores_members_alert_and_centroid() -> None:
-    history = [
-        _triaged(1, Route.DIGEST, "x-1", unit(0)),
-        _triaged(2, Route.ALERT, "x-1", unit(0)),
-        _triaged(3, Route.THREAD, "x-1", unit(0)),
-        _triaged(4, Route.ALERT, None, unit(3)),  # no incident recorded: not restored
-    ]
-    tracker = IncidentTracker.rebuild(history)
-    (inc,) = tracker.incidents()
-    assert (inc.id, inc.count, inc.alert_of) == ("x-1", 3, ("x", "2"))
-    again = tracker.match("Acme", "delivery", unit(0), T0 + timedelta(minutes=5),
-                          window=WINDOW, similarity=0.75)
-    assert again is not None
-    assert again.id == "x-1"
 
 
 def _reference_match(tracker: IncidentTracker, topic: str, emb: tuple[float, ...],

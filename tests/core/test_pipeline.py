@@ -10,10 +10,11 @@ import pytest
 
 from classifiers.base import Scores
 from listener.config import Settings
+from listener.decisions import Rulebook
+from listener.decisions.spikes import SpikeRules
 from listener.domain import Alert, AlertKind, MentionKey, Route, SlackRef, Verdict
 from listener.pipeline import Triage
 from listener.ports import TriageRecord
-from listener.spikes import SpikeRules
 from listener.store import MemoryStore
 from tests.core.doubles import T0, FixedClock, KeywordClassifier, mention, scores, unit
 
@@ -51,8 +52,8 @@ SPIKES = SpikeRules(baseline_buckets=24, min_history_buckets=4, min_count=8, min
 
 def triage(store: MemoryStore, clock: FixedClock, clf: KeywordClassifier | None = None,
            **rules: Any) -> Triage:
-    return Triage(store=store, classifier=clf or classifier(), settings=settings(**rules),
-                  clock=clock, spike_rules=SPIKES)
+    return Triage(store=store, classifier=clf or classifier(),
+                  rules=Rulebook.from_settings(settings(**rules)), clock=clock, spike_rules=SPIKES)
 
 
 def alerts_of(store: MemoryStore) -> list[Alert]:
@@ -270,12 +271,17 @@ def test_a_spike_enqueues_one_spike_alert_to_the_brand_channel() -> None:
     assert any(r.startswith("spike: ") for r in verdicts(store)[burst[-1].key].reasons)
 
 
-def test_unknown_brand_uses_the_first_brand_and_known_brand_its_own() -> None:
+def test_a_brand_is_found_by_name_or_handle_and_an_unknown_one_gets_the_defaults() -> None:
+    # Live used to give an unknown brand the first brand's rules and channel, while
+    # backfill and replay gave it the defaults: one rule now (``Rulebook``).
     store, clock = MemoryStore(), FixedClock()
     store.add_mentions([mention("parcel late", brand="Mystery", author="a"),
-                        mention("my login is broken", brand="Other", author="b")])
+                        mention("my login is broken", brand="Other", author="b"),
+                        mention("my login is broken", brand="@acmehelp", author="c"),
+                        mention("my login is broken", brand="", author="d")])
     triage(store, clock).run_once()
-    assert sorted(a.channel for a in alerts_of(store)) == ["#cx-acme", "#cx-other"]
+    assert sorted(a.channel for a in alerts_of(store)) == [
+        "#cx-acme", "#cx-alerts", "#cx-alerts", "#cx-other"]
 
 
 def test_a_classifier_that_loses_texts_is_refused() -> None:

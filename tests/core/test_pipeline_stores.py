@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from listener.decisions import Rulebook
 from listener.domain import AlertKind, Route
 from listener.pipeline import Triage
 from listener.ports import Store
@@ -12,8 +13,8 @@ from tests.core.test_pipeline import SPIKES, classifier, settings
 
 
 def _triage(store: Store, clock: FixedClock) -> Triage:
-    return Triage(store=store, classifier=classifier(), settings=settings(), clock=clock,
-                  spike_rules=SPIKES)
+    return Triage(store=store, classifier=classifier(), rules=Rulebook.from_settings(settings()),
+                  clock=clock, spike_rules=SPIKES)
 
 
 def test_an_incident_survives_a_restart_on_every_store(store: Store) -> None:

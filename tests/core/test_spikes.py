@@ -7,10 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from listener.domain import Priority, Route, Verdict
-from listener.ports import TriagedMention
-from listener.spikes import ALL_TOPICS, SpikeDetector, SpikeRules, poisson_sf
-from tests.core.doubles import T0, mention, scores
+from listener.decisions.spikes import ALL_TOPICS, SpikeDetector, SpikeRules, poisson_sf
+from tests.core.doubles import T0
 
 BUCKET = timedelta(minutes=15)
 #: Small numbers keep the tests readable; the defaults are tuned on the airline replay.
@@ -100,21 +98,3 @@ def test_brand_wide_spike_when_no_single_topic_spikes() -> None:
         raised += det.observe("Acme", topics[i % 5], at + timedelta(seconds=i), complaint=False)
     assert [e.topic for e in raised] == [ALL_TOPICS]
     assert raised[0].describe().startswith("spike: 8 posts in 15 min")
-
-
-def test_rebuild_remembers_spikes_already_raised() -> None:
-    history = []
-    for b in range(8):
-        history.append(_item(str(b), T0 + b * BUCKET))
-    for i in range(10):
-        history.append(_item(f"burst{i}", T0 + 8 * BUCKET + timedelta(seconds=i)))
-    det = SpikeDetector.rebuild(history, start=T0, complaint_of=lambda _: True, rules=RULES)
-    assert det.active("Acme", "delivery", T0 + 8 * BUCKET) is not None
-    again = det.observe("Acme", "delivery", T0 + 8 * BUCKET + timedelta(minutes=1), complaint=True)
-    assert again == []
-
-
-def _item(mid: str, at: object) -> TriagedMention:
-    m = mention(id=mid, at=at)  # type: ignore[arg-type]
-    return TriagedMention(m, scores(), Verdict(m.key, True, Priority.NORMAL, Route.ALERT, "#c",
-                                               ("r",), m.created_at))

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from listener.digest import Digest, build_digest, period_bounds
+from listener.timewindow import Window
 from tests.digest.factories import LA, local, tm
 from tests.digest.sample import sample_feedback, sample_month
 
@@ -36,7 +37,7 @@ def sample_digest() -> Digest:
         tz=LA,
         previous=[t for t in items if t.mention.created_at < start],
         sla_minutes=60,
-        business_hours="Mon-Fri 08:00-20:00",
+        business_hours=Window.parse("Mon-Fri 08:00-20:00"),
         brand="Acme",
     )
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 
 from listener.config import BrandSettings, DigestSettings, RuleSettings, Settings
-from listener.digest_job import digest_cron_trigger, digest_due, send_daily_digest
+from listener.digest_job import DIGEST_JOB_ID, digest_due, digest_job, send_daily_digest
 from listener.errors import PermanentDelivery
 from listener.ports import TriagedMention
+from listener.schedule import build_scheduler
+from listener.slack.digest import SlackDigestPoster
 from listener.store import MemoryStore, open_store
 from tests.digest.factories import LA, local, mins, tm
 from tests.fakes.slack_server import FakeSlack
@@ -29,6 +32,18 @@ def settings_at(time: str = "08:30", brands: tuple[str, ...] = ("Acme",)) -> Set
     )
 
 
+def trigger_of(settings: Settings) -> object:
+    job = digest_job(store=MemoryStore(), settings=settings, poster=None,  # type: ignore[arg-type]
+                     clock=None)  # type: ignore[arg-type]
+    (scheduled,) = build_scheduler([job], timezone=settings.timezone).get_jobs()
+    return scheduled.trigger
+
+
+def poster(slack: FakeSlack, *, chart: bool = False) -> SlackDigestPoster:
+    client = WebClient(token=slack.token, base_url=slack.base_url)
+    return SlackDigestPoster(client=client, channel="#cx-leadership", chart=chart)
+
+
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
@@ -43,7 +58,7 @@ def settings_at(time: str = "08:30", brands: tuple[str, ...] = ("Acme",)) -> Set
 def test_the_cron_trigger_fires_at_the_local_time_across_dst(
     now: datetime, expected: datetime
 ) -> None:
-    trigger = digest_cron_trigger(settings_at("08:30"))
+    trigger: Any = trigger_of(settings_at("08:30"))
     fire = trigger.get_next_fire_time(None, now)
     assert fire is not None
     assert fire == expected
@@ -53,7 +68,7 @@ def test_the_cron_trigger_fires_at_the_local_time_across_dst(
 def test_a_time_inside_the_repeated_hour_fires_twice_but_posts_once() -> None:
     """01:30 happens twice on 1 Nov in Los Angeles: APScheduler fires at both."""
     settings = settings_at("01:30")
-    trigger = digest_cron_trigger(settings)
+    trigger: Any = trigger_of(settings)
     first = trigger.get_next_fire_time(None, datetime(2026, 10, 31, 12, tzinfo=LA))
     assert first is not None
     second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
@@ -62,9 +77,8 @@ def test_a_time_inside_the_repeated_hour_fires_twice_but_posts_once() -> None:
     assert second.astimezone(UTC) - first.astimezone(UTC) == timedelta(hours=1)
     store = MemoryStore()
     with FakeSlack() as slack:
-        client = WebClient(token=slack.token, base_url=slack.base_url)
-        assert send_daily_digest(store, settings, client, now=first, chart=False) is True
-        assert send_daily_digest(store, settings, client, now=second, chart=False) is False
+        assert send_daily_digest(store, settings, poster(slack), now=first) is True
+        assert send_daily_digest(store, settings, poster(slack), now=second) is False
         assert len(slack.posts()) == 1
     assert store.digest_sent("Acme", datetime(2026, 10, 31).date())
 
@@ -102,7 +116,7 @@ def slack() -> Iterator[FakeSlack]:
 def test_posts_once_per_day_per_brand_across_restarts(slack: FakeSlack, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fr.db'}"
     settings = settings_at(brands=("Acme", "Globex"))
-    client = WebClient(token=slack.token, base_url=slack.base_url)
+    client = poster(slack, chart=True)
     before = datetime(2026, 3, 8, 7, 0, tzinfo=LA)
     after = datetime(2026, 3, 8, 8, 31, tzinfo=LA)
     store = open_store(url, create=True)
@@ -131,48 +145,44 @@ def test_a_failed_post_is_not_recorded_and_goes_out_next_time(slack: FakeSlack) 
     store = MemoryStore()
     load(store, saturday())
     settings = settings_at()
-    client = WebClient(token=slack.token, base_url=slack.base_url)
+    client = poster(slack)
     now = datetime(2026, 3, 8, 8, 31, tzinfo=LA)
     slack.missing_channels.add("#cx-leadership")
     with pytest.raises(PermanentDelivery):
-        send_daily_digest(store, settings, client, now=now, chart=False)
+        send_daily_digest(store, settings, client, now=now)
     assert not store.digest_sent("Acme", now.date() - timedelta(days=1))
     slack.missing_channels.clear()
-    assert send_daily_digest(store, settings, client, now=now + mins(10), chart=False) is True
+    assert send_daily_digest(store, settings, client, now=now + mins(10)) is True
 
 
 def test_without_brands_one_digest_covers_everything(slack: FakeSlack) -> None:
     store = MemoryStore()
     load(store, saturday())
-    client = WebClient(token=slack.token, base_url=slack.base_url)
     now = datetime(2026, 3, 8, 9, 0, tzinfo=LA)
-    assert send_daily_digest(store, settings_at(brands=()), client, now=now, chart=False)
+    assert send_daily_digest(store, settings_at(brands=()), poster(slack), now=now)
     (post,) = slack.posts()
     assert post.blocks[0]["text"]["text"] == "All brands · Daily complaint digest"
     assert "3 mentions" in post.text
     assert store.digest_sent("*", now.date() - timedelta(days=1))
 
 
-def test_add_digest_job_schedules_the_idempotent_sender(slack: FakeSlack) -> None:
-    from apscheduler.schedulers.background import BackgroundScheduler
+def test_the_digest_job_runs_at_start_with_a_six_hour_grace(slack: FakeSlack) -> None:
+    """A digest missed while the process was down goes out when it comes back: the job
+    runs once at start-up and a run late by up to six hours still happens."""
     from apscheduler.triggers.cron import CronTrigger
-
-    from listener.digest_job import DIGEST_JOB_ID, add_digest_job
 
     class Fixed:
         def now(self) -> datetime:
-            return datetime(2026, 3, 8, 9, 0, tzinfo=LA)
+            return datetime(2026, 3, 8, 23, 0, tzinfo=LA)  # started long after 08:30
 
     store = MemoryStore()
     load(store, saturday())
-    scheduler = BackgroundScheduler(timezone="UTC")  # never started: no threads, no waiting
-    client = WebClient(token=slack.token, base_url=slack.base_url)
-    job = add_digest_job(
-        scheduler, store=store, settings=settings_at(), client=client, clock=Fixed()
-    )
-    assert job.id == DIGEST_JOB_ID
-    assert isinstance(job.trigger, CronTrigger)
-    assert str(job.trigger.timezone) == "America/Los_Angeles"
+    job = digest_job(store=store, settings=settings_at(), poster=poster(slack), clock=Fixed())
+    assert (job.id, job.run_at_start, job.misfire_grace_time) == (DIGEST_JOB_ID, True, 6 * 3600)
+    (scheduled,) = build_scheduler([job], timezone="America/Los_Angeles").get_jobs()
+    assert isinstance(scheduled.trigger, CronTrigger)
+    assert scheduled.next_run_time is not None  # at once, not tomorrow 08:30
+    assert scheduled.misfire_grace_time == 6 * 3600
     assert job.func() is True  # what the scheduler will call
     assert job.func() is False  # and again, after a restart or a double fire
     assert len(slack.posts()) == 1

@@ -11,6 +11,7 @@ import pytest
 from listener.digest import Change, Digest, build_digest, period_bounds
 from listener.domain import AlertStatus
 from listener.ports import TriagedMention
+from listener.timewindow import Window
 from tests.digest.factories import LA, feedback, local, mins, tm
 
 
@@ -126,7 +127,7 @@ def test_business_hours_stop_the_sla_clock() -> None:
         *response_day(),
         tm(local(2026, 6, 2, 8), replied_after=mins(90)),  # 30 minutes in business hours
     ]
-    r = digest_for(date(2026, 6, 2), items, business_hours="09:00-17:00").response
+    r = digest_for(date(2026, 6, 2), items, business_hours=Window.parse("09:00-17:00")).response
     assert r.business_hours == "09:00-17:00"
     assert r.to_reply.median == mins(40)  # 30, 30, 50, 90 on the SLA clock
     assert (r.within_sla, r.measured, r.pending) == (3, 5, 1)

@@ -21,7 +21,8 @@ Endpoints (paths and JSON shapes as in the X API v2 reference):
 - ``GET /2/tweets/search/recent`` and ``/search/all`` (``query``, ``since_id``,
   ``until_id``, ``next_token`` or ``pagination_token``, ``max_results`` 10-100 / 10-500)
 - ``GET /2/tweets/counts/all`` (``query``, ``granularity`` minute/hour/day)
-- ``GET /2/users/by/username/:username``
+- ``GET /2/users/by/username/:username`` and ``GET /2/users/me`` (user context: the
+  account an access token belongs to)
 - ``POST /2/tweets`` (user context, OAuth 1.0a): a reply is refused with 403 unless its
   target @mentions or quotes the replying account, as X does since 2026-02
 - ``GET /2/tweets/search/stream`` (newline-delimited JSON, ``\\r\\n`` keep-alives) and

@@ -138,7 +138,8 @@ def _route(h: _Handler, method: str, path: str, query: dict[str, str], body: byt
         return
     rest = parts[1:]
     endpoint = "/".join(p if not p.isdigit() else ":id" for p in rest)
-    if _auth(h, user=(method == "POST" and rest == ["tweets"])) is None:
+    user_context = (method == "POST" and rest == ["tweets"]) or rest == ["users", "me"]
+    if _auth(h, user=user_context) is None:
         return
     rate_headers, ok = h.fake._rate(f"{method} {endpoint}")
     if not ok:
@@ -154,6 +155,7 @@ def _route(h: _Handler, method: str, path: str, query: dict[str, str], body: byt
         ("GET", "tweets/search/stream/rules"): _get_rules,
         ("POST", "tweets/search/stream/rules"): _post_rules,
         ("GET", "tweets/search/stream"): _stream,
+        ("GET", "users/me"): _me,
     }.get((method, endpoint))
     if handler is None and method == "GET" and rest[:3] == ["users", "by", "username"]:
         handler = _user_by_username
@@ -395,6 +397,20 @@ def _user_by_username(
             },
             hd,
         )
+        return
+    fields = _split(q.get("user.fields"))
+    h.send_json(200, {"data": _project(user, ("id", "name", "username"), fields)}, hd)
+
+
+def _me(
+    h: _Handler, rest: list[str], q: dict[str, str], body: bytes, hd: dict[str, str]
+) -> None:
+    """``GET /2/users/me``: the account the user-context credentials belong to."""
+    header = h.headers.get("Authorization", "")
+    m = re.search(r'oauth_token="([^"]*)"', header)
+    user = h.fake.users[h.fake.access_tokens[unquote(m.group(1))]] if m else None
+    if user is None:
+        h.send_json(401, problem(401))
         return
     fields = _split(q.get("user.fields"))
     h.send_json(200, {"data": _project(user, ("id", "name", "username"), fields)}, hd)

@@ -4,17 +4,19 @@ fake Slack, with a settable clock. Used by the fault, bad-input and load tests."
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from listener.config import Secrets, Settings
-from listener.dispatch import Backoff, Dispatcher, DispatchResult
+from listener.dispatch import Backoff, DispatchResult
+from listener.health import Health
 from listener.ingest import Poller, PollOutcome
-from listener.pipeline import Triage, TriageResult
+from listener.pipeline import TriageResult
 from listener.ports import MentionSource, Store
+from listener.runtime import Runtime, build_runtime
 from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.store import open_store
-from listener.x import build_sources
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.x_server import FakeXServer
 from tests.reliability.doubles import KeywordClassifier
@@ -43,19 +45,28 @@ class Clock:
 class Rig:
     x: FakeXServer
     slack: FakeSlack
-    store: Store
+    runtime: Runtime
     clock: Clock
     settings: Settings
-    sources: list[MentionSource]
-    poller: Poller
-    triage: Triage
-    dispatcher: Dispatcher
-    outcomes: list[PollOutcome] = field(default_factory=list)
+    outcomes: tuple[PollOutcome, ...] = ()
+
+    @property
+    def store(self) -> Store:
+        return self.runtime.store
+
+    @property
+    def poller(self) -> Poller:
+        return self.runtime.poller
+
+    @property
+    def sources(self) -> Sequence[MentionSource]:
+        return self.runtime.sources
 
     def cycle(self) -> tuple[TriageResult, DispatchResult]:
         """One scheduler tick: poll every source, triage everything, dispatch once."""
-        self.outcomes = self.poller.poll_all(self.sources)
-        return self.triage.triage_until_empty(), self.dispatcher.run_once(limit=500)
+        report = self.runtime.cycle()
+        self.outcomes = report.outcomes
+        return report.triage, report.dispatch
 
     def drain(self, *, step: timedelta = timedelta(minutes=1), ticks: int = 200) -> None:
         """Tick (advancing the clock) until nothing is left to triage or deliver."""
@@ -69,7 +80,7 @@ class Rig:
         raise AssertionError(f"not drained: {self.store.counts()}")
 
     def close(self) -> None:
-        self.store.close()
+        self.runtime.close()
 
 
 def build_rig(
@@ -82,30 +93,25 @@ def build_rig(
     settings: Settings | None = None,
 ) -> Rig:
     settings = settings or worker_settings(x.base_url, slack.base_url, db_url, page_size=page_size)
+    settings = settings.model_copy(
+        update={"slack": settings.slack.model_copy(update={"max_attempts": max_attempts})}
+    )
     clock = Clock()
     store = open_store(db_url, create=True, clock=clock, claim_ttl=timedelta(seconds=30))
-    secrets = Secrets(x_bearer_token=X_TOKEN)  # type: ignore[arg-type]
-    sources = build_sources(settings, secrets, clock=clock)
     notifier = SlackNotifier(
         client=build_web_client(settings, SLACK_TOKEN, rate_limit_retries=0), settings=settings
     )
-    return Rig(
-        x=x,
-        slack=slack,
+    runtime = build_runtime(
+        settings,
+        Secrets(x_bearer_token=X_TOKEN),  # type: ignore[arg-type]
         store=store,
+        classifier=KeywordClassifier(),
         clock=clock,
-        settings=settings,
-        sources=sources,
-        poller=Poller(store=store, clock=clock),
-        triage=Triage(store=store, classifier=KeywordClassifier(), settings=settings, clock=clock),
-        dispatcher=Dispatcher(
-            store=store,
-            notifier=notifier,
-            clock=clock,
-            max_attempts=max_attempts,
-            backoff=Backoff(base=10.0, cap=600.0),
-        ),
+        notifier=notifier,
+        health=Health(clock=clock),
+        dispatch_backoff=Backoff(base=10.0, cap=600.0),
     )
+    return Rig(x=x, slack=slack, runtime=runtime, clock=clock, settings=settings)
 
 
 def fakes() -> tuple[FakeXServer, FakeSlack]:

@@ -218,7 +218,11 @@ def own_pg_schema() -> Iterator[str]:
     schema = f"fr_restart_{uuid.uuid4().hex[:10]}"
     with conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}?options=-csearch_path%3D{schema}"
+    url = f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}?options=-csearch_path%3D{schema}"
+    from listener.store import migrate
+
+    migrate.upgrade(url)  # PostgreSQL is migrated by `db upgrade`, never on open
+    yield url
     if not _pg_ready(30):
         subprocess.run([*_pg_cluster(), "start"], check=False, timeout=120)
         _pg_ready()

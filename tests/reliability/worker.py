@@ -11,8 +11,9 @@ Run as ``python -m tests.reliability.worker`` by ``test_kill.py``, configured by
 - ``FR_CLAIM_TTL``: the outbox claim lease in seconds (small, so a killed claim comes
   back quickly).
 
-It loops poll / triage / dispatch until a poll finds nothing new and the store holds
-nothing to triage or deliver, then exits 0 (3 if that takes longer than ``FR_DEADLINE``).
+It loops ``Runtime.cycle()`` (poll, triage, dispatch: what ``run --once`` does) until a
+poll finds nothing new and the store holds nothing to triage or deliver, then exits 0
+(3 if that takes longer than ``FR_DEADLINE``).
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ from datetime import timedelta
 from typing import Any
 
 from listener.config import Secrets, Settings
-from listener.dispatch import Dispatcher
-from listener.ingest import Poller
-from listener.pipeline import Triage
-from listener.ports import Store, SystemClock
+from listener.dispatch import Backoff
+from listener.health import Health
+from listener.ports import Notifier, Store, SystemClock
+from listener.runtime import build_runtime
 from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.store import open_store
-from listener.x import build_sources
 from tests.reliability.doubles import KeywordClassifier
 
 __all__ = ["HOOKS", "Tripwire", "main", "worker_settings"]
@@ -125,35 +125,31 @@ def main() -> int:
     ttl = timedelta(seconds=float(os.environ.get("FR_CLAIM_TTL", "0.3")))
     deadline = time.monotonic() + float(os.environ.get("FR_DEADLINE", "60"))
     settings = worker_settings(os.environ["FR_X"], os.environ["FR_SLACK"], os.environ["FR_DB"])
-    secrets = Secrets(x_bearer_token=X_TOKEN)  # type: ignore[arg-type]
     clock = SystemClock()
     real_store = open_store(settings.database.url, create=True, claim_ttl=ttl)
     store: Store = Tripwire(real_store, "store", plan)  # type: ignore[assignment]
-    sources = build_sources(settings, secrets, clock=clock)
-    poller = Poller(store=store, clock=clock, backoff_base=timedelta(seconds=0.05))
-    triage = Triage(store=store, classifier=KeywordClassifier(), settings=settings, clock=clock)
-    notifier = Tripwire(
+    notifier: Notifier = Tripwire(  # type: ignore[assignment]
         SlackNotifier(client=build_web_client(settings, SLACK_TOKEN), settings=settings),
         "notifier",
         plan,
     )
     # Fast retries: the tests wait in wall-clock time for every backoff.
-    from listener.dispatch import Backoff
-
-    dispatcher = Dispatcher(
+    runtime = build_runtime(
+        settings,
+        Secrets(x_bearer_token=X_TOKEN),  # type: ignore[arg-type]
         store=store,
-        notifier=notifier,
+        classifier=KeywordClassifier(),
         clock=clock,
-        max_attempts=settings.slack.max_attempts,
-        backoff=Backoff(base=0.05, cap=0.5),
+        notifier=notifier,
+        health=Health(clock=clock),
+        dispatch_backoff=Backoff(base=0.05, cap=0.5),
+        poll_backoff=timedelta(seconds=0.05),
     )
     try:
         while True:
-            outcomes = poller.poll_all(sources)
-            triaged = triage.run_once(limit=64)
-            sent = dispatcher.run_once(limit=20)
+            report = runtime.cycle(dispatch_limit=20)
             counts = real_store.counts()
-            quiet = all(o.ok and o.stored == 0 for o in outcomes)
+            quiet = all(o.ok and o.stored == 0 for o in report.outcomes)
             busy = counts.pending_triage + counts.alerts.get("pending", 0)
             busy += counts.alerts.get("retrying", 0)
             if quiet and busy == 0:
@@ -161,10 +157,10 @@ def main() -> int:
             if time.monotonic() > deadline:
                 sys.stderr.write(f"worker: not done by the deadline: {counts}\n")
                 return 3
-            if triaged.processed == 0 and sent.attempted == 0:
+            if report.triage.processed == 0 and report.dispatch.attempted == 0:
                 time.sleep(0.02)  # waiting out a claim lease or a backoff
     finally:
-        real_store.close()
+        runtime.close()
 
 
 if __name__ == "__main__":

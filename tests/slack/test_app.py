@@ -142,7 +142,8 @@ def env(
         notifier = SlackNotifier(
             client=build_web_client(settings.slack, fake_slack.token), settings=settings
         )
-        assert Dispatcher(store=mem, notifier=notifier, clock=clock).run_once().sent == 1
+        dispatcher = Dispatcher(store=mem, notifier=notifier, clock=clock, max_attempts=8)
+        assert dispatcher.run_once().sent == 1
         sent = mem.get_alert(alert_id)
         assert sent is not None
         assert sent.slack is not None

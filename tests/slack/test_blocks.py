@@ -296,3 +296,33 @@ def test_no_user_field_can_inject_a_control_sequence(
                 assert link.startswith(("http://", "https://")), control
                 assert not re.search(r"[\s|<>]", link), control
             assert not re.search(r"(?<!\w)@(channel|here|everyone)\b", chunk, re.IGNORECASE)
+
+
+def test_a_spike_row_renders_as_a_spike_notice_not_an_alert_with_buttons() -> None:
+    # ``render`` had no SPIKE branch: the notice went out as the tipping post's alert.
+    it = item()
+    reasons = (*it.verdict.reasons, "spike: 24 'delivery' posts in 15 min (usually 1.5)")  # type: ignore[union-attr]
+    it = replace(it, verdict=replace(it.verdict, reasons=reasons))  # type: ignore[arg-type]
+    spike = Alert(mention=it.mention.key, channel="#cx-acme", kind=AlertKind.SPIKE, id=12)
+    msg = render(spike, it, sla_minutes=60, oncall_group="", escalation_minutes=15)
+    text = dump(msg)
+    assert action_ids(msg) == []  # a notice: nothing to claim or reply to
+    assert msg.blocks[0]["text"]["text"].startswith(":chart_with_upwards_trend: Spike · Acme")
+    assert "24 'delivery' posts in 15 min (usually 1.5)" in text
+    assert msg.text == "Spike for Acme: 24 'delivery' posts in 15 min (usually 1.5)"
+    assert "never arrived" not in text  # the post is named, not quoted as the alert
+    assert "@jane7's post on X" in text
+
+
+def test_texts_name_the_network_of_the_post() -> None:
+    it = item(addresses_brand=False)
+    other = replace(it, mention=replace(it.mention, source="mastodon"))
+    x_text = dump(alert_message(it, it.alerts[0], sla_minutes=60))
+    other_text = dump(alert_message(other, other.alerts[0], sla_minutes=60))
+    assert "Open the post on X" in x_text and "Reply manually on X" in x_text
+    assert "Open the post on mastodon" in other_text and "on X" not in other_text
+    replied = alert_message(other, other.alerts[0], sla_minutes=60,
+                            status=AlertStatus.REPLIED, actor=ALICE)
+    assert "Replied on mastodon by" in dump(replied)
+    posted = blocks.reply_posted_message(ALICE, "https://m.example/1", "hi", network="mastodon")
+    assert "replied on mastodon" in posted.text

@@ -9,9 +9,10 @@ from unittest import mock
 import pytest
 
 from listener.config import Settings
-from listener.dispatch import Backoff, Dispatcher, load_triaged
+from listener.dispatch import Backoff, Dispatcher
 from listener.domain import Alert, AlertKind, DeliveryState, SlackRef
 from listener.errors import StoreError
+from listener.ports import load_triaged
 from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.store import MemoryStore
 from tests.fakes.slack_server import FakeSlack
@@ -225,7 +226,7 @@ def test_missing_mention_is_dead(mem: MemoryStore, clock: FakeClock) -> None:
 
     alert_id = seed(mem, make_mention(1))
     mem._mentions.clear()  # simulate a row whose mention vanished
-    result = Dispatcher(store=mem, notifier=Never(), clock=clock).run_once()
+    result = Dispatcher(store=mem, notifier=Never(), clock=clock, max_attempts=8).run_once()
     assert result.dead == 1
     assert mem.get_alert(alert_id).state == DeliveryState.DEAD  # type: ignore[union-attr]
 
@@ -243,7 +244,7 @@ def test_a_bug_in_rendering_does_not_stall_the_outbox(mem: MemoryStore, clock: F
 
     seed(mem, make_mention(1))
     seed(mem, make_mention(2))
-    result = Dispatcher(store=mem, notifier=Flaky(), clock=clock).run_once()
+    result = Dispatcher(store=mem, notifier=Flaky(), clock=clock, max_attempts=8).run_once()
     assert (result.retrying, result.sent) == (1, 1)
 
 

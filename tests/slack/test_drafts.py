@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from listener.config import XPrices
-from listener.drafts import MAX_REPLY_CHARS, contains_url, reply_cost_warning, suggest_reply
+from listener.drafts import MAX_REPLY_CHARS, suggest_reply
+from listener.x.pricing import contains_url, reply_cost_warning
 from tests.slack.conftest import make_mention, make_scores
 
 

@@ -4,10 +4,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from listener.config import Settings
-from listener.dispatch import Dispatcher, load_triaged
+from listener.dispatch import Dispatcher
 from listener.domain import Alert, AlertKind, AlertStatus, DeliveryState, Priority
 from listener.escalation import Escalator, due_escalations
-from listener.ports import TriagedMention
+from listener.ports import TriagedMention, load_triaged
 from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.store import MemoryStore
 from tests.fakes.slack_server import FakeSlack
@@ -42,7 +42,7 @@ def test_urgent_unclaimed_alert_escalates_once_with_the_oncall_ping(
     notifier = SlackNotifier(
         client=build_web_client(settings.slack, fake_slack.token), settings=settings
     )
-    dispatcher = Dispatcher(store=mem, notifier=notifier, clock=clock)
+    dispatcher = Dispatcher(store=mem, notifier=notifier, clock=clock, max_attempts=8)
     assert dispatcher.run_once().sent == 3
     mem.set_status(claimed_id, AlertStatus.CLAIMED, ALICE, clock.now())
     esc = escalator(settings, mem, clock)

@@ -447,15 +447,19 @@ def test_alerts_for_a_channel_are_counted_since(store: Store) -> None:
     assert store.alerts_in_channel_since("#other", T0) == 0
 
 
-def test_alert_for_conversation_finds_the_first_alert(store: Store) -> None:
-    store.add_mentions([f.mention(1, conversation_id="c1"), f.mention(2, conversation_id="c1")])
-    for i, kind in ((1, AlertKind.ALERT), (2, AlertKind.THREAD_REPLY)):
+def test_alert_for_conversation_finds_the_brands_first_alert(store: Store) -> None:
+    store.add_mentions([f.mention(1, conversation_id="c1"), f.mention(2, conversation_id="c1"),
+                        f.mention(3, conversation_id="c1", brand="Other")])
+    for i, kind in ((1, AlertKind.ALERT), (2, AlertKind.THREAD_REPLY), (3, AlertKind.ALERT)):
         key = ("x", str(i))
         store.record_triage(key, f.scores(), f.verdict(key), [f.alert(key, kind=kind)])
-    found = store.alert_for_conversation("c1")
+    found = store.alert_for_conversation("Acme", "c1")
     assert found is not None
     assert found.mention == ("x", "1")
-    assert store.alert_for_conversation("c2") is None
+    other = store.alert_for_conversation("Other", "c1")
+    assert other is not None and other.mention == ("x", "3")
+    assert store.alert_for_conversation("Acme", "c2") is None
+    assert store.alert_for_conversation("Nobody", "c1") is None
 
 
 # -- cursors, feedback, digests ---------------------------------------------------------
@@ -468,6 +472,29 @@ def test_cursors(store: Store) -> None:
     store.set_cursor("search:q1", "150", T0)
     assert store.get_cursor("mentions:Acme") == "200"
     assert store.get_cursor("search:q1") == "150"
+
+
+def test_checkpoints_have_their_own_records(store: Store) -> None:
+    long = '{"token": "' + "t" * 300 + '", "skip": 3, "done": false}'  # > since_id's 64
+    assert store.get_checkpoint("backfill:archive:abc") is None
+    store.set_checkpoint("backfill:archive:abc", long, T0)
+    store.set_checkpoint("backfill:/data/f.csv", "1,2,3", T0)
+    store.set_checkpoint("backfill:/data/f.csv", "9,9,0", T0 + timedelta(minutes=1))
+    assert store.get_checkpoint("backfill:archive:abc") == long
+    assert store.get_checkpoint("backfill:/data/f.csv") == "9,9,0"
+    assert store.get_cursor("backfill:/data/f.csv") is None  # not a source's cursor
+    store.clear_checkpoint("backfill:/data/f.csv")
+    assert store.get_checkpoint("backfill:/data/f.csv") is None
+    store.clear_checkpoint("never-there")
+
+
+def test_the_reply_ledger_keeps_the_first_reply(store: Store) -> None:
+    key = "a" * 64
+    assert store.reply_for(key) is None
+    assert store.record_reply(key, "https://x.com/acme/status/1", T0) is True
+    assert store.record_reply(key, "https://x.com/acme/status/2", T0) is False
+    assert store.reply_for(key) == "https://x.com/acme/status/1"
+    assert store.get_cursor(key) is None
 
 
 def test_feedback_lists_since(store: Store) -> None:

@@ -42,7 +42,7 @@ def test_migrations_build_exactly_the_tables_module(sql_url: str) -> None:
     finally:
         engine.dispose()
     assert diffs == []
-    assert migrate.current(sql_url) == migrate.head() == "0003"
+    assert migrate.current(sql_url) == migrate.head() == "0004"
 
 
 def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
@@ -58,7 +58,10 @@ def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(StoreError, match="at schema revision 0001"):
         SqlStore(url)
-    store = SqlStore(url, create=True)
+    with pytest.raises(StoreError, match="run `firstreply db upgrade`"):
+        SqlStore(url, create=True)  # create builds a new database; it never migrates one
+    migrate.upgrade(url)
+    store = SqlStore(url)
     assert [m.id for m in store.pending_triage(10)] == ["2"]
     store.close()
 
@@ -154,3 +157,68 @@ def test_concurrent_dispatchers_never_share_an_alert(sql_url: str) -> None:
         s.close()
     every = [i for ids in claimed for i in ids]
     assert len(every) == len(set(every)) == 60
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    import uuid
+
+    from psycopg import sql
+
+    from tests.conftest import PG_DB, PG_HOST, PG_PORT, _pg_connect
+
+    conn, user = _pg_connect()
+    schema = f"fr_mig_{uuid.uuid4().hex[:10]}"
+    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield (f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}"
+               f"?options=-csearch_path%3D{schema}")
+    finally:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        conn.close()
+
+
+def test_0004_moves_checkpoints_and_replies_out_of_the_cursors_table(empty_url: str) -> None:
+    from sqlalchemy import select
+
+    from listener.store.tables import cursors
+
+    long = '{"token": "' + "t" * 40 + '", "skip": 0, "done": false}'
+    migrate.upgrade(empty_url, "0003")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:  # as the cursors table of a 0003 database held them
+            conn.execute(cursors.insert(), [
+                {"source": "mentions:acme", "since_id": "1900", "updated_at": T0},
+                {"source": "backfill:/data/twcs.csv", "since_id": "10,2,0", "updated_at": T0},
+                {"source": "backfill:archive:ab12", "since_id": long[:64], "updated_at": T0},
+                {"source": "reply:" + "f" * 64, "since_id": "https://x.com/acme/status/7",
+                 "updated_at": T0},
+            ])
+    finally:
+        engine.dispose()
+    assert migrate.upgrade(empty_url) == "0004"
+    store = SqlStore(empty_url)
+    try:
+        assert store.get_cursor("mentions:acme") == "1900"
+        assert store.get_checkpoint("backfill:/data/twcs.csv") == "10,2,0"
+        assert store.get_checkpoint("backfill:archive:ab12") == long[:64]
+        assert store.reply_for("f" * 64) == "https://x.com/acme/status/7"
+        for moved in ("backfill:/data/twcs.csv", "backfill:archive:ab12", "reply:" + "f" * 64):
+            assert store.get_cursor(moved) is None, moved
+    finally:
+        store.close()
+    assert migrate.downgrade(empty_url, "0003") == "0003"
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            back = dict(conn.execute(select(cursors.c.source, cursors.c.since_id)).all())
+    finally:
+        engine.dispose()
+    assert back == {"mentions:acme": "1900", "backfill:/data/twcs.csv": "10,2,0",
+                    "backfill:archive:ab12": long[:64],
+                    "reply:" + "f" * 64: "https://x.com/acme/status/7"}

@@ -10,7 +10,7 @@ import pytest
 import tweepy
 
 from listener.config import Secrets, Settings
-from listener.health import Health
+from listener.health import Budget, Health
 from listener.ingest import Poller
 from listener.store.memory import MemoryStore
 from listener.x.client import build_app_client
@@ -94,9 +94,9 @@ def store() -> MemoryStore:
 
 @pytest.fixture
 def health(clock: FakeClock) -> Health:
-    return Health(clock=clock, daily_budget_usd=1.0, monthly_budget_usd=20.0)
+    return Health(clock=clock, budgets={"x": Budget(1.0, 20.0)})
 
 
 @pytest.fixture
 def poller(store: MemoryStore, clock: FakeClock, health: Health) -> Poller:
-    return Poller(store=store, clock=clock, health=health)
+    return Poller(store=store, clock=clock, on_outcome=health.record)

@@ -124,7 +124,7 @@ def test_server_errors_back_off_with_jitter_then_recover(
     mentions_source: MentionsTimelineSource,
 ) -> None:
     seeded = fake_x.seed_tweets(150)
-    poller = Poller(store=store, clock=clock, health=health, max_attempts=3)
+    poller = Poller(store=store, clock=clock, on_outcome=health.record, max_attempts=3)
     fake_x.fail_next(503, path="/2/users/", times=3)
     delays = []
     for _ in range(3):
@@ -227,7 +227,8 @@ def test_burst_of_five_thousand_mentions_in_one_poll(
     assert (out.pages, out.stored) == (50, 5000)
     assert len(set(stored_ids(store))) == 5000
     snap = health.snapshot()
-    assert snap.spend_today_usd == pytest.approx(5000 * 0.001)
+    (x,) = snap.spend
+    assert x.today_usd == pytest.approx(5000 * 0.001)  # the owned timeline's price
     assert any("of the daily budget $1.00" in w for w in snap.warnings)  # $5 of a $1 budget
 
 
@@ -285,3 +286,77 @@ def test_a_spent_rate_limit_window_skips_the_next_poll_before_a_429(
     out = poller.poll(mentions_source)
     assert out.status == "skipped"
     assert len(fake_x.requests_to("/2/users/")) == 1
+
+
+def _real_page(fake_x: FakeXServer) -> dict[str, object]:
+    """What the mentions endpoint answers right now, as JSON (to edit and replay)."""
+    import requests
+
+    response = requests.get(
+        f"{fake_x.base_url}/2/users/1000/mentions",
+        params={"max_results": 100, "tweet.fields": "created_at,author_id,conversation_id",
+                "expansions": "author_id"},
+        headers={"Authorization": f"Bearer {fake_x.bearer_token}"}, timeout=5,
+    )
+    body: dict[str, object] = response.json()
+    return body
+
+
+def test_a_page_without_newest_id_advances_to_its_largest_post_id(
+    fake_x: FakeXServer, poller: Poller, store: MemoryStore,
+    mentions_source: MentionsTimelineSource,
+) -> None:
+    # The cursor used to stay put forever when meta.newest_id was missing.
+    posts = [fake_x.add_tweet(f"@acme issue {i}", author="ann") for i in range(3)]
+    body = _real_page(fake_x)
+    body["meta"] = {"result_count": 3}
+    fake_x.fail_next(200, path="/2/users/1000/mentions", body=body)
+    out = poller.poll(mentions_source)
+    assert out.ok and out.stored == 3
+    assert store.get_cursor("mentions:acme") == max((p["id"] for p in posts), key=int)
+
+
+@pytest.mark.parametrize("junk", ["", "not-an-id", "12"])
+def test_a_cursor_moves_only_forward_to_a_valid_id(
+    fake_x: FakeXServer, poller: Poller, store: MemoryStore,
+    mentions_source: MentionsTimelineSource, junk: str,
+) -> None:
+    # Any newest_id used to overwrite the cursor, "" included: the next poll read
+    # everything again (and paid for it), or X refused the since_id.
+    fake_x.seed_tweets(5)
+    assert poller.poll(mentions_source).ok
+    cursor = store.get_cursor("mentions:acme")
+    assert cursor is not None
+    fake_x.fail_next(200, path="/2/users/1000/mentions",
+                     body={"meta": {"result_count": 0, "newest_id": junk}})
+    assert poller.poll(mentions_source).ok
+    assert store.get_cursor("mentions:acme") == cursor
+
+
+class _Scripted:
+    """A source of another network: its cursors are its own business."""
+
+    name, network, kind, rate_limit = "other:q", "other", "search", None
+
+    def __init__(self, newest: str) -> None:
+        self.newest = newest
+
+    def read_cost(self, posts: int) -> float:
+        return 0.0
+
+    def cursor_advances(self, new: str, old: str | None) -> bool:
+        return new.startswith("c") and (old is None or new > old)
+
+    def poll(self, since_id: str | None) -> Sequence[object]:
+        from listener.ports import Page
+
+        return [Page(mentions=(), newest_id=self.newest)]
+
+
+def test_the_poller_asks_the_source_whether_a_cursor_advances(
+    store: MemoryStore, clock: FakeClock
+) -> None:
+    poller = Poller(store=store, clock=clock)
+    for newest, expected in (("c5", "c5"), ("c3", "c5"), ("junk", "c5"), ("c9", "c9")):
+        poller.poll(_Scripted(newest))  # type: ignore[arg-type]
+        assert store.get_cursor("other:q") == expected

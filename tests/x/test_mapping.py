@@ -130,7 +130,7 @@ def test_same_post_from_two_sources_is_stored_once(
 ) -> None:
     fake_x.seed_tweets(20)
     store = MemoryStore()
-    poller = Poller(store=store, clock=clock, health=Health(clock=clock))
+    poller = Poller(store=store, clock=clock, on_outcome=Health(clock=clock).record)
     search = RecentSearchSource(client=client, ctx=ctx, query="@acme", clock=clock)
     assert poller.poll(mentions_source).stored == 20
     assert poller.poll(search).stored == 0

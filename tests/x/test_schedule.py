@@ -10,7 +10,12 @@ import time
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from listener.schedule import Job, build_scheduler, run_foreground, source_jobs
+from listener.schedule import Job, build_scheduler, run_foreground
+
+
+def source_jobs(poller: CountingPoller, sources: list[Source], *, every: float) -> list[Job]:
+    return [Job(f"poll:{s.name}", lambda s=s: poller.poll(s), seconds=every)  # type: ignore[misc]
+            for s in sources]
 
 
 class Source:
@@ -80,3 +85,43 @@ def test_run_foreground_stops_on_event() -> None:
     threading.Thread(target=lambda: poller.event.wait(5) and stop.set(), daemon=True).start()
     run_foreground(scheduler, stop=stop)
     assert poller.polled == ["s"]  # interval jobs run at once, then every interval
+
+
+def test_a_second_signal_exits_at_once_while_a_job_is_still_running() -> None:
+    started, release = threading.Event(), threading.Event()
+    exits: list[int] = []
+
+    def stuck_job() -> None:
+        started.set()
+        release.wait(5)
+
+    def exit_now(code: int) -> None:
+        exits.append(code)
+        release.set()  # what os._exit would do to the job: end it
+
+    scheduler = build_scheduler([Job("stuck", stuck_job, seconds=3600)], timezone="UTC")
+
+    def signal_twice() -> None:
+        assert started.wait(5)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)  # the shutdown is now waiting for the stuck job
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=signal_twice, daemon=True).start()
+    run_foreground(scheduler, exit_now=exit_now)
+    assert exits == [128 + signal.SIGINT]
+
+
+def test_a_cron_job_can_also_run_once_at_start() -> None:
+    ran = threading.Event()
+    scheduler = build_scheduler(
+        [Job("digest", ran.set, cron={"hour": "3", "minute": "0"}, run_at_start=True,
+             misfire_grace_time=6 * 3600)],
+        timezone="UTC",
+    )
+    (job,) = scheduler.get_jobs()
+    assert job.misfire_grace_time == 6 * 3600
+    stop = threading.Event()
+    threading.Thread(target=lambda: ran.wait(5) and stop.set(), daemon=True).start()
+    run_foreground(scheduler, stop=stop)
+    assert ran.is_set()

@@ -62,7 +62,7 @@ def running(
     errors: list[BaseException] = []
 
     def on_page(page: Page) -> None:
-        poller.store_page("stream", page)
+        poller.store_page(stream, page)
 
     def target() -> None:
         try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pickle
 
-from listener.cli.wiring import build_classifier, model_spec
 from listener.config import Settings
+from listener.runtime import build_classifier, model_spec
 
 
 def test_brand_topics_from_config_extend_the_taxonomy() -> None:

@@ -17,11 +17,8 @@ rise raises one spike alert, not one per post. No baseline, no spike: a series n
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-from listener.ports import TriagedMention
 
 __all__ = ["ALL_TOPICS", "SpikeDetector", "SpikeEvent", "SpikeRules", "poisson_sf"]
 
@@ -202,27 +199,3 @@ class SpikeDetector:
                 return SpikeEvent(brand, topic, "complaint_share", start, r.bucket, count,
                                   complaints, p0, z)
         return None
-
-    @classmethod
-    def rebuild(
-        cls,
-        history: Iterable[TriagedMention],
-        *,
-        start: datetime | None,
-        complaint_of: Callable[[TriagedMention], bool | None],
-        rules: SpikeRules | None = None,
-    ) -> SpikeDetector:
-        """Replay stored posts (oldest first); the baseline begins at ``start`` (None: at
-        the first post). ``complaint_of`` returns
-        None for posts the live pipeline does not count. Replaying raises the same
-        spikes again, which marks them raised: a restart does not announce them twice."""
-        detector = cls(rules, start=start)
-        for item in history:
-            complaint = complaint_of(item) if item.scores is not None else None
-            if item.scores is None or complaint is None:
-                continue  # not counted live either (``complaint_of`` says None)
-            detector.observe(
-                item.mention.brand, item.scores.topic, item.mention.created_at,
-                complaint=complaint,
-            )
-        return detector

@@ -8,8 +8,8 @@ than the window starts a new one). Posts without an embedding match on brand and
 alone.
 
 Ids are derived from the first member's key, so a crash-and-retry that regroups the
-same posts yields the same ids. :meth:`IncidentTracker.rebuild` restores the state from
-the store's recent history (verdicts carry ``incident_id``; the store keeps embeddings).
+same posts yields the same ids. ``DecisionMemory.rebuild`` restores the state from the
+store's recent history (verdicts carry ``incident_id``; the store keeps embeddings).
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from listener.domain import Mention, MentionKey, Route
-from listener.ports import TriagedMention
+from listener.domain import Mention, MentionKey
 
 __all__ = ["Incident", "IncidentTracker", "incident_followups", "incident_id_for"]
 
@@ -271,28 +270,6 @@ class IncidentTracker:
             if not bucket.incidents:
                 del self._by_topic[bucket_key]
         return len(stale)
-
-    @classmethod
-    def rebuild(cls, history: Iterable[TriagedMention]) -> IncidentTracker:
-        """Restore open incidents from stored verdicts (oldest first)."""
-        tracker = cls()
-        for item in history:
-            v = item.verdict
-            if v is None or v.incident_id is None or item.scores is None:
-                continue
-            m = item.mention
-            tracker.add(
-                m.key,
-                brand=m.brand,
-                topic=item.scores.topic,
-                embedding=item.scores.embedding,
-                at=m.created_at,
-                text=m.text,
-                incident_id=v.incident_id,
-            )
-            if v.route is Route.ALERT:
-                tracker.note_alert(v.incident_id, m.key)
-        return tracker
 
 
 _TEMPLATES: dict[str, str] = {

@@ -3,7 +3,8 @@
 Pure: ``decide(mention, scores, rules, ctx, now=...)`` looks at nothing but its
 arguments. Whatever needs the store or memory (the earlier alert in a conversation, the
 incident a post joins, how many alerts a channel had this hour, the author's last alert,
-a spike) is looked up by the pipeline and handed in as a frozen :class:`DecisionContext`.
+a spike) is looked up by the decision engine (``listener.decisions.engine``) and handed
+in as a frozen :class:`DecisionContext`.
 
 Order of the rules (the first that settles the route wins; every step leaves a reason):
 
@@ -19,23 +20,19 @@ Order of the rules (the first that settles the route wins; every step leaves a r
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from classifiers.base import URGENCY_LEVELS, Scores, Signal
-from listener.config import BrandSettings, RuleSettings, Settings
-from listener.domain import Mention, MentionKey, Priority, Route, Verdict
-from listener.incidents import Incident
-from listener.spikes import SpikeEvent
+from listener.decisions.incidents import Incident
+from listener.decisions.rules import BrandRules, handle_key
+from listener.decisions.spikes import SpikeEvent
+from listener.domain import AlertStatus, Mention, MentionKey, Priority, Route, Verdict
 
 __all__ = [
-    "BrandRules",
     "DecisionContext",
-    "PhraseList",
-    "TimeRange",
+    "Parent",
     "blocked_reason",
     "decide",
     "human_count",
@@ -52,137 +49,35 @@ RAISING_SIGNALS = frozenset({"money", "churn", "press"})
 NEGATIVE_TONE_SIGNALS = frozenset({"money", "churn"})
 #: Below this many followers a low-urgency complaint is "retweet-size": digest it.
 SMALL_REACH = 1_000
-DEFAULT_COOLDOWN = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
-class TimeRange:
-    """A daily local-time window such as ``09:00-18:00``; ``22:00-07:00`` wraps midnight."""
+class Parent:
+    """An earlier ALERT a post may join: what judging "thread under it?" needs to know."""
 
-    start: time
-    end: time
-    text: str
-
-    @classmethod
-    def parse(cls, text: str) -> TimeRange | None:
-        """``""`` means "no window"; anything else must be ``HH:MM-HH:MM``."""
-        text = text.strip()
-        if not text:
-            return None
-        m = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", text)
-        if m is None:
-            raise ValueError(f"time range must look like 09:00-18:00, got {text!r}")
-        h1, m1, h2, m2 = (int(g) for g in m.groups())
-        return cls(time(h1 % 24, m1), time(h2 % 24, m2), text)
-
-    def contains(self, local: time) -> bool:
-        if self.start <= self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
-
-
-@dataclass(frozen=True, slots=True)
-class PhraseList:
-    """Case-insensitive, word-bounded phrases; ``refund*`` matches any suffix."""
-
-    phrases: tuple[str, ...] = ()
-    _patterns: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
-
-    @classmethod
-    def of(cls, phrases: list[str] | tuple[str, ...]) -> PhraseList:
-        kept = tuple(p.strip() for p in phrases if p.strip())
-        return cls(kept, tuple(_compile(p) for p in kept))
-
-    def find(self, text: str) -> str | None:
-        """The first phrase found in ``text``, as configured."""
-        for phrase, pattern in zip(self.phrases, self._patterns, strict=True):
-            if pattern.search(text):
-                return phrase
-        return None
-
-
-def _compile(phrase: str) -> re.Pattern[str]:
-    words = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in phrase.split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class BrandRules:
-    """One brand's rules, resolved once from settings (channels, phrases, hours)."""
-
-    brand: str
+    key: MentionKey
     channel: str
-    topic_channels: Mapping[str, str] = field(default_factory=dict)
-    own_handles: frozenset[str] = frozenset()
-    complaint_threshold: float | None = None
-    min_urgency: int = 2
-    page_urgency: int = 4
-    vip_handles: frozenset[str] = frozenset()
-    vip_followers: int = 50_000
-    escalate: PhraseList = field(default_factory=PhraseList)
-    ignore: PhraseList = field(default_factory=PhraseList)
-    languages: frozenset[str] = frozenset({"en"})
-    business_hours: TimeRange | None = None
-    quiet_hours: TimeRange | None = None
-    timezone: str = "UTC"
-    incident_window: timedelta = timedelta(minutes=120)
-    incident_similarity: float = 0.75
-    channel_budget_per_hour: int = 30
-    author_cooldown: timedelta = DEFAULT_COOLDOWN
-
-    @classmethod
-    def from_settings(cls, brand: BrandSettings | None, settings: Settings) -> BrandRules:
-        """Rules of ``brand``; ``None`` (an unknown brand) gets the defaults."""
-        r = brand.rules if brand is not None else RuleSettings()  # type: ignore[call-arg]
-        return cls(
-            brand=brand.name if brand is not None else "",
-            channel=(brand.channel if brand is not None else None)
-            or settings.slack.default_channel,
-            topic_channels=dict(brand.topic_channels) if brand is not None else {},
-            own_handles=frozenset(_handle(h) for h in (brand.handles if brand else [])),
-            complaint_threshold=r.complaint_threshold,
-            min_urgency=r.min_urgency,
-            page_urgency=r.page_urgency,
-            vip_handles=frozenset(_handle(h) for h in r.vip_handles),
-            vip_followers=r.vip_followers,
-            escalate=PhraseList.of(r.escalate_phrases),
-            ignore=PhraseList.of(r.ignore_phrases),
-            languages=frozenset(lang.lower() for lang in r.languages),
-            business_hours=TimeRange.parse(r.business_hours),
-            quiet_hours=TimeRange.parse(r.quiet_hours),
-            timezone=settings.timezone,
-            incident_window=timedelta(minutes=r.incident_window_minutes),
-            incident_similarity=r.incident_similarity,
-            channel_budget_per_hour=settings.slack.channel_budget_per_hour,
-            author_cooldown=timedelta(minutes=r.cooldown_minutes),
-        )
-
-    def channel_for(self, topic: str) -> str:
-        """Topic route, else the brand's channel, else the default channel."""
-        return self.topic_channels.get(topic, self.channel)
-
-    def is_quiet(self, now: datetime) -> str | None:
-        """Why only urgent items may ping at ``now``, or None when anything may."""
-        local = now.astimezone(ZoneInfo(self.timezone)).time()
-        if self.quiet_hours is not None and self.quiet_hours.contains(local):
-            return f"quiet hours ({self.quiet_hours.text} {self.timezone})"
-        if self.business_hours is not None and not self.business_hours.contains(local):
-            return f"outside business hours ({self.business_hours.text} {self.timezone})"
-        return None
+    topic: str
+    priority: Priority
+    decided_at: datetime
+    #: Where a human is with it now (Slack buttons), as the engine's lookup reports it.
+    status: AlertStatus = AlertStatus.OPEN
 
 
 @dataclass(frozen=True, slots=True)
 class DecisionContext:
-    """What the pipeline looked up about a mention before deciding."""
+    """What the engine looked up about a mention before deciding (memory and the store)."""
 
-    #: The earlier alert's mention in the same conversation (one alert per conversation).
-    conversation_alert: MentionKey | None = None
+    #: The alert that opened this conversation's thread (one alert per conversation).
+    conversation_alert: Parent | None = None
     #: The incident this post matched (before counting this post).
     incident: Incident | None = None
+    #: The alert that opened the incident's thread, once there is one.
+    incident_alert: Parent | None = None
     #: ALERT messages already sent or queued to the destination channel in the last hour.
     channel_alerts_last_hour: int = 0
-    #: The author's most recent alert: its mention and when it was decided.
-    author_last_alert: tuple[MentionKey, datetime] | None = None
+    #: The author's most recent alert.
+    author_last_alert: Parent | None = None
     #: A spike active for this brand and topic.
     spike: SpikeEvent | None = None
 
@@ -226,12 +121,15 @@ def decide(
 
     reasons: list[str] = []
     qualifies = _qualify(mention, scores, rules, reasons)
+    conversation = ctx.conversation_alert
+    if conversation is not None and conversation.key == mention.key:
+        conversation = None
     if not qualifies:
-        if ctx.conversation_alert is not None and ctx.conversation_alert != mention.key:
+        if conversation is not None:
             reasons.append("follow-up in an alerted conversation → thread")
             return verdict(
                 Route.THREAD, Priority.LOW, reasons,
-                actionable=False, thread_of=ctx.conversation_alert,
+                actionable=False, thread_of=conversation.key,
             )
         return verdict(Route.IGNORE, Priority.NONE, reasons, actionable=False)
 
@@ -240,9 +138,9 @@ def decide(
         reasons.append(ctx.spike.describe())
 
     # One alert per conversation, then one per incident: later posts join the thread.
-    if ctx.conversation_alert is not None and ctx.conversation_alert != mention.key:
+    if conversation is not None:
         reasons.append("same conversation as an earlier alert → thread")
-        return verdict(Route.THREAD, priority, reasons, thread_of=ctx.conversation_alert)
+        return verdict(Route.THREAD, priority, reasons, thread_of=conversation.key)
     inc = ctx.incident
     inc_id = inc.id if inc is not None else None
     if inc is not None:
@@ -273,13 +171,13 @@ def decide(
     last = ctx.author_last_alert
     if (
         last is not None
-        and last[0] != mention.key
-        and now - last[1] < rules.author_cooldown
+        and last.key != mention.key
+        and now - last.decided_at < rules.author_cooldown
         and priority < Priority.CRITICAL
     ):
-        ago = max(0, int((now - last[1]).total_seconds() // 60))
+        ago = max(0, int((now - last.decided_at).total_seconds() // 60))
         reasons.append(f"cooldown: {mention.author.handle} alerted {ago} min ago → thread")
-        return verdict(Route.THREAD, priority, reasons, thread_of=last[0], incident_id=inc_id)
+        return verdict(Route.THREAD, priority, reasons, thread_of=last.key, incident_id=inc_id)
 
     budget = rules.channel_budget_per_hour
     if ctx.channel_alerts_last_hour >= budget:
@@ -293,7 +191,7 @@ def decide(
 
 def blocked_reason(mention: Mention, rules: BrandRules) -> str | None:
     """Why this post must never alert, or None."""
-    if _handle(mention.author.username) in rules.own_handles:
+    if handle_key(mention.author.username) in rules.own_handles:
         return f"the brand's own post ({mention.author.handle})"
     phrase = rules.ignore.find(mention.text)
     if phrase is not None:
@@ -399,7 +297,7 @@ def _priority(mention: Mention, scores: Scores, rules: BrandRules, reasons: list
 
 def _vip(mention: Mention, rules: BrandRules) -> str | None:
     author = mention.author
-    if _handle(author.username) in rules.vip_handles:
+    if handle_key(author.username) in rules.vip_handles:
         return f"{author.handle} is on the VIP list"
     if rules.vip_followers and author.followers >= rules.vip_followers:
         return f"{human_count(author.followers)} followers"
@@ -415,10 +313,6 @@ def human_count(n: int) -> str:
     if n >= 1_000:
         return f"{n / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
     return str(n)
-
-
-def _handle(h: str) -> str:
-    return h.strip().lstrip("@").lower()
 
 
 def _local_hm(at: datetime, rules: BrandRules) -> str:

@@ -1,4 +1,7 @@
-"""Local days and business hours, DST-safe.
+"""Time windows (business hours, quiet hours) and local days, DST-safe. Pure, stdlib only.
+
+``Window.parse`` is the one grammar for every time window in the settings; the settings
+hold parsed ``Window`` values, never the raw strings.
 
 A "day" is local midnight to local midnight, so it lasts 23 or 25 hours on DST change
 days. Every instant is compared and subtracted in UTC: subtracting two datetimes that
@@ -16,8 +19,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "GRAMMAR",
     "BusinessClock",
-    "BusinessHours",
+    "Window",
     "day_bounds",
     "days_between",
     "local_day",
@@ -26,8 +30,11 @@ __all__ = [
 ]
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALL_DAYS = frozenset(range(7))
+GRAMMAR = "'HH:MM-HH:MM' or 'Mon-Fri HH:MM-HH:MM' (e.g. '09:00-18:00')"
+_DAYS = r"[a-z]{3}(?:\s*-\s*[a-z]{3})?"
 _SPEC = re.compile(
-    r"^\s*(?:(?P<d0>[a-z]{3})(?:\s*-\s*(?P<d1>[a-z]{3}))?\s+)?"
+    rf"^\s*(?:(?P<days>{_DAYS}(?:\s*,\s*{_DAYS})*)\s+)?"
     r"(?P<h0>\d{1,2}):(?P<m0>\d{2})\s*-\s*(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*$",
     re.IGNORECASE,
 )
@@ -69,51 +76,60 @@ def days_between(first: date, last: date) -> Iterator[date]:
 
 
 @dataclass(frozen=True, slots=True)
-class BusinessHours:
-    """When the SLA clock runs: a daily local window on some weekdays.
+class Window:
+    """A daily local-time window on some weekdays: business hours, quiet hours.
 
-    ``end <= start`` means the window runs past midnight (``22:00-06:00``);
-    ``00:00-00:00`` is the whole day.
+    One grammar everywhere (settings, policy, digest): ``HH:MM-HH:MM``, optionally
+    preceded by weekdays, ``Mon-Fri 09:00-18:00``, ``Sat,Sun 10:00-16:00``. ``end <= start``
+    means the window runs past midnight (``22:00-07:00``: a window opened on a listed
+    day closes the next morning); ``00:00-00:00`` is the whole day; ``24:00`` may end one.
     """
 
     start: time
     end: time
-    #: Monday is 0, as in ``date.weekday()``.
-    weekdays: frozenset[int] = field(default=frozenset(range(7)))
+    #: Monday is 0, as in ``date.weekday()``: the days a window *opens* on.
+    weekdays: frozenset[int] = field(default=ALL_DAYS)
 
     @classmethod
-    def parse(cls, spec: str | None) -> BusinessHours | None:
-        """``"09:00-18:00"`` or ``"Mon-Fri 09:00-18:00"``; empty means always on (None)."""
+    def parse(cls, spec: str | None) -> Window | None:
+        """The window ``spec`` describes; empty (or None) means "no window" (None)."""
         if spec is None or not spec.strip():
             return None
         m = _SPEC.match(spec)
         if m is None:
-            raise ValueError(
-                f"business hours {spec!r}: expected 'HH:MM-HH:MM' or 'Mon-Fri HH:MM-HH:MM'"
-            )
-        try:
-            start = time(int(m["h0"]), int(m["m0"]))
-            end = time(int(m["h1"]), int(m["m1"]))
-        except ValueError as exc:
-            raise ValueError(f"business hours {spec!r}: {exc}") from None
-        weekdays = frozenset(range(7))
-        if m["d0"]:
-            d0 = _weekday(m["d0"], spec)
-            d1 = _weekday(m["d1"], spec) if m["d1"] else d0
-            span = (d1 - d0) % 7
-            weekdays = frozenset((d0 + i) % 7 for i in range(span + 1))
+            raise ValueError(f"{spec!r}: expected {GRAMMAR}")
+        start = _clock_time(m["h0"], m["m0"], spec, end=False)
+        end = _clock_time(m["h1"], m["m1"], spec, end=True)
+        weekdays = ALL_DAYS
+        if m["days"]:
+            weekdays = frozenset(d for part in m["days"].split(",") for d in _days(part, spec))
         return cls(start, end, weekdays)
 
     def describe(self) -> str:
+        """The window in the grammar ``parse`` reads (``Mon-Fri 09:00-18:00``)."""
         days = ""
-        if self.weekdays != frozenset(range(7)):
+        if self.weekdays != ALL_DAYS:
             ordered = sorted(self.weekdays)
             days = (
                 f"{_DAY_NAMES[ordered[0]].title()}-{_DAY_NAMES[ordered[-1]].title()} "
-                if ordered == list(range(ordered[0], ordered[-1] + 1))
+                if len(ordered) > 1 and ordered == list(range(ordered[0], ordered[-1] + 1))
                 else ",".join(_DAY_NAMES[d].title() for d in ordered) + " "
             )
         return f"{days}{self.start:%H:%M}-{self.end:%H:%M}"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def contains(self, instant: datetime, tz: ZoneInfo | str) -> bool:
+        """Whether the window is open at ``instant`` (any timezone), in local time ``tz``."""
+        local = instant.astimezone(zone(tz))
+        t, day = local.time().replace(tzinfo=None), local.weekday()
+        if self.start < self.end:
+            return day in self.weekdays and self.start <= t < self.end
+        # Past midnight: open from ``start`` on a listed day until ``end`` the next day.
+        return (day in self.weekdays and t >= self.start) or (
+            (day - 1) % 7 in self.weekdays and t < self.end
+        )
 
     def windows(
         self, first: date, last: date, tz: ZoneInfo | str
@@ -134,7 +150,7 @@ class BusinessHours:
         return BusinessClock(self, z, local_day(start, z), local_day(end, z))
 
     def elapsed(self, start: datetime, end: datetime, tz: ZoneInfo | str) -> timedelta:
-        """Business time between two instants: the SLA clock stops outside the window."""
+        """Time inside the window between two instants: the SLA clock stops outside it."""
         if end <= start:
             return timedelta(0)
         z = zone(tz)
@@ -153,10 +169,10 @@ class BusinessClock:
 
     A 90-day digest asks for the business time of up to a million alerts, most spanning
     many days; walking the days each time made it quadratic. Instants outside the
-    precomputed range fall back to ``BusinessHours.elapsed``.
+    precomputed range fall back to ``Window.elapsed``.
     """
 
-    def __init__(self, hours: BusinessHours, tz: ZoneInfo, first: date, last: date) -> None:
+    def __init__(self, hours: Window, tz: ZoneInfo, first: date, last: date) -> None:
         self._hours, self._tz = hours, tz
         # From the day before: an overnight window opened then may run into ``first``.
         windows = hours.windows(first - timedelta(days=1), last, tz)
@@ -182,8 +198,24 @@ class BusinessClock:
         return timedelta(seconds=self._upto(b) - self._upto(a))
 
 
+def _clock_time(hh: str, mm: str, spec: str, *, end: bool) -> time:
+    h, m = int(hh), int(mm)
+    if end and (h, m) == (24, 0):
+        return time(0)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise ValueError(f"{spec!r}: {hh}:{mm} is not a time of day (00:00-23:59)")
+    return time(h, m)
+
+
+def _days(part: str, spec: str) -> frozenset[int]:
+    first, _, last = (p.strip() for p in part.partition("-"))
+    d0 = _weekday(first, spec)
+    d1 = _weekday(last, spec) if last else d0
+    return frozenset((d0 + i) % 7 for i in range((d1 - d0) % 7 + 1))
+
+
 def _weekday(name: str, spec: str) -> int:
     try:
         return _DAY_NAMES.index(name.lower())
     except ValueError:
-        raise ValueError(f"business hours {spec!r}: unknown day {name!r}") from None
+        raise ValueError(f"{spec!r}: unknown day {name!r} (Mon, Tue, ... Sun)") from None
