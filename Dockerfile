@@ -27,10 +27,17 @@ ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     PYTHONUNBUFFERED=1 \
-    FIRSTREPLY_DATABASE__URL=sqlite:////data/firstreply.db
+    FIRSTREPLY_DATABASE__URL=sqlite:////data/firstreply.db \
+    FIRSTREPLY_HEALTH_FILE=/data/firstreply-health.json \
+    FIRSTREPLY_METRICS_HOST=0.0.0.0 \
+    FIRSTREPLY_METRICS_PORT=9108
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
-EXPOSE 3000
+# 3000: Slack button clicks (HTTP mode); 9108: /metrics and /healthz.
+EXPOSE 3000 9108
+# 503 from /healthz means the scheduler's jobs stopped running (not that X is down).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:9108/healthz', timeout=4).status != 200)"]
 ENTRYPOINT ["firstreply"]
 CMD ["run"]

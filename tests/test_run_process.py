@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -127,6 +128,17 @@ def test_run_finishes_the_running_job_then_exits_0_on_a_signal(
                    proc, log)
         wait_until(lambda: len(fakes.slack.posts("#cx-leadership")) >= 1, 30,
                    "the digest missed while down", proc, log)
+        # The operations endpoint: liveness for Docker/Kubernetes, metrics for Prometheus.
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics}/healthz", timeout=5) as r:
+            report = json.loads(r.read())
+            assert r.status == 200
+        assert report["status"] in ("ok", "degraded"), report
+        assert report["stalled_jobs"] == []
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics}/metrics", timeout=5) as r:
+            scrape = r.read().decode()
+        for metric in ("firstreply_triage_backlog", 'firstreply_outbox_alerts{state="sent"}',
+                       'firstreply_job_alive{job="triage"} 1.0', "firstreply_source_up"):
+            assert metric in scrape, metric
         # A poll that takes a while is running when the signal arrives.
         fakes.x.add_tweet("@acme the app is down and I cannot log in", author="bob")
         fakes.x.delay_next(2.0, path="/2/users/")

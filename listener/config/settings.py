@@ -69,7 +69,14 @@ class Settings(BaseSettings):
         description="Where `run` keeps per-source health and X spend for `status`.",
     )
     metrics_port: int = Field(
-        0, ge=0, le=65535, description="Serve Prometheus metrics on this port; 0 = off."
+        0, ge=0, le=65535,
+        description="Serve /metrics (Prometheus) and /healthz on this port during `run`; 0 = off.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="Address for /metrics and /healthz: 0.0.0.0 to be scraped from outside "
+        "(the Docker image sets it).",
     )
     brands: list[BrandSettings] = Field(default_factory=list, description="Brands to listen for.")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)  # type: ignore[arg-type]

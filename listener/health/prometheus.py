@@ -1,9 +1,9 @@
-"""Prometheus metrics of source health, computed from ``Health.snapshot()`` at each scrape.
+"""Prometheus metrics, computed at each scrape from ``Health.snapshot()`` and the store.
 
 The only module that imports ``prometheus_client``: the core records outcomes, this
 exporter reads them. Computing each scrape from the snapshot keeps the metrics true to
 what ``firstreply status`` says (``firstreply_source_up`` is 1 only for a healthy source
-that has succeeded at least once). ``MetricsServer`` serves them during ``run``.
+that has succeeded at least once). ``listener.health.server`` serves them during ``run``.
 
     firstreply_source_up{source,network}                   1 healthy and working, else 0
     firstreply_source_posts_read_total{source,network}     posts read (billed)
@@ -13,23 +13,30 @@ that has succeeded at least once). ``MetricsServer`` serves them during ``run``.
     firstreply_source_last_success_timestamp_seconds{source,network}  (once it succeeded)
     firstreply_source_rate_limit_remaining{source,network}            (when reported)
     firstreply_spend_usd{network,period}                   estimated spend, day / month
+    firstreply_triage_backlog                              stored mentions not yet decided
+    firstreply_outbox_alerts{state}                        Slack messages by delivery state
+    firstreply_dead_letters                                messages that will not be retried
+    firstreply_job_last_finished_timestamp_seconds{job}    each scheduler job's last run
+    firstreply_job_alive{job}                              0 once a job stalls (see liveness)
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, generate_latest, start_http_server
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from listener.health import Health
+    from listener.health.liveness import Heartbeats
+    from listener.ports import StoreCounts
 
-__all__ = ["HealthCollector", "MetricsServer", "metrics_text"]
+__all__ = ["HealthCollector", "RuntimeCollector", "exposition", "metrics_text", "registry_for"]
 
 log = logging.getLogger(__name__)
 
@@ -74,39 +81,65 @@ class HealthCollector(Collector):
         yield from (up, read, stored, rejected, errors, last, remaining, spend)
 
 
-def registry_for(health: Health) -> CollectorRegistry:
+class RuntimeCollector(Collector):
+    """The work in hand: triage backlog, outbox by state, and the jobs' heartbeats."""
+
+    def __init__(
+        self,
+        *,
+        counts: Callable[[], StoreCounts] | None = None,
+        heartbeats: Heartbeats | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._counts = counts
+        self._heartbeats = heartbeats
+        self._now = now
+
+    def collect(self) -> Iterator[Any]:
+        if self._counts is not None:
+            counts = self._counts()
+            yield GaugeMetricFamily("firstreply_triage_backlog",
+                                    "Stored mentions waiting for a decision.",
+                                    value=counts.pending_triage)
+            outbox = GaugeMetricFamily("firstreply_outbox_alerts",
+                                       "Slack messages in the outbox by delivery state.",
+                                       labels=["state"])
+            for state in ("pending", "retrying", "sent", "dead"):
+                outbox.add_metric([state], counts.alerts.get(state, 0))
+            yield outbox
+            yield GaugeMetricFamily("firstreply_dead_letters",
+                                    "Slack messages that will not be retried.",
+                                    value=counts.dead_letters)
+        if self._heartbeats is not None and self._now is not None:
+            now = self._now()
+            last = GaugeMetricFamily("firstreply_job_last_finished_timestamp_seconds",
+                                     "When each scheduler job last finished a run.",
+                                     labels=["job"])
+            alive = GaugeMetricFamily("firstreply_job_alive",
+                                      "1 while the job keeps running on schedule.",
+                                      labels=["job"])
+            for job, beat in sorted(self._heartbeats.beats().items()):
+                if beat.finished_at is not None:
+                    last.add_metric([job], beat.finished_at.timestamp())
+                alive.add_metric([job], 1.0 if beat.alive(now) else 0.0)
+            yield last
+            yield alive
+
+
+def registry_for(health: Health, *extra: Collector) -> CollectorRegistry:
     """A registry of its own (tests and several instances never collide)."""
     registry = CollectorRegistry()
     registry.register(HealthCollector(health))
+    for collector in extra:
+        registry.register(collector)
     return registry
 
 
-def metrics_text(health: Health) -> bytes:
-    """The Prometheus exposition of ``health``."""
-    return generate_latest(registry_for(health))
+def metrics_text(health: Health, *extra: Collector) -> bytes:
+    """The Prometheus exposition of ``health`` (and of any ``extra`` collectors)."""
+    return generate_latest(registry_for(health, *extra))
 
 
-class MetricsServer:
-    """The metrics over HTTP during ``run``: one of the runtime's services."""
-
-    name = "metrics"
-
-    def __init__(self, *, health: Health, port: int, host: str = "127.0.0.1") -> None:
-        self._registry = registry_for(health)
-        self._port = port
-        self._host = host
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._server, self._thread = start_http_server(
-            self._port, addr=self._host, registry=self._registry
-        )
-        log.info("Prometheus metrics on http://%s:%s/metrics", self._host, self._port)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+def exposition(registry: CollectorRegistry) -> tuple[str, bytes]:
+    """A scrape of ``registry``: its content type and body."""
+    return CONTENT_TYPE_LATEST, generate_latest(registry)

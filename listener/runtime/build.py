@@ -22,6 +22,7 @@ from listener.digest_job import DigestPoster, TerminalDigestPoster, digest_job
 from listener.dispatch import Backoff, Dispatcher
 from listener.errors import ConfigError
 from listener.escalation import Escalator
+from listener.health.liveness import Heartbeats
 from listener.ingest import Poller
 from listener.networks import networks
 from listener.pipeline import Triage
@@ -143,6 +144,7 @@ def build_runtime(
         poller = Poller(
             store=store, clock=clock, on_outcome=health.record, backoff_base=poll_backoff
         )
+        heartbeats = Heartbeats()
         runtime = Runtime(
             store=store,
             clock=clock,
@@ -164,9 +166,10 @@ def build_runtime(
             poll_every=_poll_every(settings),
             digest=digest,
             digest_job=digest_job(store=store, settings=settings, poster=digest, clock=clock),
-            services=_services(settings, secrets, store, clock, health, slack, poller)
+            services=_services(settings, secrets, store, clock, health, slack, poller, heartbeats)
             if services else (),
             on_close=(health.save,),
+            heartbeats=heartbeats,
         )
     except BaseException:
         if own_store:
@@ -216,6 +219,7 @@ def _services(
     health: Health,
     slack: SlackWorkspace | None,
     poller: Poller,
+    heartbeats: Heartbeats,
 ) -> list[Service]:
     out: list[Service] = []
     for network in networks():
@@ -223,9 +227,12 @@ def _services(
             settings, secrets, clock=clock, store_page=poller.store_page, cursors=store
         )
     if settings.metrics_port:
-        from listener.health.prometheus import MetricsServer
+        from listener.health.server import HealthServer
 
-        out.append(MetricsServer(health=health, port=settings.metrics_port))
+        out.append(HealthServer(
+            health=health, heartbeats=heartbeats, counts=store.counts, now=clock.now,
+            port=settings.metrics_port, host=settings.metrics_host,
+        ))
     if slack is not None:
         buttons = slack.interactivity(
             store=store, replier=build_replier(settings, secrets, store, clock), clock=clock

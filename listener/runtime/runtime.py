@@ -15,12 +15,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Protocol
 
 from listener.digest_job import DigestPoster
 from listener.dispatch import Dispatcher, DispatchResult
 from listener.escalation import Escalator
+from listener.health.liveness import Heartbeats
 from listener.ingest import Poller, PollOutcome
 from listener.pipeline import Triage, TriageResult
 from listener.ports import Clock, MentionSource, Store
@@ -109,6 +111,8 @@ class Runtime:
     services: Sequence[Service] = ()
     #: Called when the runtime closes (health written, clients closed), in order.
     on_close: Sequence[Callable[[], object]] = field(default_factory=tuple)
+    #: The interval jobs' heartbeats: what the health endpoint calls alive or stalled.
+    heartbeats: Heartbeats = field(default_factory=Heartbeats)
     _closed: bool = field(default=False, init=False, repr=False)
 
     # -- one cycle -------------------------------------------------------------------------
@@ -144,9 +148,25 @@ class Runtime:
             Job("dispatch", self.dispatcher.run_once, seconds=1),
             Job("escalate", self.escalator.run_once, seconds=60),
         ]
+        jobs = [self._beating(job) for job in jobs]
         if self.digest_job is not None:
             jobs.append(self.digest_job)
         return jobs
+
+    def _beating(self, job: Job) -> Job:
+        """``job`` reporting each run's start and end to ``heartbeats``."""
+        assert job.seconds is not None
+        beats, clock, func = self.heartbeats, self.clock, job.func
+        beats.register(job.id, timedelta(seconds=job.seconds), clock.now())
+
+        def run() -> object:
+            beats.started(job.id, clock.now())
+            result = func()
+            beats.finished(job.id, clock.now())
+            return result
+
+        run.__name__ = getattr(func, "__name__", job.id)
+        return replace(job, func=run)
 
     def run(self, *, stop: threading.Event | None = None) -> None:
         """Services and scheduler until SIGTERM/SIGINT (or ``stop``); then close."""
