@@ -14,6 +14,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from listener.x.mapping import x_text
+
 SRC = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/twcs-sample/twcs_first5000.csv")
 OUT = Path(__file__).resolve().parent.parent / "listener" / "demo" / "sample.jsonl"
 BRANDS = {
@@ -80,7 +83,7 @@ def main() -> None:
             out.append(
                 {
                     "id": r["tweet_id"],
-                    "text": r["text"],
+                    "text": x_text(r["text"]),  # as the author wrote it (twcs is X's text)
                     "created_at": created.isoformat(),
                     "author_id": r["author_id"],
                     "brand": BRANDS[handle],

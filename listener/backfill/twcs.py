@@ -74,8 +74,10 @@ class _Twcs:
 
     def mention(self, values: dict[str, str], brand: str) -> Mention:
         parent = _tweet_id(values["in_response_to_tweet_id"]) or None
+        from listener.x.mapping import x_text  # twcs is X's own text, entities and all
+
         author = values["author_id"].strip()
-        text = values["text"]
+        text = x_text(values["text"])
         return Mention(
             source=self.source,
             id=values["tweet_id"].strip(),

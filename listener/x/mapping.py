@@ -17,7 +17,17 @@ from typing import Any
 from listener.domain import Author, Mention, Rejected
 from listener.ports import Page
 
-__all__ = ["SOURCE", "BrandContext", "map_page", "map_tweet", "users_by_id"]
+__all__ = ["SOURCE", "BrandContext", "map_page", "map_tweet", "users_by_id", "x_text"]
+
+#: X returns post text with exactly these three characters as HTML entities ("AT&amp;T"),
+#: and a literal "&amp;" typed by the author as "&amp;amp;": one pass decodes both right.
+_X_ENTITY = re.compile(r"&(amp|lt|gt);")
+_X_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def x_text(raw: str) -> str:
+    """A post's text as its author wrote it, from X's entity-escaped form."""
+    return _X_ENTITY.sub(lambda m: _X_CHARS[m.group(1)], raw) if "&" in raw else raw
 
 #: ``Mention.source`` for every post from X: the same post found by two pollers is one row.
 SOURCE = "x"
@@ -154,6 +164,7 @@ def map_tweet(
         text = tweet.get("text")
     if not isinstance(text, str):
         raise _Malformed("text missing")
+    text = x_text(text)
     author_id = tweet.get("author_id")
     if not isinstance(author_id, str) or not author_id:
         raise _Malformed("author_id missing (request expansions=author_id)")

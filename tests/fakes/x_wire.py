@@ -182,6 +182,22 @@ def _project(obj: dict[str, Any], defaults: Iterable[str], fields: set[str]) -> 
     return {k: v for k, v in obj.items() if k in keep}
 
 
+def _x_escape(text: str) -> str:
+    """X sends post text with &, < and > as HTML entities (a typed "&amp;" as "&amp;amp;")."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _tweet_out(tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    """A stored tweet as X renders it: the requested fields, text entity-escaped."""
+    out = _project(tweet, DEFAULT_FIELDS, fields)
+    if isinstance(out.get("text"), str):
+        out["text"] = _x_escape(out["text"])
+    note = out.get("note_tweet")
+    if isinstance(note, dict) and isinstance(note.get("text"), str):
+        out["note_tweet"] = {**note, "text": _x_escape(note["text"])}
+    return out
+
+
 def _payload(fake: FakeXServer, tweets: list[dict[str, Any]], q: dict[str, str]) -> dict[str, Any]:
     """``data`` and ``includes`` for ``tweets``, honouring fields and expansions."""
     tweet_fields = _split(q.get("tweet.fields"))
@@ -209,8 +225,8 @@ def _payload(fake: FakeXServer, tweets: list[dict[str, Any]], q: dict[str, str])
         includes["users"] = [_project(u, ("id", "name", "username"), user_fields) for u in users]
     if ref_tweets:
         unique = {t["id"]: t for t in ref_tweets}.values()
-        includes["tweets"] = [_project(t, DEFAULT_FIELDS, tweet_fields) for t in unique]
-    out: dict[str, Any] = {"data": [_project(t, DEFAULT_FIELDS, tweet_fields) for t in tweets]}
+        includes["tweets"] = [_tweet_out(t, tweet_fields) for t in unique]
+    out: dict[str, Any] = {"data": [_tweet_out(t, tweet_fields) for t in tweets]}
     if includes:
         out["includes"] = includes
     return out

@@ -360,3 +360,14 @@ def test_the_poller_asks_the_source_whether_a_cursor_advances(
     for newest, expected in (("c5", "c5"), ("c3", "c5"), ("junk", "c5"), ("c9", "c9")):
         poller.poll(_Scripted(newest))  # type: ignore[arg-type]
         assert store.get_cursor("other:q") == expected
+
+
+def test_text_is_stored_as_the_author_wrote_it_not_as_x_escapes_it(
+    fake_x: FakeXServer, poller: Poller, store: MemoryStore, mentions_source: MentionsTimelineSource
+) -> None:
+    # X sends "AT&amp;T" and "&lt;3"; a typed "&amp;" arrives as "&amp;amp;".
+    written = "@acme AT&T & you <3 -> still broken; I typed &amp; literally"
+    fake_x.add_tweet(written, author="ann")
+    assert poller.poll(mentions_source).ok
+    [stored] = store.pending_triage(10)
+    assert stored.text == written

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import tweepy
 
 from listener.health import Health
 from listener.ingest import Poller
 from listener.store.memory import MemoryStore
-from listener.x.mapping import BrandContext, map_page
+from listener.x.mapping import BrandContext, map_page, x_text
 from listener.x.sources import MentionsTimelineSource, RecentSearchSource
 from tests.fakes.x_server import FakeXServer
 from tests.x.conftest import FakeClock
@@ -135,3 +136,17 @@ def test_same_post_from_two_sources_is_stored_once(
     assert poller.poll(mentions_source).stored == 20
     assert poller.poll(search).stored == 0
     assert store.get_cursor(search.name) is not None
+
+
+@pytest.mark.parametrize(
+    ("wire", "written"),
+    [
+        ("AT&amp;T", "AT&T"),
+        ("&lt;3 &gt;:(", "<3 >:("),
+        ("typed &amp;amp; literally", "typed &amp; literally"),
+        ("&quot;not an X entity&quot;", "&quot;not an X entity&quot;"),
+        ("plain", "plain"),
+    ],
+)
+def test_x_text_decodes_exactly_the_entities_x_adds(wire: str, written: str) -> None:
+    assert x_text(wire) == written
