@@ -183,11 +183,15 @@ def _time(value: object) -> datetime | None:
     return at if at.tzinfo is not None else None
 
 
+_LANG = re.compile(r"[a-z]{2,3}")
+
+
 def _lang(record: Json) -> str | None:
     langs = record.get("langs")
-    if isinstance(langs, list) and langs and isinstance(langs[0], str) and langs[0]:
+    if isinstance(langs, list) and langs and isinstance(langs[0], str):
         # BCP-47 ("en-US", "pt-BR"): the rules keep ISO 639-1 languages.
-        return langs[0].split("-")[0].lower()
+        primary = langs[0].split("-")[0].lower()
+        return primary if _LANG.fullmatch(primary) else None
     return None
 
 
@@ -210,6 +214,9 @@ def map_post(post: PostInput, *, ctx: BrandContext, found_by: str) -> Mention:
     created = _time(record.get("createdAt")) or _time(post.indexed_at)
     if created is None:
         raise _Malformed(f"createdAt not an ISO 8601 time: {record.get('createdAt')!r}")
+    # A handle is a domain name (up to 253 characters); the store keeps 64: a longer one
+    # is shown, and linked, by DID (bsky.app resolves both).
+    handle = post.handle if len(post.handle) <= _MAX_ID else ""
     root, parent = _reply(record)
     raw: dict[str, Any] = {
         "uri": post.uri, "cid": post.cid,
@@ -224,7 +231,7 @@ def map_post(post: PostInput, *, ctx: BrandContext, found_by: str) -> Mention:
         source=SOURCE,
         id=mid,
         text=text,
-        author=Author(id=post.did, username=post.handle, name=post.display_name,
+        author=Author(id=post.did, username=handle, name=post.display_name,
                       followers=post.followers),
         created_at=created,
         brand=ctx.brand,
@@ -232,7 +239,7 @@ def map_post(post: PostInput, *, ctx: BrandContext, found_by: str) -> Mention:
         in_reply_to_id=parent,
         quoted_id=_quoted(record),
         lang=_lang(record),
-        url=post_url(post.handle, mid),
+        url=post_url(handle, mid),
         addresses_brand=not post.reply_disabled,
         found_by=found_by,
         raw=raw,
