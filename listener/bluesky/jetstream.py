@@ -12,8 +12,9 @@ Resuming: the stored cursor (a ``time_us``, stored only after the post at it was
 sent as ``cursor`` less ``rewind_seconds`` (Jetstream replays from there; the overlap
 is stored once), at start and after every disconnect: nothing published while away is
 lost. Reconnects back off exponentially with jitter (``base * 2**n``, capped at
-``cap``); ``max_attempts`` failed connects in a row end ``run`` with
-``SourceUnavailable``. Polling (notifications, search) runs beside it regardless.
+``cap``); after ``down_after`` failed connects in a row it logs an error and keeps trying
+once per ``cap`` (Jetstream comes back; polling, which runs beside it regardless, covers
+the gap), or, with ``max_attempts``, ends ``run`` with ``SourceUnavailable``.
 
 This speaks Jetstream's v1 wire (``/subscribe``, ``time_us``), which the public
 instances serve; the atproto SDK's own Jetstream client speaks only the newer
@@ -74,7 +75,8 @@ class JetstreamStream:
         rewind_seconds: float = 2.0,
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
-        max_attempts: int = 8,
+        down_after: int = 8,
+        max_attempts: int | None = None,
         open_timeout: float = 10.0,
         rng: random.Random | None = None,
     ) -> None:
@@ -86,6 +88,7 @@ class JetstreamStream:
         self._rewind_us = int(rewind_seconds * 1_000_000)
         self._base = backoff_base
         self._cap = backoff_cap
+        self._down_after = down_after
         self._max_attempts = max_attempts
         self._open_timeout = open_timeout
         self._rng = rng or random.Random()
@@ -142,8 +145,11 @@ class JetstreamStream:
                 self._ws = None
             if self._stop.is_set():
                 break
-            if failures > self._max_attempts:
+            if self._max_attempts is not None and failures > self._max_attempts:
                 raise SourceUnavailable(self.name, f"{failures - 1} reconnects failed")
+            if failures == self._down_after:
+                log.error("%s: %d connects failed in a row; trying once every %.0fs, "
+                          "polling goes on", self.name, failures, self._cap)
             delay = min(self._cap, self._base * 2 ** max(failures - 1, 0))
             delay *= self._rng.uniform(0.5, 1.0)
             log.info("%s: reconnecting in %.1fs", self.name, delay)

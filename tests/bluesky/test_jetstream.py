@@ -148,8 +148,9 @@ def test_kill_and_restart_neither_loses_nor_stores_twice(
     assert sum(adds) == 16 and len(adds) >= 16
 
 
-def test_reconnects_are_bounded(client: BlueskyClient, ctx: BrandContext, clock: FakeClock,
-                                pds: FakeBlueskyServer) -> None:
+def test_reconnects_back_off_to_the_cap_and_can_be_bounded(
+    client: BlueskyClient, ctx: BrandContext, clock: FakeClock, pds: FakeBlueskyServer,
+) -> None:
     profiles = ProfileCache(client, clock=clock, ttl=timedelta(hours=1))
     stream = JetstreamStream(url="ws://127.0.0.1:9/subscribe", contexts=[ctx],
                              profiles=profiles, clock=clock, backoff_base=0.001,
@@ -157,3 +158,19 @@ def test_reconnects_are_bounded(client: BlueskyClient, ctx: BrandContext, clock:
     with pytest.raises(SourceUnavailable, match="3 reconnects failed"):
         stream.run(lambda page: None)
     assert stream.connects == 0
+
+    waits: list[float] = []
+    endless = JetstreamStream(url="ws://127.0.0.1:9/subscribe", contexts=[ctx],
+                              profiles=profiles, clock=clock, backoff_base=1.0,
+                              backoff_cap=8.0, open_timeout=0.5)
+
+    def wait(delay: float) -> bool:  # the stop event's wait: record it, stop after 12
+        waits.append(delay)
+        if len(waits) == 12:
+            endless.stop()
+        return False
+
+    endless._stop.wait = wait  # type: ignore[method-assign]
+    endless.run(lambda page: None)  # never raises without max_attempts
+    assert len(waits) == 12
+    assert max(waits) <= 8.0 and min(waits[5:]) >= 4.0
