@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from classifiers.base import URGENCY_LEVELS
+from listener import lifecycle
 from listener.domain import Alert, AlertKind, AlertStatus, Priority
 from listener.networks import network_label
 from listener.ports import TriagedMention
@@ -122,13 +123,14 @@ def _why(item: TriagedMention) -> Block | None:
 
 
 def _actions(item: TriagedMention, ref: ActionRef, status: AlertStatus) -> Block | None:
-    if status in (AlertStatus.RESOLVED, AlertStatus.NOT_COMPLAINT):
+    """The buttons of the moves ``listener.lifecycle`` allows from ``status``, and no others."""
+    if status in lifecycle.FINAL:
         return None
     value = ref.encode()
     elements: list[Block] = []
-    if status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
+    if lifecycle.can_move(status, AlertStatus.CLAIMED):
         elements.append(button("Claim", CLAIM, value, "primary"))
-    if status != AlertStatus.REPLIED:
+    if lifecycle.can_move(status, AlertStatus.REPLIED):
         url = escape_url(item.mention.url) if item.mention.url else None
         if item.mention.can_reply_via_api:
             elements.append(button("Reply", REPLY, value))
@@ -138,9 +140,10 @@ def _actions(item: TriagedMention, ref: ActionRef, status: AlertStatus) -> Block
             manual["url"] = item.mention.url
             elements.append(manual)
     elements.append(button("Resolve", RESOLVE, value))
-    if status != AlertStatus.SNOOZED:
+    if lifecycle.can_move(status, AlertStatus.SNOOZED):
         elements.append(button("Snooze", SNOOZE, value))
-    elements.append(button("Not a complaint", NOT_COMPLAINT, value, "danger"))
+    if lifecycle.can_move(status, AlertStatus.NOT_COMPLAINT):
+        elements.append(button("Not a complaint", NOT_COMPLAINT, value, "danger"))
     elements.append(
         {
             "type": "static_select",
@@ -156,6 +159,24 @@ def _actions(item: TriagedMention, ref: ActionRef, status: AlertStatus) -> Block
         }
     )
     return {"type": "actions", "block_id": ACTIONS_BLOCK_ID, "elements": elements}
+
+
+def _status_line(
+    item: TriagedMention,
+    status: AlertStatus,
+    actor: str | None,
+    note: str = "",
+    reply_url: str | None = None,
+) -> Block:
+    line = _STATUS_LINE[status].format(
+        who=user_mention(actor), network=escape_mrkdwn(network_label(item.mention.source))
+    )
+    if note:
+        line += f": {escape_mrkdwn(note, limit=1000)}"
+    url = escape_url(reply_url) if reply_url else None
+    if url:
+        line += f" · <{url}|the reply>"
+    return {"type": "context", "elements": [mrkdwn(line)]}
 
 
 def _header_text(item: TriagedMention) -> tuple[str, str]:
@@ -192,15 +213,7 @@ def alert_message(
         blocks.append(why)
     blocks.append({"type": "section", "text": mrkdwn(link_line(item))})
     if status != AlertStatus.OPEN:
-        line = _STATUS_LINE[status].format(
-            who=user_mention(actor), network=escape_mrkdwn(network_label(item.mention.source))
-        )
-        if note:
-            line += f": {escape_mrkdwn(note, limit=1000)}"
-        url = escape_url(reply_url) if reply_url else None
-        if url:
-            line += f" · <{url}|the reply>"
-        blocks.append({"type": "context", "elements": [mrkdwn(line)]})
+        blocks.append(_status_line(item, status, actor, note, reply_url))
     actions = _actions(item, ActionRef(alert.id, item.mention.key), status)
     if actions is not None:
         blocks.append(actions)
@@ -216,30 +229,46 @@ def escalation_message(
     *,
     oncall_group: str,
     minutes: int,
+    actor: str | None = None,
 ) -> Message:
-    """An urgent alert nobody claimed: pings the on-call group (our text, not the post's)."""
-    ping = f"<!subteam^{oncall_group}>" if GROUP_ID.match(oncall_group) else "On-call"
+    """An urgent alert nobody claimed: pings the on-call group (our text, not the post's).
+
+    Redrawn from the primary alert's status whenever it changes: once someone took it,
+    the ping and the Claim button are gone and the message says who did what.
+    """
+    status = primary.status if primary is not None else AlertStatus.OPEN
+    waiting = lifecycle.can_move(status, AlertStatus.CLAIMED)
     _, label = _header_text(item)
-    headline = f"{ping} unclaimed for {minutes} min: {escape_mrkdwn(label)}"
+    if status == AlertStatus.OPEN:
+        ping = f"<!subteam^{oncall_group}>" if GROUP_ID.match(oncall_group) else "On-call"
+        headline = f"{ping} unclaimed for {minutes} min: {escape_mrkdwn(label)}"
+    else:
+        headline = f"Was unclaimed for {minutes} min: {escape_mrkdwn(label)}"
     where = permalink(primary.slack) if primary is not None and primary.slack else None
     lines = [headline, quote(item.mention.text)]
     if where:
         lines.append(f"<{where}|Open the original alert>")
+    title = ":rotating_light: Urgent and unclaimed" if waiting else ":rotating_light: Urgent"
     blocks: list[Block] = [
-        {"type": "header", "text": plain(":rotating_light: Urgent and unclaimed")},
+        {"type": "header", "text": plain(title)},
         {"type": "section", "text": mrkdwn("\n".join(lines))},
         {"type": "section", "text": mrkdwn(link_line(item))},
     ]
-    ref = ActionRef(primary.id if primary else None, item.mention.key)
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": ACTIONS_BLOCK_ID,
-            "elements": [button("Claim", CLAIM, ref.encode(), "primary")],
-        }
-    )
+    if status != AlertStatus.OPEN:
+        who = actor if actor is not None else (primary.claimed_by if primary else None)
+        blocks.append(_status_line(item, status, who))
+    if waiting:
+        ref = ActionRef(primary.id if primary else None, item.mention.key)
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": ACTIONS_BLOCK_ID,
+                "elements": [button("Claim", CLAIM, ref.encode(), "primary")],
+            }
+        )
     snippet = escape_mrkdwn(item.mention.text, limit=FALLBACK_SNIPPET)
-    return Message(text=f"{headline}: {snippet}", blocks=blocks)
+    state = "" if status == AlertStatus.OPEN else f" [{status.value}]"
+    return Message(text=f"{headline}{state}: {snippet}", blocks=blocks)
 
 
 def thread_reply_message(item: TriagedMention) -> Message:

@@ -6,9 +6,11 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from listener import lifecycle
 from listener.domain import Alert, AlertKind, AlertStatus, Signal, SlackRef
 from listener.ports import TriagedMention
 from listener.slack import blocks
@@ -199,10 +201,41 @@ def test_render_picks_the_message_by_kind() -> None:
         Alert(it.mention.key, "#cx", kind=AlertKind.UPDATE), it, primary=primary, **opts
     )
     assert "Claimed by" in dump(update)
-    esc = render(
-        Alert(it.mention.key, "#esc", kind=AlertKind.ESCALATION), it, primary=primary, **opts
-    )
+    escalation = Alert(it.mention.key, "#esc", kind=AlertKind.ESCALATION)
+    esc = render(escalation, it, primary=it.alerts[0], **opts)
     assert "subteam" in esc.text
+    assert action_ids(esc) == ["fr_claim"]
+
+
+@pytest.mark.parametrize(
+    "status",
+    [AlertStatus.CLAIMED, AlertStatus.REPLIED, AlertStatus.RESOLVED, AlertStatus.NOT_COMPLAINT],
+)
+def test_an_escalation_of_a_taken_alert_neither_pings_nor_offers_claim(
+    status: AlertStatus,
+) -> None:
+    it = item()
+    primary = replace(it.alerts[0], status=status, claimed_by=ALICE)
+    esc = blocks.escalation_message(it, primary, oncall_group=ONCALL, minutes=15)
+    assert "subteam" not in dump(esc)
+    assert action_ids(esc) == []
+    assert f"[{status.value}]" in esc.text
+
+
+@pytest.mark.parametrize("status", list(AlertStatus))
+def test_the_card_offers_exactly_the_moves_the_lifecycle_allows(status: AlertStatus) -> None:
+    it = item()
+    card = blocks.alert_message(it, replace(it.alerts[0], status=status), sla_minutes=60)
+    offered = set(action_ids(card))
+    by_move = {
+        "fr_claim": AlertStatus.CLAIMED,
+        "fr_reply": AlertStatus.REPLIED,
+        "fr_resolve": AlertStatus.RESOLVED,
+        "fr_snooze": AlertStatus.SNOOZED,
+        "fr_not_complaint": AlertStatus.NOT_COMPLAINT,
+    }
+    allowed = {a for a, to in by_move.items() if lifecycle.can_move(status, to)}
+    assert offered & set(by_move) == allowed
 
 
 def test_reply_posted_message_links_the_reply() -> None:
