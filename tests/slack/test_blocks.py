@@ -335,7 +335,7 @@ def test_a_spike_row_renders_as_a_spike_notice_not_an_alert_with_buttons() -> No
     # ``render`` had no SPIKE branch: the notice went out as the tipping post's alert.
     it = item()
     reasons = (*it.verdict.reasons, "spike: 24 'delivery' posts in 15 min (usually 1.5)")  # type: ignore[union-attr]
-    it = replace(it, verdict=replace(it.verdict, reasons=reasons))  # type: ignore[arg-type]
+    it = replace(it, verdict=replace(it.verdict, reasons=reasons))  # type: ignore[arg-type,type-var]
     spike = Alert(mention=it.mention.key, channel="#cx-acme", kind=AlertKind.SPIKE, id=12)
     msg = render(spike, it, sla_minutes=60, oncall_group="", escalation_minutes=15)
     text = dump(msg)
