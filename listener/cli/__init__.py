@@ -21,6 +21,7 @@ from listener.cli import (
     demo_cmds,
     digest_cmds,
     model_cmds,
+    outbox_cmds,
     run_cmds,
 )
 from listener.cli.logs import LogFormat, configure_logging
@@ -105,6 +106,7 @@ for _module in (
     backfill_cmds,
     digest_cmds,
     db_cmds,
+    outbox_cmds,
 ):
     _module.register(app)
 

@@ -14,6 +14,7 @@ Also here: ``serve_wsgi`` (a WSGI app on 127.0.0.1 in a thread) and
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -149,6 +150,10 @@ class FakeSlack:
 
     def come_back(self) -> None:
         self._down_status = None
+
+    def add_channel(self, name: str) -> str:
+        """A public channel that exists (``conversations.list`` shows it); its ID."""
+        return self.channel_id(name)
 
     def channel_id(self, name: str) -> str:
         """Slack answers with IDs; names ("#cx-alerts") map to stable fake IDs."""
@@ -322,6 +327,42 @@ class FakeSlack:
                 "is_archived": channel in self.archived_channels,
             },
         }
+
+    def _api_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Public channels the fake knows (``add_channel``, or posted to), paginated as
+        Slack does: ``limit`` per page, an opaque ``response_metadata.next_cursor``,
+        empty on the last page."""
+        try:
+            limit = int(args.get("limit") or 100)
+            start = int(base64.b64decode(str(args.get("cursor") or "")).decode() or 0)
+        except (ValueError, UnicodeDecodeError):
+            return {"ok": False, "error": "invalid_cursor"}
+        if not 1 <= limit <= 1000:
+            return {"ok": False, "error": "invalid_limit"}
+        with self._lock:
+            known = sorted((cid, name) for name, cid in self._channel_ids.items()
+                           if name not in self.missing_channels)
+        archived = str(args.get("exclude_archived", "false")).lower() in ("true", "1")
+        rows = [
+            {
+                "id": cid,
+                "name": name.lstrip("#"),
+                "is_channel": True,
+                "is_group": False,
+                "is_im": False,
+                "is_private": False,
+                "is_archived": name in self.archived_channels,
+                "is_member": True,
+                "name_normalized": name.lstrip("#"),
+                "num_members": 3,
+            }
+            for cid, name in known
+            if not (archived and name in self.archived_channels)
+        ]
+        page = rows[start : start + limit]
+        more = start + limit < len(rows)
+        cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
     def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("filename") or not str(args.get("length", "")).isdigit():
