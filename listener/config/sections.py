@@ -62,6 +62,10 @@ class SlackSettings(_Section):
     api_base_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
     mode: Literal["http", "socket"] = Field("http", description="Bolt app: HTTP or Socket Mode.")
     port: int = Field(3000, ge=1, le=65535, description="Port of the HTTP interactivity app.")
+    host: str = Field(
+        "127.0.0.1",
+        description="Address it listens on: loopback behind a TLS proxy, 0.0.0.0 for all.",
+    )
     default_channel: str = Field("#cx-alerts", description="Channel for alerts with no route.")
     escalation_channel: str = Field("#cx-escalations", description="Where unclaimed urgent go.")
     escalation_minutes: int = Field(

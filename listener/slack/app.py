@@ -20,6 +20,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from listener.config import Settings
@@ -34,6 +35,36 @@ log = logging.getLogger(__name__)
 
 def _noop(ack: Ack) -> None:
     ack()
+
+
+#: bolt's base logger for this app: its filter travels to every logger bolt makes from it.
+BOLT_LOG = "listener.slack.bolt"
+_BAD_SIGNATURE = "Invalid request signature detected"
+
+
+class _BoltLogFilter(logging.Filter):
+    """bolt logs the whole body of every badly signed request (up to ``MAX_BODY_BYTES``
+    each: anyone who reaches the port could fill the logs) and, when SLACK_BOT_TOKEN is
+    in the environment, that it ignores it in favour of our client. The first becomes
+    one short warning with the body's size, the second is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message == warning_client_prioritized_and_token_skipped():
+            return False
+        if message.startswith(_BAD_SIGNATURE):
+            body = message.partition(", body: ")[2]
+            record.msg = "refused a Slack request with a bad or stale signature (%s-byte body)"
+            record.args = (max(0, len(body.encode()) - 1),)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger(BOLT_LOG)
+    if not any(isinstance(f, _BoltLogFilter) for f in logger.filters):
+        logger.addFilter(_BoltLogFilter())
+    return logger
 
 
 def build_app(
@@ -56,6 +87,7 @@ def build_app(
     if web.token is None:
         web.token = token
     app = App(
+        logger=_bolt_logger(),
         client=web,
         signing_secret=signing_secret,
         process_before_response=process_before_response,
