@@ -8,17 +8,31 @@ import logging
 import re
 import urllib.request
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 from slack_sdk import WebClient
 
 from listener.config import Settings, load_settings
+from listener.dispatch import Dispatcher
 from listener.slack.app import build_app, build_wsgi_app
+from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.slack.server import InteractivityServer
 from listener.store import MemoryStore
 from tests.fakes.slack_server import FakeSlack, post_interaction, serve_wsgi
-from tests.slack.conftest import ALICE, SIGNING_SECRET, FakeClock, make_settings
+from tests.slack.conftest import (
+    ALICE,
+    BOB,
+    CX_GROUP,
+    MALLORY,
+    SIGNING_SECRET,
+    FakeClock,
+    make_mention,
+    make_settings,
+    seed,
+)
+from tests.slack.test_app import Env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,3 +138,39 @@ def test_the_manifest_names_real_commands_and_only_scopes_the_code_uses() -> Non
         assert call in code, scope
     assert not re.search(r"\.users_(info|list|lookupByEmail)\(", code)  # no users:read
     assert json.dumps(manifest["settings"]["interactivity"]["is_enabled"]) == "true"
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "user"),
+    [
+        ("chat.update", "fr_claim", ALICE),
+        ("views.open", "fr_reply", ALICE),
+        ("chat.postEphemeral", "fr_reply", MALLORY),
+        ("usergroups.users.list", "fr_reply", BOB),
+    ],
+)
+def test_a_429_on_each_method_the_buttons_call_is_waited_out(
+    fake_slack: FakeSlack, settings: Settings, mem: MemoryStore, clock: FakeClock,
+    method: str, action: str, user: str,
+) -> None:
+    alert_id = seed(mem, make_mention(1))
+    client = build_web_client(settings.slack, fake_slack.token)
+    notifier = SlackNotifier(client=client, settings=settings)
+    assert Dispatcher(store=mem, notifier=notifier, clock=clock, max_attempts=3).run_once(
+    ).sent == 1
+    sent = mem.get_alert(alert_id)
+    assert sent is not None and sent.slack is not None
+    app = build_app(settings=settings, store=mem, replier=NoReplier(), clock=clock,
+                    token=fake_slack.token, signing_secret=SIGNING_SECRET, client=client)
+    fake_slack.usergroups[CX_GROUP] = [BOB]
+    fake_slack.fail("ratelimited", method=method, status=429, retry_after=2)
+    with (
+        mock.patch("slack_sdk.http_retry.builtin_handlers.time.sleep") as slept,
+        serve_wsgi(build_wsgi_app(app)) as base,
+    ):
+        env = Env(f"{base}/slack/events", fake_slack, None, mem, None, "1",  # type: ignore[arg-type]
+                  alert_id, sent.slack)
+        assert env.click(user, action)[0] == 200
+    calls = fake_slack.calls_to(method)
+    assert len(calls) == 2  # the 429, then the retry after Retry-After
+    assert slept.call_args.args[0] >= 2
