@@ -3,7 +3,8 @@
 HTTP mode (``build_wsgi_app``) verifies every request's ``X-Slack-Signature`` and rejects
 timestamps more than five minutes off (bolt's ``RequestVerification``), so a forged or
 replayed click changes nothing. Socket Mode (``socket_mode_handler``) needs no public
-URL; it can only be constructed offline, not exercised.
+URL: the envelopes come over a WebSocket the app opens with ``SLACK_APP_TOKEN``, so
+there is no signature to check (tests/slack/test_socket_mode.py runs it end to end).
 
 Handlers run with ``process_before_response=True``: Slack gets its HTTP answer after the
 handler finished, which keeps ordering simple and tests deterministic. Posting to X

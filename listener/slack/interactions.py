@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from listener import lifecycle
 from listener.config import Settings
-from listener.domain import Alert, AlertKind, AlertStatus, Feedback
+from listener.domain import Alert, AlertKind, AlertStatus, Feedback, Mention
 from listener.drafts import suggest_reply
 from listener.errors import FirstReplyError
 from listener.networks import network_label
@@ -84,6 +85,7 @@ class Interactions:
         self._settings = settings
         self._clock = clock
         self._groups: dict[str, tuple[datetime, frozenset[str]]] = {}
+        self._reply_locks = tuple(threading.Lock() for _ in range(64))
 
     # ------------------------------------------------------------------ helpers
     def is_replier(self, client: WebClient, user: str) -> bool:
@@ -301,6 +303,22 @@ class Interactions:
         if mention is None:
             ack(response_action="errors", errors={modals.REPLY_BLOCK: "That post is gone."})
             return
+        # Two repliers submitting at once: the second waits, then finds it replied.
+        with self._reply_locks[hash(context.mention) % len(self._reply_locks)]:
+            self._publish(ack, client, user, context, mention, text, confirmed=confirmed)
+
+    def _publish(
+        self,
+        ack: Ack,
+        client: WebClient,
+        user: str,
+        context: ModalContext,
+        mention: Mention,
+        text: str,
+        *,
+        confirmed: bool,
+    ) -> None:
+        """Post the reply on its network if the alert may still be replied to, then record it."""
         current = self._store.alert_for(context.mention)
         if current is not None and not lifecycle.can_move(current.status, AlertStatus.REPLIED):
             if current.status == AlertStatus.REPLIED and current.claimed_by == user:

@@ -73,8 +73,14 @@ class Posted:
 class FakeSlack:
     """The fake server plus its state. Use as a context manager, or ``start``/``stop``."""
 
-    def __init__(self, *, token: str = "fake-bot-token") -> None:
+    def __init__(
+        self, *, token: str = "fake-bot-token", app_token: str = "xapp-1-A0FIRSTRE-fake"
+    ) -> None:
         self.token = token
+        #: The app-level token ``apps.connections.open`` wants (Socket Mode), and the
+        #: WebSocket URL it answers with (``tests.fakes.slack_socket.FakeSocketMode.url``).
+        self.app_token = app_token
+        self.socket_url: str | None = None
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], Posted] = {}
         self.usergroups: dict[str, list[str]] = {}
@@ -212,6 +218,14 @@ class FakeSlack:
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return fault.status, extra, {"ok": False, "error": fault.error}
         auth = headers.get("authorization", "")
+        if method == "apps.connections.open":
+            if auth == f"Bearer {self.token}":
+                return 200, {}, {"ok": False, "error": "not_allowed_token_type"}
+            if auth != f"Bearer {self.app_token}":
+                return 200, {}, {"ok": False, "error": "invalid_auth"}
+            if self.socket_url is None:
+                return 200, {}, {"ok": False, "error": "socket_mode_not_enabled"}
+            return 200, {}, {"ok": True, "url": self.socket_url}
         if auth != f"Bearer {self.token}":
             return 200, {}, {"ok": False, "error": "invalid_auth" if auth else "not_authed"}
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)

@@ -3,15 +3,23 @@ people who may not, and stale buttons on the escalation message: nothing moves b
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from dataclasses import replace
+
+from slack_sdk import WebClient
 
 from listener.config import Settings
 from listener.dispatch import Dispatcher
-from listener.domain import AlertKind, AlertStatus, SlackRef
+from listener.domain import AlertKind, AlertStatus, Mention, SlackRef
 from listener.escalation import Escalator
+from listener.slack.app import build_app, build_wsgi_app
 from listener.slack.notifier import SlackNotifier, build_web_client
 from listener.store import MemoryStore
-from tests.slack.conftest import ALICE, BOB, MALLORY, FakeClock
+from listener.x.replier import XReplier
+from tests.fakes.slack_server import serve_wsgi
+from tests.slack.conftest import ALICE, BOB, CX_GROUP, MALLORY, SIGNING_SECRET, FakeClock
 from tests.slack.test_app import Env, env, reply_values
 
 __all__ = ["env"]  # the fixture, imported for these tests
@@ -195,3 +203,56 @@ def test_an_escalation_sent_after_the_claim_neither_pings_nor_offers_claim(
     (posted,) = env.slack.posts(settings.slack.escalation_channel)
     assert "subteam" not in posted.text
     assert actions_of(posted.blocks) == []
+
+
+class HeldReplier:
+    """The real X replier, but each reply waits until the test lets it go."""
+
+    def __init__(self, inner: XReplier) -> None:
+        self.inner = inner
+        self.entered = 0
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+
+    def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> str:
+        with self._lock:
+            self.entered += 1
+        assert self.release.wait(10)
+        return self.inner.reply(mention, text, idempotency_key=idempotency_key)
+
+    def cost_warning(self, mention: Mention, text: str) -> str | None:
+        return self.inner.cost_warning(mention, text)
+
+
+def test_two_repliers_submitting_at_once_post_one_reply(
+    env: Env, settings: Settings, mem: MemoryStore, clock: FakeClock
+) -> None:
+    held = HeldReplier(env.replier)
+    app = build_app(settings=settings, store=mem, replier=held, clock=clock,
+                    token=env.slack.token, signing_secret=SIGNING_SECRET,
+                    client=WebClient(token=env.slack.token, base_url=env.slack.base_url))
+    env.slack.usergroups[CX_GROUP] = [BOB]
+    assert env.click(ALICE, "fr_reply")[0] == 200
+    view = env.opened_view()
+    with serve_wsgi(build_wsgi_app(app)) as base:
+        held_env = replace(env, url=f"{base}/slack/events")
+        answers: dict[str, tuple[int, str]] = {}
+
+        def submit(user: str, text: str) -> None:
+            answers[user] = held_env.submit(user, view, reply_values(text))
+
+        first = threading.Thread(target=submit, args=(ALICE, "Sorry Jane, DM us please"))
+        first.start()
+        env.slack.wait_for(lambda: held.entered == 1)
+        second = threading.Thread(target=submit, args=(BOB, "Hi Jane! We are on it"))
+        second.start()
+        env.slack.wait_for(lambda: len(env.slack.calls_to("usergroups.users.list")) >= 1)
+        with contextlib.suppress(AssertionError):  # without the guard, Bob gets this far
+            env.slack.wait_for(lambda: held.entered == 2, timeout=0.5)
+        held.release.set()
+        first.join(10)
+        second.join(10)
+    assert len(env.x.posted) == 1
+    assert answers[ALICE] == (200, "")
+    assert "Already replied to on X" in json.loads(answers[BOB][1])["errors"]["reply"]
+    assert len([p for p in env.slack.posts() if p.thread_ts == env.ref.ts]) == 1
