@@ -4,10 +4,11 @@ A network is a package with a ``network`` module exposing ``NETWORK``, an object
 the :class:`Network` interface below (``listener.x.network`` is the one that ships).
 The runtime builds every network's sources, services and repliers from here; the core
 sees only ``SourceInfo`` / ``MentionSource`` / ``PublicReplier``. ``label`` is what
-people call a network, for Slack texts ("Open the post on X").
+people call a network, for Slack texts ("Open the post on X"); ``post_url`` where a post
+is read on the web (each mapping sets ``Mention.url`` with it).
 
-Adding one: a package (say ``listener/bluesky/``, its SDK imported there only), its
-settings, and one line in ``REGISTRY``.
+Adding one: a package (``listener/bluesky/`` is the second; its SDK imported there
+only), its settings, and one line in ``REGISTRY``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from listener.health import Budget
     from listener.runtime.runtime import Service
 
-__all__ = ["REGISTRY", "Network", "NetworkEntry", "network_label", "networks"]
+__all__ = ["REGISTRY", "Network", "NetworkEntry", "network_label", "networks", "post_url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class NetworkEntry:
 
 REGISTRY: tuple[NetworkEntry, ...] = (
     NetworkEntry("x", "X", "listener.x.network"),
+    NetworkEntry("bluesky", "Bluesky", "listener.bluesky.network"),
     # The bundled demo replays posts that were made on X; `firstreply demo` builds it.
     NetworkEntry("demo", "X", None),
 )
@@ -54,6 +56,10 @@ class Network(Protocol):
 
     @property
     def key(self) -> str: ...
+
+    def post_url(self, author: str, post_id: str) -> str:
+        """Where the post ``post_id`` by ``author`` (a handle) is read on the web."""
+        ...
 
     def problems(self, settings: Settings, secrets: Secrets) -> list[tuple[str, str]]:
         """Settings or secrets that keep ``run`` from working, as (key, why)."""
@@ -90,6 +96,12 @@ class Network(Protocol):
 def network_label(key: str) -> str:
     """``"x"`` -> ``"X"``; an unknown key is shown as it is."""
     return next((e.label for e in REGISTRY if e.key == key), key)
+
+
+def post_url(key: str, author: str, post_id: str) -> str | None:
+    """The web address of a post on network ``key``; None for a network without one."""
+    found = networks([key])
+    return found[0].post_url(author, post_id) if found else None
 
 
 def networks(keys: Sequence[str] | None = None) -> list[Network]:

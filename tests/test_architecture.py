@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 SDKS = {
     "tweepy",
+    "atproto",
+    "atproto_client",
+    "atproto_core",
+    "websockets",
     "slack_sdk",
     "slack_bolt",
     "apscheduler",
@@ -92,6 +96,10 @@ def test_pure_core_never_imports_an_sdk(module: str) -> None:
     ("sdk", "home"),
     [
         ("tweepy", "listener/x/"),
+        ("atproto", "listener/bluesky/"),
+        ("atproto_client", "listener/bluesky/"),
+        ("atproto_core", "listener/bluesky/"),
+        ("websockets", "listener/bluesky/"),
         ("slack_sdk", "listener/slack/"),
         ("slack_bolt", "listener/slack/"),
         ("sqlalchemy", "listener/store/"),
@@ -150,6 +158,18 @@ def test_the_core_reaches_a_network_only_through_the_registry() -> None:
     assert not offenders
     registry = (ROOT / "listener/networks.py").read_text(encoding="utf-8")
     assert 'NetworkEntry("x", "X", "listener.x.network")' in registry
+    assert 'NetworkEntry("bluesky", "Bluesky", "listener.bluesky.network")' in registry
+
+
+def test_the_core_never_imports_bluesky() -> None:
+    """Bluesky came in as a package, settings and a registry line: nothing else knows it."""
+    offenders = [
+        str(p.relative_to(ROOT)) for p in files("listener/**/*.py")
+        if not str(p.relative_to(ROOT)).startswith("listener/bluesky/")
+        and any(m == "listener.bluesky" or m.startswith("listener.bluesky.")
+                for m in imports_of(p))
+    ]
+    assert not offenders
 
 
 def test_the_poller_reads_only_what_sources_declare() -> None:

@@ -107,7 +107,8 @@ def test_example_config_is_valid_and_documents_every_setting_by_its_full_key() -
     wanted = {key for key, _, _ in describe_settings()}
     missing = sorted(wanted - documented)
     assert not missing, f"settings missing from firstreply.example.toml: {missing}"
-    tables = {"database", "x", "x.prices", "slack", "model", "digest", "brands[].rules"}
+    tables = {"database", "x", "x.prices", "bluesky", "slack", "model", "digest",
+              "brands[].rules", "brands[].bluesky"}
     free_form = {k for k in documented if k.startswith("brands[].topics.")}  # topic names
     assert not sorted(documented - wanted - tables - free_form), "unknown settings shown"
 

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 from listener.config.sections import (
+    BlueskySettings,
+    BrandBlueskySettings,
     BrandSettings,
     DatabaseSettings,
     DigestSettings,
@@ -31,6 +33,8 @@ from listener.config.settings import (
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
+    "BlueskySettings",
+    "BrandBlueskySettings",
     "BrandSettings",
     "DatabaseSettings",
     "DigestSettings",

@@ -8,9 +8,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from listener.config.types import ClockTime, TimeWindow, check_handles, check_languages
+from listener.config.types import (
+    ClockTime,
+    TimeWindow,
+    check_bluesky_handles,
+    check_handles,
+    check_languages,
+)
 
 __all__ = [
+    "BlueskySettings",
+    "BrandBlueskySettings",
     "BrandSettings",
     "DatabaseSettings",
     "DigestSettings",
@@ -56,6 +64,51 @@ class XSettings(_Section):
     prices: XPrices = Field(default_factory=XPrices)  # type: ignore[arg-type]
     monthly_budget_usd: float = Field(100.0, ge=0, description="Warn near this monthly spend.")
     daily_budget_usd: float = Field(10.0, ge=0, description="Warn near this daily spend.")
+
+
+class BlueskySettings(_Section):
+    service_url: str = Field(
+        "https://bsky.social",
+        description="The brand account's PDS (or entryway): login, notifications, search, replies.",
+    )
+    login: str = Field(
+        "",
+        description="Handle whose app password BLUESKY_APP_PASSWORD is; empty = the first "
+        "brand's first Bluesky handle.",
+    )
+    poll_interval_seconds: int = Field(60, ge=5, description="Seconds between polls of a source.")
+    page_size: int = Field(100, ge=1, le=100, description="Posts or notifications per page.")
+    first_poll_pages: int = Field(
+        1, ge=1, description="Pages a source reads on its first poll (no stored cursor yet)."
+    )
+    search_overlap_seconds: int = Field(
+        600, ge=0, description="Search re-reads this far behind its cursor (index lag; free)."
+    )
+    timeout_seconds: float = Field(10.0, gt=0, description="HTTP timeout per request.")
+    stream: bool = Field(False, description="Follow the brands on Jetstream in real time.")
+    jetstream_url: str = Field(
+        "wss://jetstream2.us-east.bsky.network/subscribe",
+        description="Jetstream's /subscribe WebSocket URL.",
+    )
+    profile_cache_minutes: int = Field(
+        60, ge=0, description="How long an author's follower count is reused."
+    )
+
+    @field_validator("login")
+    @classmethod
+    def _login_handle(cls, v: str) -> str:
+        return check_bluesky_handles([v])[0] if v.strip() else ""
+
+
+class BrandBlueskySettings(_Section):
+    handles: list[str] = Field(
+        default_factory=list, description="Bluesky handles (acme.bsky.social; '@' optional)."
+    )
+    queries: list[str] = Field(
+        default_factory=list, description="searchPosts queries (also the stream's keywords)."
+    )
+
+    _handles = field_validator("handles")(lambda cls, v: check_bluesky_handles(v))
 
 
 class SlackSettings(_Section):
@@ -146,6 +199,9 @@ class BrandSettings(_Section):
         default_factory=dict, description="Extra topics: name -> a few example posts."
     )
     tone: str = Field("friendly", description="Tone of suggested reply drafts.")
+    bluesky: BrandBlueskySettings = Field(
+        default_factory=BrandBlueskySettings  # type: ignore[arg-type]
+    )
     rules: RuleSettings = Field(default_factory=RuleSettings)  # type: ignore[arg-type]
 
     _handles = field_validator("handles")(lambda cls, v: check_handles(v))

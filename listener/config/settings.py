@@ -25,6 +25,8 @@ from pydantic_settings import (
 
 from classifiers.base import DEFAULT_TOPICS
 from listener.config.sections import (
+    BlueskySettings,
+    BrandBlueskySettings,
     BrandSettings,
     DatabaseSettings,
     DigestSettings,
@@ -81,6 +83,7 @@ class Settings(BaseSettings):
     brands: list[BrandSettings] = Field(default_factory=list, description="Brands to listen for.")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)  # type: ignore[arg-type]
     x: XSettings = Field(default_factory=XSettings)  # type: ignore[arg-type]
+    bluesky: BlueskySettings = Field(default_factory=BlueskySettings)  # type: ignore[arg-type]
     slack: SlackSettings = Field(default_factory=SlackSettings)  # type: ignore[arg-type]
     model: ModelSettings = Field(default_factory=ModelSettings)  # type: ignore[arg-type]
     digest: DigestSettings = Field(default_factory=DigestSettings)  # type: ignore[arg-type]
@@ -116,6 +119,8 @@ class Secrets(BaseModel):
     x_consumer_secret: SecretStr | None = None
     x_access_token: SecretStr | None = None
     x_access_token_secret: SecretStr | None = None
+    #: A Bluesky app password (Settings -> Privacy and security -> App passwords).
+    bluesky_app_password: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -234,5 +239,6 @@ def describe_settings() -> list[tuple[str, Any, str]]:
 
     walk(Settings, "")
     walk(BrandSettings, "brands[].")
+    walk(BrandBlueskySettings, "brands[].bluesky.")
     walk(RuleSettings, "brands[].rules.")
     return rows

@@ -12,7 +12,14 @@ from pydantic import BeforeValidator, PlainSerializer
 
 from listener.timewindow import Window
 
-__all__ = ["ClockTime", "TimeWindow", "check_handles", "check_languages", "check_tz"]
+__all__ = [
+    "ClockTime",
+    "TimeWindow",
+    "check_bluesky_handles",
+    "check_handles",
+    "check_languages",
+    "check_tz",
+]
 
 
 def check_tz(value: str) -> str:
@@ -68,6 +75,26 @@ def check_handles(values: list[str]) -> list[str]:
         handle = value.strip().removeprefix("@")
         if not _X_HANDLE.fullmatch(handle):
             raise ValueError(f"{value!r} is not an X handle (1-15 letters, digits or _)")
+        out.append(handle)
+    return out
+
+
+#: A Bluesky handle is a domain name (``acme.bsky.social``, ``acme.com``); case-insensitive.
+_BSKY_HANDLE = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?"
+)
+
+
+def check_bluesky_handles(values: list[str]) -> list[str]:
+    """``@Acme.bsky.social`` and ``acme.bsky.social`` are one handle: kept lower-case,
+    without the '@'."""
+    out = []
+    for value in values:
+        handle = value.strip().removeprefix("@").lower()
+        if not _BSKY_HANDLE.fullmatch(handle):
+            raise ValueError(
+                f"{value!r} is not a Bluesky handle (a domain name, e.g. acme.bsky.social)"
+            )
         out.append(handle)
     return out
 

@@ -17,7 +17,15 @@ from typing import Any
 from listener.domain import Author, Mention, Rejected
 from listener.ports import Page
 
-__all__ = ["SOURCE", "BrandContext", "map_page", "map_tweet", "users_by_id", "x_text"]
+__all__ = [
+    "SOURCE",
+    "BrandContext",
+    "map_page",
+    "map_tweet",
+    "status_url",
+    "users_by_id",
+    "x_text",
+]
 
 #: X returns post text with exactly these three characters as HTML entities ("AT&amp;T"),
 #: and a literal "&amp;" typed by the author as "&amp;amp;": one pass decodes both right.
@@ -88,6 +96,11 @@ def _refs(tweet: Json) -> dict[str, str]:
         if isinstance(ref, Mapping) and "type" in ref and "id" in ref:
             out[str(ref["type"])] = str(ref["id"])
     return out
+
+
+def status_url(username: str, tid: str) -> str:
+    """A post on x.com (``/i/status/<id>`` when the author's username is unknown)."""
+    return f"https://x.com/{username.lstrip('@') or 'i'}/status/{tid}"
 
 
 def _parse_time(value: object) -> datetime:
@@ -172,11 +185,7 @@ def map_tweet(
     author = _author(author_id, users)
     refs = _refs(tweet)
     quoted_id = refs.get("quoted")
-    url = (
-        f"https://x.com/{author.username}/status/{tid}"
-        if author.username
-        else f"https://x.com/i/status/{tid}"
-    )
+    url = status_url(author.username, tid)
     return Mention(
         source=SOURCE,
         id=tid,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from listener.config import Secrets, Settings
 from listener.errors import ConfigError
 from listener.ports import Clock, CursorRepo, MentionSource, PublicReplier
-from listener.x.mapping import SOURCE
+from listener.x.mapping import SOURCE, status_url
 
 if TYPE_CHECKING:
     from listener.health import Budget
@@ -28,6 +28,9 @@ def _reads_x(settings: Settings) -> bool:
 
 class XNetwork:
     key = SOURCE
+
+    def post_url(self, author: str, post_id: str) -> str:
+        return status_url(author, post_id)
 
     def problems(self, settings: Settings, secrets: Secrets) -> list[tuple[str, str]]:
         problems = []
