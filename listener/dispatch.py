@@ -163,6 +163,7 @@ class Dispatcher:
                 "Slack; this one may be a duplicate",
                 alert_id,
             )
+            alert = replace(alert, interrupted=alert.interrupted + 1)
             if self._observer is not None:
                 self._observer.interrupted(alert)
         try:

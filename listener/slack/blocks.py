@@ -69,6 +69,10 @@ _PRIORITY_EMOJI = {
     Priority.LOW: ":white_circle:",
     Priority.NONE: ":white_circle:",
 }
+POSSIBLE_COPY = (
+    ":warning: This may be a second copy: an earlier send was cut off before Slack's answer "
+    "arrived. If the first copy is here too, use either; the buttons act on the same alert."
+)
 _STATUS_LINE = {
     AlertStatus.CLAIMED: ":eyes: Claimed by {who}",
     AlertStatus.REPLIED: ":speech_balloon: Replied on {network} by {who}",
@@ -344,14 +348,23 @@ def render(
     escalation_minutes: int,
     primary: Alert | None = None,
 ) -> Message:
-    """The message an outbox row stands for, by its kind."""
+    """The message an outbox row stands for, by its kind.
+
+    A row whose earlier send was cut off mid-call (``Alert.interrupted``) may already be
+    in the channel: the new post says so, so nobody answers the same post twice.
+    """
     if alert.kind == AlertKind.ESCALATION:
-        return escalation_message(
+        message = escalation_message(
             item, primary, oncall_group=oncall_group, minutes=escalation_minutes
         )
-    if alert.kind == AlertKind.THREAD_REPLY:
-        return thread_reply_message(item)
-    if alert.kind == AlertKind.SPIKE:
-        return spike_message(item)
-    source = primary if alert.kind == AlertKind.UPDATE and primary is not None else alert
-    return alert_message(item, source, sla_minutes=sla_minutes)
+    elif alert.kind == AlertKind.THREAD_REPLY:
+        message = thread_reply_message(item)
+    elif alert.kind == AlertKind.SPIKE:
+        message = spike_message(item)
+    elif alert.kind == AlertKind.UPDATE:
+        return alert_message(item, primary or alert, sla_minutes=sla_minutes)
+    else:
+        message = alert_message(item, alert, sla_minutes=sla_minutes)
+    if alert.interrupted:
+        message.blocks.append({"type": "context", "elements": [mrkdwn(POSSIBLE_COPY)]})
+    return message

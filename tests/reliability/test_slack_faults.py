@@ -113,6 +113,7 @@ def test_status_exits_1_and_lists_dead_letters(
     assert result.exit_code == 1, result.output
     assert "Dead letters" in result.output
     assert "channel_not_found" in result.output
+    assert "firstreply outbox retry --all-dead" in " ".join(result.output.split())
     as_json = CliRunner().invoke(app, ["--config", str(cfg), "status", "--json"])
     assert as_json.exit_code == 1
     dead = json.loads(as_json.output)["dead_letters"]

@@ -3,6 +3,7 @@ mid-send delays only that row, and the possible duplicate it leaves is counted."
 
 from __future__ import annotations
 
+import json
 from unittest import mock
 
 import pytest
@@ -57,6 +58,8 @@ def test_a_crash_inside_one_send_delays_only_that_alert_and_its_duplicate_is_cou
     assert (again.state, again.interrupted, again.attempt_started_at) == (
         DeliveryState.SENT, 1, None)
     assert posted_ids(fake_slack) == {"1": 2, "2": 1, "3": 1}
+    copies = [p for p in fake_slack.posts() if "order 1 never" in p.text]
+    assert ["second copy" in json.dumps(p.blocks) for p in copies] == [False, True]
     assert samples(stats)[("firstreply_slack_interrupted_sends_total", ())] == 1
 
 
