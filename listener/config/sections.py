@@ -103,7 +103,9 @@ class RuleSettings(_Section):
     min_urgency: int = Field(2, ge=0, le=4, description="Lowest severity (0-4) that pings.")
     page_urgency: int = Field(4, ge=0, le=4, description="Severity that pages even when quiet.")
     vip_handles: list[str] = Field(default_factory=list, description="Always-alert authors.")
-    vip_followers: int = Field(50_000, ge=0, description="Followers that make an author a VIP.")
+    vip_followers: int = Field(
+        100_000, ge=0, description="Followers that make a complaint urgent by reach alone."
+    )
     escalate_phrases: list[str] = Field(default_factory=list, description="Always escalate.")
     ignore_phrases: list[str] = Field(default_factory=list, description="Never alert.")
     languages: list[str] = Field(
