@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from listener.config.sections import (
+    URGENCY_REASONS,
     BrandSettings,
     DatabaseSettings,
     DigestSettings,
@@ -31,6 +32,7 @@ from listener.config.settings import (
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
+    "URGENCY_REASONS",
     "BrandSettings",
     "DatabaseSettings",
     "DigestSettings",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from listener.config.types import ClockTime, TimeWindow, check_handles, check_languages
 
 __all__ = [
+    "URGENCY_REASONS",
     "BrandSettings",
     "DatabaseSettings",
     "DigestSettings",
@@ -20,6 +21,13 @@ __all__ = [
     "XPrices",
     "XSettings",
 ]
+
+
+#: What can make a complaint urgent (the urgency model, ``listener.decisions.urgency``), in
+#: the order that names the reason; each may also be a ``topic_channels`` key.
+URGENCY_REASONS: tuple[str, ...] = (
+    "safety", "stranded", "money", "outage", "legal", "press", "reach",
+)
 
 
 class _Section(BaseModel):
@@ -80,6 +88,14 @@ class SlackSettings(_Section):
         20, ge=1, description="Delivery attempts before an alert is dead (permanent errors: 1)."
     )
     channel_budget_per_hour: int = Field(30, ge=1, description="New alerts per channel per hour.")
+    queue_channel: str = Field(
+        "#cx-queue",
+        description="Where complaints that are not urgent go, as cards with the same buttons "
+        "and no ping (a brand's queue_channel wins).",
+    )
+    queue_budget_per_hour: int = Field(
+        120, ge=1, description="Cards per queue channel per hour; the rest wait in the digest."
+    )
 
 
 class ModelSettings(_Section):
@@ -100,13 +116,20 @@ class RuleSettings(_Section):
     complaint_threshold: float | None = Field(
         None, ge=0, le=1, description="Complaint probability to act on (unset: model's own)."
     )
-    min_urgency: int = Field(2, ge=0, le=4, description="Lowest severity (0-4) that pings.")
-    page_urgency: int = Field(4, ge=0, le=4, description="Severity that pages even when quiet.")
+    min_urgency: int = Field(
+        2, ge=0, le=4, description="Severity (0-4) that makes a queued complaint NORMAL, not LOW."
+    )
+    page_urgency: int = Field(
+        4, ge=0, le=4,
+        description="Severity with which a model signal (no words at stake) pages.",
+    )
     vip_handles: list[str] = Field(default_factory=list, description="Always-alert authors.")
     vip_followers: int = Field(
         100_000, ge=0, description="Followers that make a complaint urgent by reach alone."
     )
-    escalate_phrases: list[str] = Field(default_factory=list, description="Always escalate.")
+    escalate_phrases: list[str] = Field(
+        default_factory=list, description="Make a complaint or request urgent."
+    )
     ignore_phrases: list[str] = Field(default_factory=list, description="Never alert.")
     languages: list[str] = Field(
         default_factory=lambda: ["en"], description="Languages kept (ISO 639-1 codes)."
@@ -138,7 +161,12 @@ class BrandSettings(_Section):
     queries: list[str] = Field(default_factory=list, description="X recent-search queries.")
     channel: str | None = Field(None, description="Default Slack channel for this brand.")
     topic_channels: dict[str, str] = Field(
-        default_factory=dict, description="Topic -> Slack channel."
+        default_factory=dict,
+        description="Topic or urgency reason (safety, stranded, money, outage, legal, press, "
+        "reach) -> Slack channel for urgent items.",
+    )
+    queue_channel: str | None = Field(
+        None, description="This brand's queue of complaints that are not urgent (no ping)."
     )
     topics: dict[str, list[str]] = Field(
         default_factory=dict, description="Extra topics: name -> a few example posts."

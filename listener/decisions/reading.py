@@ -26,10 +26,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from listener.config import URGENCY_REASONS
+
 __all__ = ["SITUATIONS", "Cue", "Reading", "names_brand", "read"]
 
 #: The situations that make a complaint urgent, in the order that names the reason.
-SITUATIONS: tuple[str, ...] = ("safety", "stranded", "money", "outage", "legal", "press")
+SITUATIONS: tuple[str, ...] = tuple(r for r in URGENCY_REASONS if r != "reach")
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:

@@ -51,7 +51,7 @@ PAGING_SITUATIONS = frozenset({"safety", "outage", "money", "legal"})
 _W_MODEL = 2.0
 _W_PROBLEM = 0.6
 _W_PRAISE = 1.0
-_W_SITUATION = 1.2
+_W_SITUATION = 1.8
 _W_DISCOUNTED = 0.8
 _W_ADDRESSED = 0.4
 _W_SEVERITY = 0.25
@@ -181,13 +181,10 @@ def _confidence(
         + _W_TONE * tone
     )
     evidence = []
-    if reading.situations:
-        cue = reading.situations[0]
-        evidence.append(f"{cue.situation}: '{cue.evidence}'")
     if problems:
         words = ", ".join(f"'{w}'" for w in list(dict.fromkeys(reading.problems))[:3])
         evidence.append(f"problem words {words}")
-    evidence.append(f"model complaint {p:.2f} ({'≥' if p >= t else '<'} {t:.2f})")
+    evidence.append(f"model {p:.2f} {'≥' if p >= t else '<'} {t:.2f}")
     return 1.0 / (1.0 + math.exp(-z)), evidence
 
 
@@ -240,7 +237,7 @@ def assess(
         return no(Stance.PRAISE if praise else Stance.UNCLEAR, why, confidence)
     if reading.request is not None and addressed and (confidence >= 0.2 or not praise):
         stance = Stance.REQUEST
-        evidence.insert(len(reading.situations[:1]), f"asks for help: '{reading.request}'")
+        evidence.insert(0, f"asks for help: '{reading.request}'")
         confidence = max(confidence, 0.5)
     elif confidence >= 0.5:
         stance = Stance.COMPLAINT
@@ -262,11 +259,12 @@ def assess(
         priority = Priority.NORMAL
     else:
         priority = Priority.LOW
+    stakes = [f"{c.situation}: '{c.evidence}'" for c in situations[:1]]
     if signal is not None:
-        evidence.insert(0, f"{signal.name} (model): {signal.evidence}")
+        stakes.append(f"{signal.name} (model): {signal.evidence}")
     if reach is not None:
-        evidence.insert(len(situations[:1]) + (signal is not None), reach)
-    evidence.insert(len(evidence), f"{stance.value} {confidence:.0%}")
+        stakes.append(reach)
+    evidence = [*stakes, f"{stance.value} {confidence:.0%}: " + "; ".join(evidence)]
     return Assessment(stance, confidence, tuple(evidence), tuple(against), situations, reach,
                       signal, priority)
 
