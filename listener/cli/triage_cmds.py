@@ -27,7 +27,14 @@ from classifiers.base import Scores
 from listener.backfill.readers import FORMATS, open_records
 from listener.cli.context import components_from, settings_from
 from listener.decisions import Decision, DecisionEngine
-from listener.decisions.explain import explain, is_held_back, urgency_label, urgency_reason
+from listener.decisions.explain import (
+    explain,
+    is_held_back,
+    reaches_slack,
+    urgency_label,
+    urgency_reason,
+    urgent_share,
+)
 from listener.domain import Mention, Priority, Rejected, Route
 
 __all__ = ["register", "triage", "verdict_row"]
@@ -53,7 +60,7 @@ def verdict_row(decision: Decision) -> dict[str, Any]:
         "id": mention.id,
         "brand": mention.brand,
         "route": verdict.route.value,
-        "slack": verdict.route in (Route.ALERT, Route.THREAD),
+        "slack": reaches_slack(verdict),
         "priority": verdict.priority.name.lower(),
         "urgent": verdict.priority >= Priority.HIGH,
         "urgency_reason": urgency_reason(verdict),
@@ -87,8 +94,6 @@ def _mentions(path: Path, fmt: str, brand: str, handles: Sequence[str],
 def _write(out: IO[str], decision: Decision, counts: _Counts) -> None:
     row = verdict_row(decision)
     counts.posts += 1
-    counts.slack += row["slack"]
-    counts.urgent += row["slack"] and row["urgent"]
     counts.held += row["held_back"]
     out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -142,6 +147,7 @@ def triage(
     finally:
         if output:
             out.close()
+    counts.slack, counts.urgent = urgent_share(d.verdict for d in decisions)
     share = counts.urgent / counts.slack if counts.slack else 0.0
     typer.echo(
         f"{counts.posts} posts: {counts.slack} to Slack ({counts.urgent} urgent, {share:.0%}), "

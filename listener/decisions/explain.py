@@ -9,10 +9,20 @@ are left out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from listener.decisions.policy import AGAINST, HELD_PREFIX, URGENT_PREFIX
 from listener.domain import Priority, Route, Verdict
 
-__all__ = ["MAX_REASONS", "explain", "is_held_back", "urgency_label", "urgency_reason"]
+__all__ = [
+    "MAX_REASONS",
+    "explain",
+    "is_held_back",
+    "reaches_slack",
+    "urgency_label",
+    "urgency_reason",
+    "urgent_share",
+]
 
 #: A card shows at most this many reasons: the decisive ones come first.
 MAX_REASONS = 4
@@ -52,3 +62,18 @@ def urgency_label(verdict: Verdict) -> str:
 def is_held_back(verdict: Verdict) -> bool:
     """A card a budget kept out of Slack (it waits in the digest)."""
     return verdict.route is Route.DIGEST and any(r.startswith(HELD_PREFIX) for r in verdict.reasons)
+
+
+def reaches_slack(verdict: Verdict) -> bool:
+    """A complaint or request a person sees in Slack: a card or a thread reply."""
+    return verdict.actionable and verdict.route in (Route.ALERT, Route.THREAD)
+
+
+def urgent_share(verdicts: Iterable[Verdict]) -> tuple[int, int]:
+    """(Slack items, how many of them are urgent): the figure issue 13 bounds."""
+    items = urgent = 0
+    for v in verdicts:
+        if reaches_slack(v):
+            items += 1
+            urgent += v.priority >= Priority.HIGH
+    return items, urgent
