@@ -118,6 +118,70 @@ _SITUATION_CUES: dict[str, re.Pattern[str]] = {
     ),
 }
 
+def _extend(pattern: re.Pattern[str], *alternatives: str) -> re.Pattern[str]:
+    """``pattern`` (built by :func:`_rx`) with more alternatives."""
+    inner = pattern.pattern[len(r"(?<![\w@])(?:") : -len(r")(?!\w)")]
+    return _rx(inner, *alternatives)
+
+
+# The wider vocabulary of each situation: kinds of harm, not phrases of any one post.
+_SITUATION_CUES["safety"] = _extend(
+    _SITUATION_CUES["safety"],
+    r"hurt (?:me|my|him|her|us|them)", r"burned", r"scald\w*", r"cut (?:my|his|her|their)",
+    r"(?:got|was|were|felt|feel|am|been|is|are) (?:really |so |violently )?(?:sick|ill)",
+    r"made (?:me|us|him|her|my \w+) (?:sick|ill)", r"diarrh\w*", r"rash", r"hives",
+    r"urgent care", r"mou?ldy?", r"maggots?", r"cockroach\w*", r"(?:raw|undercooked) \w+",
+    r"rotten", r"steering (?:failed|locked|went)", r"airbags?", r"accident", r"collision",
+    r"crash(?:ed)? (?:into|my car)", r"assault\w*", r"harass\w*", r"threaten\w*",
+    r"followed me", r"(?:drunk|reckless|speeding) driv\w*", r"battery (?:is )?(?:swelling|bulging|leaking)",
+    r"fell (?:off|through|down)", r"collapsed", r"broken glass", r"sharp (?:edge|piece)",
+    r"leak(?:ing|s)? (?:gas|fuel|acid|chemicals?)", r"fumes", r"recall(?:ed)?",
+)
+_SITUATION_CUES["stranded"] = _extend(
+    _SITUATION_CUES["stranded"],
+    r"stuck (?:here|outside|in the (?:cold|rain|snow|dark|middle))", r"left (?:me |us )?(?:stranded|behind)",
+    r"abandoned", r"middle of nowhere", r"(?:in|out in) the (?:cold|rain|snow|dark)", r"freezing",
+    r"no (?:ac|air ?con\w*|water|electricity)", r"can'?t (?:get to|reach) (?:work|home|the hospital|my)",
+    r"no way to (?:get|pay|reach)", r"(?:flight|train|bus|ferry) (?:was |got |is )?cancell?ed",
+    r"missed (?:my|the|our) (?:flight|train|bus|connection|appointment|exam|surgery)",
+    r"overnight (?:at|in) the", r"(?:sleep|sleeping|slept) (?:at|in|on) the",
+    r"can'?t (?:pay|buy|afford) (?:for )?(?:food|rent|groceries|gas|petrol|fuel|my|our)",
+    r"rent (?:is )?due", r"no money (?:for|to|left)",
+    r"(?:medication|meds|prescription|inhaler|oxygen) (?:hasn'?t|has not|not|never|still)",
+    r"(?:run|ran|running) out of (?:medication|meds|insulin|my \w+ medication)",
+    r"(?:phone|battery)(?:'s| is)? (?:dying|about to die|dead)",
+    r"with (?:my|a|two|2|three|3) (?:kids?|baby|toddler|children|newborn)",
+)
+_SITUATION_CUES["money"] = _extend(
+    _SITUATION_CUES["money"],
+    r"charged (?:me |us )?[£$€]\s?\d", r"(?:took|taken|deducted|debited|withdrew|withdrawn|pulled) [£$€]\s?\d",
+    r"double (?:charge|payment|billed|billing)", r"charged (?:me )?(?:for nothing|without)",
+    r"(?:haven'?t|have not|never|still not|still haven'?t) (?:received|got|gotten|seen) (?:my |a |the |our )?(?:refund|money|payment|deposit|payout|reimbursement)",
+    r"(?:my|our) (?:deposit|savings|payout|paycheck|wages)", r"refund (?:still|never|hasn'?t)",
+    r"scam(?:med)? me", r"stole", r"stealing", r"theft", r"hacked", r"(?:didn'?t|did not|never) (?:authori[sz]e|approve|agree to)",
+    r"disput\w+ (?:the|a|this) charge", r"still (?:being )?(?:charged|billed|charging|billing)", r"(?:keep|keeps|kept) charging",
+)
+_SITUATION_CUES["outage"] = _extend(
+    _SITUATION_CUES["outage"],
+    r"not working at all", r"(?:app|site|website|service|server|network|system|portal|checkout|payments?|internet|wifi|broadband) (?:is |are |keeps |has been )?(?:not working|broken|crashing|offline|unavailable|dead)",
+    r"offline", r"can'?t (?:connect|load|stream|pay|check ?out|place an order)",
+    r"(?:no|lost|zero) (?:wifi|wi-fi|broadband|connection|coverage|reception|network|dial tone)",
+    r"won'?t (?:let me )?(?:log ?in|sign in|connect|load|open)", r"(?:keeps|kept) (?:crashing|failing)",
+    r"unusable", r"nothing (?:works|is working|loads)",
+)
+_SITUATION_CUES["legal"] = _extend(
+    _SITUATION_CUES["legal"],
+    r"su(?:e|ing)", r"(?<!food )court", r"legal", r"discriminat\w*", r"data breach", r"breach(?:ed)? (?:of )?(?:my|the) \w+",
+    r"watchdog", r"consumer (?:affairs|council|board|group)", r"report(?:ed|ing)? (?:this |you |it |them )?to the (?:police|authorities|council|state)",
+    r"police report", r"my rights",
+)
+_SITUATION_CUES["press"] = _extend(
+    _SITUATION_CUES["press"],
+    r"my (?:followers|following)", r"(?:blog|video|thread|story|article|tiktok|youtube) about (?:this|you|it)",
+    r"going public", r"(?:tv|media) (?:station|outlet)", r"influencer", r"content creator",
+)
+
+
 # -- stance ------------------------------------------------------------------------------
 
 _PROBLEM = _rx(
@@ -182,6 +246,24 @@ _PRAISE = _rx(
     r"crushing it", r"killing it", r"killed it", r"insane(?:ly)?", r"incredible", r"beautiful", r"stunning",
     r"felt (?:very )?safe", r"built like a tank", r"night and day", r"the future", r"sorcery", r"teleport",
     r"treat", r"🔥", r"😍", r"🥹", r"🙏", r"❤️?", r"💕", r"😊", r"🥰", r"👌", r"💯", r"🎉", r"✨",
+)
+_PROBLEM = _extend(
+    _PROBLEM,
+    r"(?<!no )(?<!zero )(?<!any )issues?", r"(?<!no )(?<!zero )(?<!any )problems?", r"trouble", r"complain\w*",
+    r"bad", r"poor(?:ly)?", r"sucks?", r"trash", r"garbage", r"rubbish", r"crap\w*", r"shit\w*",
+    r"pathetic", r"disgrace\w*", r"shameful", r"absurd", r"rip ?off", r"fed up", r"sick of", r"tired of",
+    r"done with", r"unhappy", r"upset", r"angry", r"furious", r"livid", r"annoyed", r"lied", r"lying",
+    r"misled", r"misleading", r"fake", r"hung up", r"overdue", r"hasn'?t (?:arrived|come|shown)",
+    r"unprofessional", r"incompetent", r"ugh+", r"nightmare", r"scam\w*",
+)
+_PROBLEM_MARKS = re.compile(_PROBLEM_MARKS.pattern + r"|😞|😢|😭|🤦|😑|💔")
+_PRAISE = _extend(
+    _PRAISE,
+    r"appreciate\w*", r"helpful", r"recommend\w*", r"delicious", r"tasty", r"yum\w*", r"gorgeous",
+    r"cute", r"excited", r"can'?t wait", r"proud", r"congrat\w*", r"bravo", r"kind", r"friendly",
+    r"sweet", r"pleased", r"satisfied", r"joy", r"wonderful", r"worth it", r"solid", r"reliable",
+    r"seamless", r"painless", r"hassle[- ]free", r"never had (?:a|an|any) (?:problem|issue)",
+    r"lol", r"lmao+", r"haha\w*", r"👍", r"🙌", r"😂", r"🤣", r"💪", r"🥳", r"😁", r"😄",
 )
 _RESOLVED = _rx(
     r"works? again", r"working again",
