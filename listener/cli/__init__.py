@@ -23,6 +23,7 @@ from listener.cli import (
     model_cmds,
     outbox_cmds,
     run_cmds,
+    triage_cmds,
 )
 from listener.cli.logs import LogFormat, configure_logging
 from listener.errors import ConfigError, FirstReplyError
@@ -103,6 +104,7 @@ for _module in (
     demo_cmds,
     run_cmds,
     model_cmds,
+    triage_cmds,
     backfill_cmds,
     digest_cmds,
     db_cmds,

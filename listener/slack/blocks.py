@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from classifiers.base import URGENCY_LEVELS
 from listener import lifecycle
+from listener.decisions.explain import explain, urgency_label
 from listener.domain import Alert, AlertKind, AlertStatus, Priority
 from listener.networks import network_label
 from listener.ports import TriagedMention
@@ -94,7 +95,7 @@ def _fields(item: TriagedMention, sla_minutes: int) -> list[Block]:
         out += [
             f"*Sentiment*\n{sentiment}",
             f"*Complaint*\n{scores.complaint_probability:.0%}",
-            f"*Urgency*\n{scores.urgency} · {level}",
+            f"*Urgency*\n{urgency_label(verdict) if verdict is not None else level}",
             f"*Topic*\n{escape_mrkdwn(scores.topic, limit=200)}",
         ]
     if verdict is not None:
@@ -112,17 +113,10 @@ def _fields(item: TriagedMention, sla_minutes: int) -> list[Block]:
 
 def _why(item: TriagedMention) -> Block | None:
     elements: list[Block] = []
-    if item.verdict is not None and item.verdict.reasons:
-        reasons = " · ".join(escape_mrkdwn(r) for r in item.verdict.reasons)
-        elements.append(mrkdwn(f"*Why:* {reasons}"))
-    if item.scores is not None and item.scores.signals:
-        signals = ", ".join(
-            f"{escape_mrkdwn(s.name)} (“{escape_mrkdwn(s.evidence, limit=100)}”)"
-            for s in item.scores.signals
-        )
-        elements.append(mrkdwn(f"*Signals:* {signals}"))
-    if item.scores is not None and item.scores.explanation:
-        elements.append(mrkdwn(f"*Model:* {escape_mrkdwn(item.scores.explanation)}"))
+    # Only the decisive reasons (listener.decisions.explain): the model's own signal list
+    # and summary would put back what the decision weighed and set aside.
+    if item.verdict is not None and (reasons := explain(item.verdict)):
+        elements.append(mrkdwn(f"*Why:* {' · '.join(escape_mrkdwn(r) for r in reasons)}"))
     return {"type": "context", "elements": elements} if elements else None
 
 

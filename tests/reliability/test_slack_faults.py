@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from listener.cli import app
 from tests.reliability.rig import Rig
 
-CHANNEL = "#cx-alerts"
+CHANNEL = "#cx-queue"  # where "my order never arrived" goes: a card, not urgent
 
 
 def seed(rig: Rig, n: int, start: int = 0) -> list[str]:
