@@ -155,28 +155,83 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
+def _require_train_extra(command: str) -> None:
+    """``train``/``evaluate`` read corpora with pandas, which only the [train] extra installs."""
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        _err(
+            f"error: `firstreply {command}` needs the training extra: "
+            "pip install 'firstreply[train]' (adds pandas)"
+        )
+        raise typer.Exit(code=1) from None
+
+
+def _holdouts(specs: list[str] | None) -> list[Any]:
+    from classifiers.finetune_data import Holdout
+
+    out = []
+    for spec in specs or []:
+        corpus, _, group = spec.partition(":")
+        out.append(Holdout(corpus, group or None))
+    return out
+
+
 def train(
     data_dir: DataOpt = DEFAULT_DATA_DIR,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model.")] = Path(
         "models/triage"
     ),
-    seed: Annotated[int, typer.Option(help="Random seed for splits and heads.")] = 13,
+    seed: Annotated[int, typer.Option(help="Random seed for splits, batches and heads.")] = 13,
+    frozen: Annotated[
+        bool,
+        typer.Option(
+            "--frozen", help="The v1 recipe: frozen encoder, linear heads only (minutes)."
+        ),
+    ] = False,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Fine-tuning steps (default: the shipped recipe's).")
+    ] = None,
+    checkpoint_dir: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint folder; a rerun resumes there (default: OUTPUT-checkpoint)."),
+    ] = None,
+    device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
+    threads: Annotated[int | None, typer.Option(min=1, help="torch CPU threads.")] = None,
+    hold_out: Annotated[
+        list[str] | None,
+        typer.Option(help="Keep CORPUS or CORPUS:GROUP out of training, e.g. xfincorp:payments."),
+    ] = None,
     feedback: Annotated[
         Path | None,
         typer.Option(
-            help="JSONL of {text,label}; label: negative|neutral|positive|complaint|not_complaint."
+            help="(--frozen) JSONL of {text,label}; "
+            "label: negative|neutral|positive|complaint|not_complaint."
         ),
     ] = None,
     encoder: Annotated[
-        str | None, typer.Option(help="HF model id or local dir (default MiniLM-L6).")
+        str | None, typer.Option(help="(--frozen) HF model id or local dir (default MiniLM-L6).")
     ] = None,
     evaluate: Annotated[bool, typer.Option(help="Also run the held-out evaluation.")] = True,
     without: Annotated[
         list[str] | None,
-        typer.Option(help="Leave a corpus out of training (airline, cesamard, semeval, emotion)."),
+        typer.Option(help="(--frozen) Leave a corpus out (airline, cesamard, semeval, emotion)."),
     ] = None,
 ) -> None:
-    """Train the heads on the shared corpora (+ feedback) and save the model with its card."""
+    """Train the triage model on the shared corpora and save it with its card.
+
+    By default the encoder is fine-tuned with every head (multi-task LP-FT; about an hour
+    on 2 CPU cores, progress and ETA on stderr, resumable from its checkpoint).
+    """
+    _require_train_extra("train")
+    if not frozen:
+        if feedback or encoder or without:
+            _err("error: --feedback, --encoder and --without need --frozen")
+            raise typer.Exit(code=2)
+        _train_finetuned(
+            data_dir, output, seed, steps, checkpoint_dir, device, threads, hold_out, evaluate
+        )
+        return
     from classifiers.train import TrainOptions
     from classifiers.workflow import train_and_save
 
@@ -196,7 +251,46 @@ def train(
         run_cross_domain=evaluate,
     )
     _print_metrics(result, as_json=False)
-    typer.echo(f"saved to {output}")
+    _err(f"saved to {output}")
+
+
+def _train_finetuned(
+    data_dir: Path,
+    output: Path,
+    seed: int,
+    steps: int | None,
+    checkpoint_dir: Path | None,
+    device: str,
+    threads: int | None,
+    hold_out: list[str] | None,
+    evaluate: bool,
+) -> None:
+    import os
+    from dataclasses import replace
+
+    from classifiers.encoder import pick_device
+    from classifiers.finetune import FinetuneOptions
+    from classifiers.recipe import train_finetuned
+
+    opts = replace(
+        FinetuneOptions(),
+        seed=seed,
+        device=pick_device(device),
+        threads=threads or os.cpu_count() or 1,
+    )
+    if steps is not None:
+        opts = replace(opts, steps=steps)
+    ckpt = checkpoint_dir or output.with_name(output.name + "-checkpoint")
+    model = train_finetuned(
+        data_dir, output, opts=opts, holdouts=_holdouts(hold_out), checkpoint_dir=ckpt
+    )
+    if evaluate:
+        from classifiers.report import evaluate_and_record
+
+        _print_metrics(evaluate_and_record(model, data_dir, output), as_json=False)
+    else:
+        _print_metrics(dict(model.config.training), as_json=False)
+    _err(f"saved to {output} (checkpoint in {ckpt}; delete it once you keep the model)")
 
 
 def evaluate(
