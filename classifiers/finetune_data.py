@@ -7,6 +7,7 @@ Splits (seeded, fractions of each corpus):
 * SemEval-2017 pool (minus TweetEval val/test texts): 2,000 rows held out as chatter
   validation, the rest train; TweetEval emotion train: train;
 * tweet-sentiment-extraction: ``kfold`` 0 chatter validation, 1 chatter test, 2-9 train;
+* chatter validation/test rows whose text also occurs in any train split are dropped;
 * TweetEval sentiment val: validation only. TweetEval sentiment **test** is never loaded.
 
 Every train row carries three labels (-1 = unknown) and a loss weight per task; the
@@ -56,6 +57,12 @@ class Holdout:
     corpus: str
     group: str | None = None
 
+    @classmethod
+    def parse(cls, spec: str) -> Holdout:
+        """``corpus`` or ``corpus:group`` (e.g. ``xfincorp:payments``)."""
+        corpus, _, group = spec.partition(":")
+        return cls(corpus, group or None)
+
     @property
     def label(self) -> str:
         return self.corpus if self.group is None else f"{self.corpus}:{self.group}"
@@ -102,6 +109,14 @@ def split_frames(frames: Mapping[str, pd.DataFrame], *, seed: int) -> dict[str, 
     out["tse_test"] = tse[tse["group"] == "fold1"].reset_index(drop=True)
     out["tse_train"] = tse[~tse["group"].isin(["fold0", "fold1"])].reset_index(drop=True)
     out["tweeteval_val"] = frames["tweeteval_val"]
+    # SemEval and TSE repeat some texts under other ids: a chatter row whose text is also
+    # trained on would flatter the threshold's false-alarm check (train rows are untouched).
+    trained = set().union(
+        *(set(df["text"].map(corpora.alnum_key)) for k, df in out.items() if k.endswith("_train"))
+    )
+    for key in ("semeval_val", "tse_val", "tse_test"):
+        df = out[key]
+        out[key] = df[~df["text"].map(corpora.alnum_key).isin(trained)].reset_index(drop=True)
     return out
 
 

@@ -42,12 +42,6 @@ FOLDS: tuple[Holdout, ...] = (
 )
 
 
-def parse_fold(spec: str) -> Holdout:
-    """``corpus`` or ``corpus:group`` (e.g. ``xfincorp:payments``)."""
-    corpus, _, group = spec.partition(":")
-    return Holdout(corpus, group or None)
-
-
 def run_folds(
     data_dir: Path,
     results: Path,

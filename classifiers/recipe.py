@@ -178,9 +178,25 @@ def train_finetuned(
     placeholder = TopicModel(["other"], np.ones((1, 1), np.float32))
     empty = SignalPrototypes((), (), (), np.zeros((0, 1), np.float32))
     model = TriageModel(config, heads, placeholder, empty, encoder=encoder)
-    model.config.training.update(calibrate(model, val))
-    attach_signals_and_topics(model, val["tweeteval_val"]["text"].tolist())
+    finish(model, val)
     model.config.training["total_seconds"] = round(time.perf_counter() - started, 1)
     model.save_pretrained(output)
     logger.info("fine-tuned model saved to %s (%.0fs)", output, time.perf_counter() - started)
+    return model
+
+
+def finish(model: TriageModel, val: Mapping[str, pd.DataFrame]) -> None:
+    """Everything after the weights: temperatures, threshold, signal prototypes, topics."""
+    model.config.training.update(calibrate(model, val))
+    attach_signals_and_topics(model, val["tweeteval_val"]["text"].tolist())
+
+
+def recalibrate(data_dir: Path, folder: Path) -> TriageModel:
+    """Redo :func:`finish` for a saved fine-tuned model (same seed and hold-outs), and save."""
+    model = TriageModel.from_pretrained(folder, device="cpu")
+    tr = model.config.training
+    held = [h for h in str(tr.get("held_out", "none")).split(", ") if h != "none"]
+    splits = split_frames(load_frames(data_dir), seed=int(tr.get("seed", 13)))
+    finish(model, validation_sets(splits, [Holdout.parse(h) for h in held]))
+    model.save_pretrained(folder)
     return model

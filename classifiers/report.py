@@ -49,7 +49,9 @@ def complaint_figures(y: np.ndarray, scores: Sequence[Scores]) -> dict[str, floa
     stats = ev.per_class(y, flags, 2)
     neg = y == 0
     return {
-        "complaint_macro_f1": ev.binary_macro_f1(y, flags) if len(set(y.tolist())) > 1 else float("nan"),
+        "complaint_macro_f1": ev.binary_macro_f1(y, flags)
+        if len(set(y.tolist())) > 1
+        else float("nan"),
         "complaint_f1": float(stats["f1"][1]),
         "complaint_recall": float(stats["recall"][1]),
         "false_alarm": float(flags[neg].mean()) if neg.any() else float("nan"),
@@ -70,7 +72,9 @@ def evaluate_saved(
         "xfincorp_test": splits["xfincorp_test"],
         "twcs_test": splits["twcs_test"],
     }
-    scores = {name: model.predict(df["text"].tolist(), progress=progress) for name, df in sets.items()}
+    scores = {
+        name: model.predict(df["text"].tolist(), progress=progress) for name, df in sets.items()
+    }
     out: dict[str, Any] = {}
 
     test, pred = sets["tweeteval_test"], scores["tweeteval_test"]
@@ -129,10 +133,12 @@ def fold_rows(folds: dict[str, Any]) -> list[dict[str, Any]]:
 
 def evaluate_and_record(model: TriageModel, data_dir: Path, folder: Path) -> dict[str, Any]:
     """Evaluate, store the figures in ``folder/config.json`` and rewrite its model card."""
-    from classifiers.model_card_v2 import render
+    from classifiers.model_card_ft import render
 
     metrics = evaluate_saved(model, data_dir)
-    model.config.metrics = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+    model.config.metrics = {
+        k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()
+    }
     config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     config["metrics"] = model.config.metrics
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
