@@ -60,10 +60,10 @@ class Scores:
     topic_scores: Mapping[str, float]
     explanation: str
     model: str
-    #: Severity level (1-4) probabilities *if* this is a complaint; may be empty.
-    severity_scores: Mapping[str, float] = field(default_factory=dict, compare=False)
     #: Sentence embedding (L2-normalised) used for incident grouping; may be empty.
     embedding: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    #: Severity level (1-4) probabilities *if* this is a complaint; may be empty.
+    severity_scores: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self, *, with_embedding: bool = False) -> dict[str, object]:
         """The JSON shape of `firstreply classify` (without the id)."""
