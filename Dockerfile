@@ -30,6 +30,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     FIRSTREPLY_DATABASE__URL=sqlite:////data/firstreply.db \
     FIRSTREPLY_HEALTH_FILE=/data/firstreply-health.json \
     FIRSTREPLY_METRICS_HOST=0.0.0.0 \
+    FIRSTREPLY_SLACK__HOST=0.0.0.0 \
     FIRSTREPLY_METRICS_PORT=9108
 USER 10001:10001
 WORKDIR /data

@@ -1,13 +1,15 @@
-"""Throughput of the triage model (all heads) vs a naive pipeline and VADER.
+"""Throughput of the triage model (all heads): fine-tuned v2, frozen v1, naive pipeline, VADER.
 
 Usage::
 
-    HF_HUB_OFFLINE=1 python benchmarks/bench_classify.py [--n 1024] [--model DIR]
+    HF_HUB_OFFLINE=1 python benchmarks/bench_classify.py [--n 1024] [--model DIR] [--device cpu]
 
-Prints texts/s for: TriageModel.predict at batch 1, 32 and 256 (encoder + every
-head + signals + topics); ``transformers.pipeline("text-classification")`` on the
-same encoder with a fresh 3-label head, called once per text; VADER per text.
-Texts are real tweets from the airline corpus (short, like production mentions).
+Prints texts/s, in one run, for: the model (default: shipped v2) and the frozen v1
+model (``classifiers/weights/frozen-v1``), ``TriageModel.predict`` at batch 1, 32 and
+256 (encoder + every head + signals + topics); ``transformers.pipeline
+("text-classification")`` on the same encoder with a fresh 3-label head, called once per
+text (the naive way) and with ``batch_size`` 32 and 256; VADER per text. Texts are real
+tweets from the airline corpus (short, like production mentions).
 """
 
 from __future__ import annotations
@@ -38,34 +40,47 @@ def main() -> None:
     parser.add_argument("--n-single", type=int, default=256, help="texts for per-text runs")
     parser.add_argument("--model", default=None, help="model directory (default: shipped)")
     parser.add_argument("--data-dir", default="../shared/data")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     args = parser.parse_args()
 
     import pandas as pd
     import torch
 
-    from classifiers.encoder import resolve_encoder
-    from classifiers.model import load
+    from classifiers.encoder import pick_device, resolve_encoder
+    from classifiers.model import FROZEN_V1_DIR, load
 
+    device = pick_device(args.device)
     df = pd.read_csv(Path(args.data_dir) / "twitter-us-airline-sentiment" / "Tweets.csv")
     texts = df["text"].astype(str).sample(n=args.n, random_state=0).tolist()
-    model = load(args.model, device="cpu")
     rows: list[tuple[str, int, float]] = []
-    for batch in (1, 32, 256):
-        n = args.n_single if batch == 1 else args.n
-        rows.append(("firstreply all heads", batch, _rate(model.predict, texts[:n], batch)))
+    model = load(args.model, device=device)
+    for label, triage in (("firstreply", model), ("frozen v1", load(FROZEN_V1_DIR, device=device))):
+        label = f"{label} ({triage.name.split('/')[0]}, max_len {triage.encoder.max_length})"
+        for batch in (1, 32, 256):
+            n = args.n_single if batch == 1 else args.n
+            rows.append((label, batch, _rate(triage.predict, texts[:n], batch)))
 
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
     path = resolve_encoder(model.config.encoder.get("path") or model.config.encoder["name"])
     clf = AutoModelForSequenceClassification.from_pretrained(path, num_labels=3)
     pipe = pipeline(
-        "text-classification", model=clf, tokenizer=AutoTokenizer.from_pretrained(path), device=-1
+        "text-classification",
+        model=clf,
+        tokenizer=AutoTokenizer.from_pretrained(path),
+        device=0 if device.startswith("cuda") else -1,
     )
 
     def naive(batch: Sequence[str]) -> object:
         return [pipe(t) for t in batch]
 
     rows.append(("naive pipeline, per text (fp32)", 1, _rate(naive, texts[: args.n_single], 1)))
+    for batch in (32, 256):
+
+        def batched(chunk: Sequence[str], size: int = batch) -> object:
+            return pipe(list(chunk), batch_size=size, truncation=True)
+
+        rows.append(("pipeline, batch_size (fp32)", batch, _rate(batched, texts, batch)))
 
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -75,10 +90,11 @@ def main() -> None:
     )
 
     cpu = f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}"
-    print(f"# classify throughput on {os.cpu_count()} CPU cores ({cpu})")
-    print(f"{'system':<34} {'batch':>5} {'texts/s':>9}")
+    where = torch.cuda.get_device_name(0) if device.startswith("cuda") else "CPU"
+    print(f"# classify throughput on {where}, {os.cpu_count()} CPU cores ({cpu})")
+    print(f"{'system':<52} {'batch':>5} {'texts/s':>9}")
     for name, batch, rate in rows:
-        print(f"{name:<34} {batch:>5} {rate:>9.1f}")
+        print(f"{name:<52} {batch:>5} {rate:>9.1f}")
 
 
 if __name__ == "__main__":

@@ -62,22 +62,27 @@ class Scores:
     model: str
     #: Sentence embedding (L2-normalised) used for incident grouping; may be empty.
     embedding: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    #: Severity level (1-4) probabilities *if* this is a complaint; may be empty.
+    severity_scores: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self, *, with_embedding: bool = False) -> dict[str, object]:
         """The JSON shape of `firstreply classify` (without the id)."""
+        urgency: dict[str, object] = {
+            "level": self.urgency,
+            "signals": [
+                {"name": s.name, "evidence": s.evidence, "source": s.source}
+                for s in self.signals
+            ],
+        }
+        if self.severity_scores:
+            urgency["severity_scores"] = dict(self.severity_scores)
         out: dict[str, object] = {
             "sentiment": {"label": self.sentiment, "scores": dict(self.sentiment_scores)},
             "complaint": {
                 "probability": self.complaint_probability,
                 "is_complaint": self.is_complaint,
             },
-            "urgency": {
-                "level": self.urgency,
-                "signals": [
-                    {"name": s.name, "evidence": s.evidence, "source": s.source}
-                    for s in self.signals
-                ],
-            },
+            "urgency": urgency,
             "topic": {"label": self.topic, "scores": dict(self.topic_scores)},
             "explanation": self.explanation,
             "model": self.model,
@@ -98,6 +103,7 @@ class Scores:
             for s in (_mapping(x) for x in _sequence(urg.get("signals", [])))
         )
         emb = data.get("embedding", [])
+        sev = _mapping(urg.get("severity_scores", {}))
         return cls(
             sentiment=str(sent["label"]),
             sentiment_scores={str(k): float(v) for k, v in _mapping(sent["scores"]).items()},  # type: ignore[arg-type]
@@ -109,6 +115,7 @@ class Scores:
             topic_scores={str(k): float(v) for k, v in _mapping(top["scores"]).items()},  # type: ignore[arg-type]
             explanation=str(data.get("explanation", "")),
             model=str(data.get("model", "")),
+            severity_scores={str(k): float(v) for k, v in sev.items()},  # type: ignore[arg-type]
             embedding=tuple(float(x) for x in _sequence(emb)),  # type: ignore[arg-type]
         )
 

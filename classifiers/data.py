@@ -189,6 +189,75 @@ def cesamard(data_dir: Path) -> pd.DataFrame:
     )
 
 
+#: X-FINCORP ``Domain`` (case-folded) -> the industry group its leave-one-out fold holds out.
+XFIN_GROUPS: dict[str, str] = {
+    "debit card": "cards",
+    "credit card": "cards",
+    "atm": "cards",
+    "transaction failure": "payments",
+    "transaction fail": "payments",
+    "transaction": "payments",
+    "consumer transaction complaints": "payments",
+    "refund": "payments",
+    "financial apps": "payments",
+    "netbanking": "payments",
+    "customer service": "banking",
+    "retail banking": "banking",
+    "loan": "banking",
+    "mortgage": "banking",
+    "interest rate": "banking",
+    "salary": "banking",
+    "economy": "markets",
+    "stocks and investment": "markets",
+    "stock": "markets",
+    "crypto": "markets",
+    "financial policies": "markets",
+    "tax": "markets",
+}
+
+
+def x_fincorp(data_dir: Path) -> pd.DataFrame:
+    """X-FINCORP finance tweets: complaint, 4-level severity and sentiment, one text per row.
+
+    ``group`` is the industry group of the unnormalised ``Domain`` (see :data:`XFIN_GROUPS`).
+    """
+    path = data_dir / "x-fincorp" / "X-FINCORP.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    domain = df["Domain"].str.strip().str.lower()
+    sev = df["Severity level"].str.strip().str.lower().map(_SEVERITY).fillna(-1).astype(int)
+    complaint = df["Complaint Label"].str.strip().astype(int)
+    agree = (sev > 0).astype(int) == complaint
+    return _frame(
+        {
+            "text": [normalize(t) for t in df["Complaint/ Opinion"]],
+            "source": ["xfincorp"] * len(df),
+            "group": domain.map(XFIN_GROUPS).fillna("other").tolist(),
+            "sentiment": df["Sentiment"].str.strip().str.lower().map(_SENT).fillna(-1).tolist(),
+            "complaint": complaint.tolist(),
+            "severity": sev.where(agree, -1).tolist(),
+        }
+    )
+
+
+def tweet_sentiment_extraction(data_dir: Path) -> pd.DataFrame:
+    """Kaggle Tweet Sentiment Extraction: general tweets; ``group`` is its ``kfold`` (0-9).
+
+    Backticks become apostrophes (the source writes "I`d"); nothing is brand-directed,
+    so every row is also a not-complaint (ordinary chatter).
+    """
+    path = data_dir / "tweet-sentiment-extraction" / "train_10fold.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return _frame(
+        {
+            "text": [normalize(t.replace("`", "'")) for t in df["text"]],
+            "source": ["tse"] * len(df),
+            "group": [f"fold{k}" for k in df["kfold"]],
+            "sentiment": df["sentiment"].str.strip().map(_SENT).fillna(-1).tolist(),
+            "complaint": [0] * len(df),
+        }
+    )
+
+
 def twcs_inbound(data_dir: Path) -> pd.DataFrame:
     """Customer tweets from the twcs sample (unlabelled); bare ``\\r`` kept inside fields."""
     path = data_dir / "twcs-sample" / "twcs_first5000.csv"

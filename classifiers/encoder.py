@@ -100,9 +100,12 @@ class Encoder:
         batch_size: int = 64,
         layers: Sequence[int] = (-1,),
         dtype: str = "auto",
+        weights: str | Path | None = None,
     ) -> None:
         self.name = name_or_path or DEFAULT_ENCODER
         self.path = resolve_encoder(name_or_path)
+        #: Fine-tuned weights (safetensors, any float dtype) applied over the base model.
+        self.weights = Path(weights) if weights else None
         self.device_setting = device
         self.max_length = max_length
         self.batch_size = batch_size
@@ -130,6 +133,11 @@ class Encoder:
         logger.info("loading encoder %s on %s", self.path, self._device)
         self._tokenizer = AutoTokenizer.from_pretrained(self.path)
         model = AutoModel.from_pretrained(self.path)
+        if self.weights is not None:
+            from safetensors.torch import load_file
+
+            state = {k: v.float() for k, v in load_file(str(self.weights)).items()}
+            model.load_state_dict(state, strict=True)
         model.eval()
         model = model.to(self._device, dtype=_pick_dtype(self.dtype_setting, self._device))
         self._model = model

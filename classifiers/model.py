@@ -25,6 +25,11 @@ FORMAT = "firstreply-triage/1"
 WEIGHTS_FILE = "heads.safetensors"
 CONFIG_FILE = "config.json"
 DEFAULT_DIR = Path(__file__).resolve().parent / "weights" / "default"
+#: The first shipped model (frozen encoder + linear heads): the fine-tuning's linear probe.
+FROZEN_V1_DIR = Path(__file__).resolve().parent / "weights" / "frozen-v1"
+#: Longer texts are clipped before anything reads them: the encoder sees at most
+#: ``max_length`` tokens anyway, and a 10 MB line must not cost gigabytes.
+MAX_TEXT_CHARS = 4000
 
 
 def last_layer(encoder: Encoder) -> int:
@@ -149,6 +154,7 @@ class TriageModel:
             device=device,
             batch_size=batch_size,
             max_length=int(enc.get("max_length", 128)),
+            weights=folder / enc["weights"] if enc.get("weights") else None,
         )
         return cls(config, heads, topics, prototypes, encoder=encoder)
 
@@ -202,6 +208,7 @@ class TriageModel:
         """Score ``texts``; one :class:`Scores` per text, in input order."""
         if isinstance(texts, str):
             texts = [texts]
+        texts = [t[:MAX_TEXT_CHARS] for t in texts]
         feats, emb = self.encode(texts, progress=progress)
         if self.sentiment_model is not None:
             sent = self.sentiment_model.predict_proba([normalize(t) for t in texts])
@@ -215,6 +222,9 @@ class TriageModel:
         for i, text in enumerate(texts):
             is_complaint = bool(comp[i] >= self.threshold)
             urgency = 1 + int(np.argmax(sev[i])) if is_complaint else 0
+            sev_scores = {
+                lab: round(float(p), 4) for lab, p in zip(URGENCY_LEVELS[1:], sev[i], strict=True)
+            }
             signals = order_signals([*self.phrases.match(text), *model_signals[i]])
             sent_scores = {
                 lab: round(float(p), 4) for lab, p in zip(SENTIMENT_LABELS, sent[i], strict=True)
@@ -228,6 +238,7 @@ class TriageModel:
                     complaint_probability=round(float(comp[i]), 4),
                     is_complaint=is_complaint,
                     urgency=urgency,
+                    severity_scores=sev_scores,
                     signals=signals,
                     topic=topic,
                     topic_scores=topic_scores,

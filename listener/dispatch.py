@@ -4,13 +4,16 @@ Ports only (no Slack import): the notifier decides *how* a message is posted, th
 module decides *whether and when* to try again.
 
 Delivery guarantee: at-least-once. ``record_triage`` writes the outbox row with the
-verdict in one transaction, so nothing is lost before the first attempt. A crash (or a
-timeout) after Slack accepted a message but before ``mark_sent`` committed leaves the row
-claimed; it comes due again when the store's claim lease ends and is posted a second
-time. So each such crash can duplicate at most the alerts in flight at that moment (one
-per dispatcher, as they are sent one at a time), and no alert is ever dropped silently:
-after ``max_attempts`` failures, or a ``PermanentDelivery``, it is *dead* and listed by
-``firstreply status``.
+verdict in one transaction, so nothing is lost before the first attempt. Rows are
+claimed one at a time (``due_alerts(now, 1)``) and stamped (``begin_attempt``) before
+Slack is called. A crash (or a timeout) after Slack accepted a message but before
+``mark_sent`` committed leaves that one row claimed, stamped: it comes due again when
+the store's claim lease ends and is posted a second time, and the stamp tells: the
+row's ``interrupted`` count, a warning and a metric show the possible duplicate. So a
+crash delays and may duplicate only the alert in flight, never a whole batch, and no
+alert is ever dropped silently: after ``max_attempts`` failures, or a
+``PermanentDelivery``, it is *dead*, listed by ``firstreply outbox list`` and sent again
+by ``firstreply outbox retry`` once the cause is fixed.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from listener.domain import Alert, AlertKind, DeliveryState
@@ -34,7 +37,7 @@ from listener.ports import (
     load_triaged,
 )
 
-__all__ = ["Backoff", "DispatchResult", "DispatchStore", "Dispatcher"]
+__all__ = ["Backoff", "DeliveryObserver", "DispatchResult", "DispatchStore", "Dispatcher"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,16 @@ class DispatchStore(Outbox, AlertRepo, TriagedReader, Protocol):
     """The part of ``Store`` the dispatcher needs."""
 
 
+class DeliveryObserver(Protocol):
+    """Told each delivery outcome (``listener.health.delivery.DeliveryStats``: metrics)."""
+
+    def delivered(self, alert: Alert, item: TriagedMention, at: datetime) -> None: ...
+
+    def failed(self, alert: Alert, error: DeliveryError) -> None: ...
+
+    def interrupted(self, alert: Alert) -> None: ...
+
+
 class Dispatcher:
     """Sends due outbox rows through a ``Notifier``; one ``run_once`` per scheduler tick.
 
@@ -92,6 +105,7 @@ class Dispatcher:
         max_attempts: int,
         backoff: Backoff | None = None,
         rand: Callable[[], float] = random.random,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -101,12 +115,20 @@ class Dispatcher:
         self._max_attempts = max_attempts
         self._backoff = backoff or Backoff()
         self._rand = rand
+        self._observer = observer
 
     def run_once(self, limit: int = 50) -> DispatchResult:
-        """Try every due alert once (up to ``limit``); return what happened."""
+        """Try every due alert once (up to ``limit``); return what happened.
+
+        One row claimed at a time: a dispatcher killed mid-send holds one claim, not a
+        batch whose every row would wait out the lease.
+        """
         sent = retrying = dead = waiting = 0
-        for alert in self._store.due_alerts(self._clock.now(), limit):
-            outcome = self._deliver(alert)
+        for _ in range(limit):
+            claimed = self._store.due_alerts(self._clock.now(), 1)
+            if not claimed:
+                break
+            outcome = self._deliver(claimed[0])
             if outcome == "sent":
                 sent += 1
             elif outcome == "waiting":
@@ -135,6 +157,15 @@ class Dispatcher:
             if target is None:
                 return "waiting"
             alert = target
+        if self._store.begin_attempt(alert_id, self._clock.now()):
+            log.warning(
+                "alert %s: an earlier send was cut off mid-call and may have reached "
+                "Slack; this one may be a duplicate",
+                alert_id,
+            )
+            alert = replace(alert, interrupted=alert.interrupted + 1)
+            if self._observer is not None:
+                self._observer.interrupted(alert)
         try:
             ref = self._notifier.send(alert, item)
         except DeliveryError as exc:
@@ -142,8 +173,11 @@ class Dispatcher:
         except Exception as exc:  # a bug in rendering must not stall the whole outbox
             log.exception("alert %s: unexpected error while sending", alert.id)
             return self._fail(alert, DeliveryError(f"{type(exc).__name__}: {exc}"))
-        self._store.mark_sent(alert_id, ref, self._clock.now())
+        now = self._clock.now()
+        self._store.mark_sent(alert_id, ref, now)
         log.info("alert %s sent to %s at %s", alert.id, ref.channel, ref.ts)
+        if self._observer is not None:
+            self._observer.delivered(alert, item, now)
         return "sent"
 
     def _thread_parent(self, alert: Alert, item: TriagedMention) -> Alert | None:
@@ -182,6 +216,8 @@ class Dispatcher:
         assert alert.id is not None
         now = self._clock.now()
         attempt = alert.attempts + 1
+        if self._observer is not None:
+            self._observer.failed(alert, error)
         if isinstance(error, PermanentDelivery) or attempt >= self._max_attempts:
             self._store.mark_failed(alert.id, str(error), now, None)
             log.error("alert %s is dead after %s attempt(s): %s", alert.id, attempt, error)

@@ -176,6 +176,11 @@ class Alert:
     claimed_at: datetime | None = None
     replied_at: datetime | None = None
     resolved_at: datetime | None = None
+    #: Set while a send is in flight (``Outbox.begin_attempt``); still set when the row
+    #: is claimed again means that send was cut off and may have reached Slack.
+    attempt_started_at: datetime | None = None
+    #: How many sends of this row were cut off mid-call: possible duplicates in Slack.
+    interrupted: int = 0
 
 
 @dataclass(frozen=True, slots=True)

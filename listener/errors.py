@@ -59,8 +59,14 @@ class SourceUnavailable(SourceError):
 
 
 class DeliveryError(FirstReplyError):
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    """``code``: a short, bounded name of the cause ("ratelimited", "channel_not_found",
+    "unreachable"), for metrics; the message says the rest."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, code: str | None = None
+    ) -> None:
         self.retry_after = retry_after
+        self.code = code
         super().__init__(message)
 
 

@@ -16,6 +16,7 @@ from typing import Protocol
 from listener.domain import (
     Alert,
     AlertStatus,
+    DeliveryState,
     Feedback,
     Mention,
     MentionKey,
@@ -217,6 +218,26 @@ class Outbox(Protocol):
         """Dead letters, newest first."""
         ...
 
+    def begin_attempt(self, alert_id: int, now: datetime) -> bool:
+        """Stamp a claimed row as being sent, before the call to Slack.
+
+        True if the row still carried the stamp of an earlier attempt that was never
+        settled: that send was cut off mid-call and may have posted, so this one may be
+        a duplicate (counted in ``Alert.interrupted``). Settling clears the stamp.
+        """
+        ...
+
+    def outbox_rows(self, state: DeliveryState | None, limit: int) -> list[Alert]:
+        """Outbox rows in ``state`` (any state for None), newest first."""
+        ...
+
+    def revive(self, alert_ids: Sequence[int] | None, now: datetime) -> list[int]:
+        """Queue dead rows again (all of them for None) with a fresh attempt count.
+
+        Rows that are not dead are left alone; returns the ids queued again.
+        """
+        ...
+
 
 class AlertRepo(Protocol):
     """The alerts about a mention or a conversation, and where a human is with them."""
@@ -241,10 +262,13 @@ class AlertRepo(Protocol):
 
     def set_status(
         self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
-    ) -> None:
-        """Record where a human is with an alert; ``user`` becomes ``claimed_by``.
+    ) -> bool:
+        """Move an alert to ``status`` if ``listener.lifecycle`` allows it from where it is.
 
-        Reopening (``AlertStatus.OPEN``) clears ``claimed_by``; ``user=None`` keeps it.
+        One compare-and-set: True if it moved, False (nothing changed) if the alert's
+        current status may not be followed by ``status`` (a Claim after the reply, a
+        replayed Resolve). ``user`` becomes ``claimed_by``; ``user=None`` keeps it.
+        Unknown ids raise ``StoreError``.
         """
         ...
 

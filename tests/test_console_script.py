@@ -29,7 +29,7 @@ def firstreply(
     clean.update(env or {})
     return subprocess.run(
         [str(SCRIPT), *args], cwd=cwd, env=clean, input=stdin, capture_output=True,
-        text=True, timeout=120, check=False,
+        text=True, timeout=300, check=False,
     )
 
 

@@ -6,7 +6,9 @@ Formats:
 - ``x-jsonl``: one X API v2 response, or one tweet object, per line;
 - ``twcs``: the Kaggle "Customer Support on Twitter" CSV (see ``twcs``);
 - ``csv`` / ``jsonl``: simple rows with ``id``, ``text``, ``created_at``, ``author``
-  (optional ``brand``, ``author_id``, ``conversation_id``, ``in_reply_to_id``, ``lang``).
+  (optional ``brand``, ``author_id``, ``conversation_id``, ``in_reply_to_id``, ``lang``,
+  and the author's ``followers`` and ``verified_type``; ``handle`` or ``brand_handle``
+  (the brand's X handle) and ``addressed`` say whether the post addresses the brand).
 
 A row that cannot be parsed becomes a ``Rejected`` whose reason starts with its line.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -46,8 +49,13 @@ DEFAULT_SOURCE: Mapping[str, str] = {
 }
 
 
-def mention_from_row(row: Mapping[str, Any], *, source: str, brand: str = "") -> Mention:
-    """A simple ``id,text,created_at,author`` row; ``ValueError`` says what is wrong."""
+def mention_from_row(
+    row: Mapping[str, Any], *, source: str, brand: str = "", default_time: datetime | None = None
+) -> Mention:
+    """A simple ``id,text,created_at,author`` row; ``ValueError`` says what is wrong.
+
+    ``default_time`` stands in for a missing ``created_at`` (``triage`` of a table of
+    posts); without it the time is required."""
 
     def field(name: str) -> str:
         value = row.get(name)
@@ -61,35 +69,50 @@ def mention_from_row(row: Mapping[str, Any], *, source: str, brand: str = "") ->
         raise ValueError("missing text")
     created = row.get("created_at")
     if created is None or (isinstance(created, str) and not created.strip()):
-        raise ValueError("missing created_at")
-    created_at = parse_datetime(str(created))
+        if default_time is None:
+            raise ValueError("missing created_at")
+        created_at = default_time
+    else:
+        created_at = parse_datetime(str(created))
     author = field("author") or field("author_id")
     username = author.lstrip("@")
+    followers = field("followers") or "0"
+    if not followers.isdigit():
+        raise ValueError(f"followers must be a whole number, not {followers!r}")
+    handle = (field("handle") or field("brand_handle")).lstrip("@")
+    addressed = field("addressed").lower() in ("true", "1", "yes") or (
+        bool(handle) and f"@{handle.lower()}" in text.lower()
+    )
     return Mention(
         source=source,
         id=ident,
         text=text,
-        author=Author(id=field("author_id") or username, username=username),
+        # No author at all is nobody in particular, not one author of every such row.
+        author=Author(id=field("author_id") or username or f"unknown:{ident}", username=username,
+                      followers=int(followers), verified_type=field("verified_type") or "none"),
         created_at=created_at,
         brand=field("brand") or brand,
         conversation_id=field("conversation_id") or None,
         in_reply_to_id=field("in_reply_to_id") or None,
         lang=field("lang") or None,
+        addresses_brand=addressed,
         found_by=f"backfill:{source}",
         raw=dict(row),
     )
 
 
 def read_csv(
-    fh: BinaryIO, *, start: Position | None = None, source: str = "import", brand: str = ""
+    fh: BinaryIO, *, start: Position | None = None, source: str = "import", brand: str = "",
+    default_time: datetime | None = None,
 ) -> Iterator[Record]:
     """A CSV with a header naming at least ``id``, ``text`` and ``created_at``."""
     header = next(csv_rows(fh), None)
     if header is None:
         return
     columns = [c.strip().lower() for c in header.fields]
-    if not {"id", "text", "created_at"} <= set(columns):
-        raise ValueError("CSV header must name id, text and created_at")
+    required = {"id", "text"} if default_time is not None else {"id", "text", "created_at"}
+    if not required <= set(columns):
+        raise ValueError(f"CSV header must name {', '.join(sorted(required))}")
     offset, line = header.end, header.last_line
     if start is not None and start.offset > offset:
         offset, line = start.offset, start.line
@@ -103,7 +126,7 @@ def read_csv(
             continue
         try:
             item = mention_from_row(dict(zip(columns, row.fields, strict=True)), source=source,
-                                    brand=brand)
+                                    brand=brand, default_time=default_time)
         except ValueError as exc:
             yield Record(rejected(source, row.first_line, str(exc), row.raw), row.first_line,
                          resume)
@@ -112,7 +135,8 @@ def read_csv(
 
 
 def read_jsonl(
-    fh: BinaryIO, *, start: Position | None = None, source: str = "import", brand: str = ""
+    fh: BinaryIO, *, start: Position | None = None, source: str = "import", brand: str = "",
+    default_time: datetime | None = None,
 ) -> Iterator[Record]:
     """One JSON object per line with at least ``id``, ``text`` and ``created_at``."""
     offset, line = (start.offset, start.line) if start is not None else (0, 0)
@@ -124,7 +148,7 @@ def read_jsonl(
             obj = json.loads(ln.text)
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
-            item = mention_from_row(obj, source=source, brand=brand)
+            item = mention_from_row(obj, source=source, brand=brand, default_time=default_time)
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             yield Record(rejected(source, ln.number, str(exc), ln.text), ln.number, resume)
             continue
@@ -179,12 +203,14 @@ def open_records(
     brand: str = "",
     handles: Sequence[str] = (),
     inbound_only: bool = True,
+    default_time: datetime | None = None,
 ) -> Iterator[Iterator[Record]]:
     """Open ``path`` and give its records from ``start``; the file closes on exit.
 
     ``source`` defaults per format (``twcs``; ``import`` for simple files). X exports are
     always ``x`` (``listener.x.mapping``), so they dedupe against what the poller stored.
     ``brand``/``handles`` name the brand the mentions are about (twcs files name it).
+    ``default_time`` lets simple rows (``csv``/``jsonl``) leave out ``created_at``.
     """
     path = Path(path)
     kind: Format = detect_format(path) if fmt == "auto" else fmt
@@ -197,5 +223,7 @@ def open_records(
         kwargs["brand"] = brand
     if kind in ("x-json", "x-jsonl"):
         kwargs["handles"] = handles
+    if kind in ("csv", "jsonl") and default_time is not None:
+        kwargs["default_time"] = default_time
     with path.open("rb") as fh:
         yield _READERS[kind](fh, **kwargs)

@@ -4,9 +4,10 @@
 oldest first, with its stored scores (re-classifying only when a classifier is given),
 through the same ``DecisionEngine`` the live pipeline drives, each post at its own time;
 a parent alert's status is the one stored (a human's "resolved" counts). The result says
-what would have pinged, per channel and per day, and how that differs from the verdicts
-stored at the time, so a brand can tune thresholds and budgets before turning alerts on.
-Nothing is written.
+what would have reached Slack, per channel and per day (cards, how many urgent, threads,
+cards a budget held back for the digest, spikes), and how that differs from the verdicts
+stored at the time (another route *or* another channel), so a brand can tune thresholds
+and budgets before turning alerts on. Nothing is written.
 """
 
 from __future__ import annotations
@@ -42,9 +43,12 @@ class ReplayRow:
 
     day: date
     channel: str
+    #: New cards (an urgent one pings; the others wait in a queue channel).
     alerts: int = 0
+    #: Cards and thread replies that are urgent.
     urgent: int = 0
     threads: int = 0
+    #: Cards a budget held back: they wait in the digest.
     digest: int = 0
     #: Stored verdicts that were ALERTs in this channel on this day (what did happen).
     stored_alerts: int = 0
@@ -62,7 +66,7 @@ class ReplayReport:
     #: Mentions without stored scores (skipped unless a classifier was given).
     unscored: int = 0
     reclassified: int = 0
-    #: Mentions whose route now differs from the stored verdict's.
+    #: Mentions whose route or channel now differs from the stored verdict's.
     changed: int = 0
     reasons: tuple[tuple[str, int], ...] = field(default=())
 
@@ -73,6 +77,21 @@ class ReplayReport:
     @property
     def stored_alerts(self) -> int:
         return sum(r.stored_alerts for r in self.rows)
+
+    @property
+    def urgent(self) -> int:
+        return sum(r.urgent for r in self.rows)
+
+    @property
+    def slack_items(self) -> int:
+        """Cards and thread replies: everything a person sees in Slack."""
+        return sum(r.alerts + r.threads for r in self.rows)
+
+    @property
+    def urgent_share(self) -> float:
+        """Share of the Slack items that are urgent (cards and replies that ping or join
+        an urgent thread)."""
+        return self.urgent / self.slack_items if self.slack_items else 0.0
 
     @property
     def spikes(self) -> int:
@@ -92,7 +111,7 @@ class ReplayReport:
 
     def per_day_note(self) -> str:
         days = len({r.day for r in self.rows}) or 1
-        return f"{self.alerts / days:.1f} alerts/day on average"
+        return f"{self.alerts / days:.1f} cards/day on average"
 
 
 @dataclass(slots=True)
@@ -169,7 +188,7 @@ def replay_history(
         old = item.verdict
         if old is not None and old.route is Route.ALERT and old.channel:
             cells.setdefault((day, old.channel), _Cell()).stored_alerts += 1
-        if old is not None and old.route is not verdict.route:
+        if old is not None and _routed_differently(old, verdict):
             changed += 1
         if verdict.channel is None or verdict.route is Route.IGNORE:
             ignored += 1
@@ -189,14 +208,22 @@ def replay_history(
     )
 
 
+def _routed_differently(old: Verdict, new: Verdict) -> bool:
+    """Another route, or the same one to another channel (an ignored post has none)."""
+    if old.route is not new.route:
+        return True
+    return old.route is not Route.IGNORE and old.channel != new.channel
+
+
 def _count(cell: _Cell, verdict: Verdict) -> None:
     if verdict.route is Route.ALERT:
         cell.alerts += 1
-        cell.urgent += verdict.priority >= Priority.HIGH
     elif verdict.route is Route.THREAD:
         cell.threads += 1
     elif verdict.route is Route.DIGEST:
         cell.digest += 1
+    if verdict.route in (Route.ALERT, Route.THREAD) and verdict.actionable:
+        cell.urgent += verdict.priority >= Priority.HIGH
 
 
 def replay(
@@ -214,31 +241,42 @@ def replay(
 
 
 def render_report(report: ReplayReport) -> Group:
-    """The report as rich renderables: a per-day, per-channel table and a summary."""
-    table = Table(title="What the current rules would have sent", title_justify="left")
-    for name, justify in (("day", "left"), ("channel", "left"), ("alerts", "right"),
-                          ("urgent", "right"), ("threaded", "right"), ("digest", "right"),
-                          ("spikes", "right"), ("alerted then", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    """The report as rich renderables: a per-day, per-channel table and a summary.
+
+    Columns: new cards, how many of the Slack items are urgent, thread replies, cards
+    held back by a budget (for the digest), spikes, and the stored alerts ("then"). No
+    column is ever shortened with "…": the day and the counts never wrap, a channel too
+    long for the terminal folds onto a second line.
+    """
+    table = Table(title="What the current rules would have sent", title_justify="left",
+                  box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="bold underline")
+    widest = max((len(r.channel) for r in report.rows), default=7)
+    table.add_column("day", no_wrap=True, min_width=10)
+    # A channel longer than the terminal allows folds onto a second line: never "…".
+    table.add_column("channel", overflow="fold", min_width=min(max(7, widest), 30))
+    for name in ("cards", "urgent", "thread", "held", "spikes", "then"):
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for r in report.rows:
         table.add_row(r.day.isoformat(), r.channel, str(r.alerts), str(r.urgent),
                       str(r.threads), str(r.digest), str(r.spikes), str(r.stored_alerts))
     table.add_section()
-    table.add_row("total", "", str(report.alerts), str(sum(r.urgent for r in report.rows)),
+    table.add_row("total", "", str(report.alerts), str(report.urgent),
                   str(sum(r.threads for r in report.rows)),
                   str(sum(r.digest for r in report.rows)), str(report.spikes),
                   str(report.stored_alerts))
     summary = Text()
     summary.append(
         f"{report.scanned} mentions from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}: "
-        f"{report.alerts} alerts ({report.per_day_note()}), {report.ignored} ignored, "
-        f"{report.changed} routed differently than when stored."
+        f"{report.alerts} cards ({report.per_day_note()}), {report.slack_items} Slack items "
+        f"of which {report.urgent} urgent ({report.urgent_share:.0%}), "
+        f"{report.ignored} ignored, {report.changed} routed differently than when stored "
+        "(route or channel)."
     )
     if report.unscored:
         summary.append(f"\n{report.unscored} had no stored scores and were skipped "
                        "(use --reclassify).")
     if report.reasons:
-        summary.append("\nMost common reasons behind the alerts:")
+        summary.append("\nMost common reasons behind the cards:")
         for reason, n in report.reasons:
             summary.append(f"\n  {n:>6}  {reason}")
     return Group(table, summary)

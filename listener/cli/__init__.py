@@ -21,7 +21,9 @@ from listener.cli import (
     demo_cmds,
     digest_cmds,
     model_cmds,
+    outbox_cmds,
     run_cmds,
+    triage_cmds,
 )
 from listener.cli.logs import LogFormat, configure_logging
 from listener.errors import ConfigError, FirstReplyError
@@ -102,9 +104,11 @@ for _module in (
     demo_cmds,
     run_cmds,
     model_cmds,
+    triage_cmds,
     backfill_cmds,
     digest_cmds,
     db_cmds,
+    outbox_cmds,
 ):
     _module.register(app)
 

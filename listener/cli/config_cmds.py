@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from listener.cli.context import config_from
-from listener.config import Secrets, config_path, load_settings
+from listener.config import Secrets, Settings, config_path, load_settings
 from listener.errors import ConfigError
 
 
@@ -16,11 +18,20 @@ def register(app: typer.Typer) -> None:
     app.command("check-config")(check_config)
 
 
-def check_config(ctx: typer.Context) -> None:
+def check_config(
+    ctx: typer.Context,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online", help="Also ask Slack: is the bot token good, do the channels exist?"
+        ),
+    ] = False,
+) -> None:
     """Validate the settings file and environment; name every bad key and why.
 
     Checks what `firstreply run` needs too (secrets, combinations of settings): exit 2
-    when anything would stop it.
+    when anything would stop it. ``--online`` then asks Slack (auth.test, then
+    conversations.list) and exits 1 naming each channel setting the bot cannot post to.
     """
     from listener.runtime import runtime_problems
 
@@ -58,6 +69,27 @@ def check_config(ctx: typer.Context) -> None:
         present = getattr(secrets, name) is not None
         mark = "[green]set[/]" if present else "[dim]not set[/]"
         console.print(f"  {name.upper()}: {mark}")
+    if online:
+        _check_online(console, settings, secrets)
+
+
+def _check_online(console: Console, settings: Settings, secrets: Secrets) -> None:
+    if secrets.slack_bot_token is None:
+        console.print("[yellow]![/] SLACK_BOT_TOKEN not set: Slack not checked")
+        return
+    from listener.slack.channels import channel_problems
+    from listener.slack.notifier import build_web_client, check_slack
+
+    client = build_web_client(settings, secrets)
+    bot = check_slack(client)  # ConfigError (exit 2) / FirstReplyError (exit 1), one line
+    console.print(f"[green]✓[/] Slack: the token is good, posting as {escape(bot)}")
+    problems = channel_problems(client, settings)
+    if problems:
+        console.print(f"[red]✗ {len(problems)} channel setting(s) Slack would refuse:[/]")
+        for key, why in problems:
+            console.print(f"  [bold]{escape(key)}[/]: {escape(why)}", highlight=False)
+        raise typer.Exit(1)
+    console.print("[green]✓[/] Slack: every configured channel exists")
 
 
 def _redact_url(url: str) -> str:

@@ -121,6 +121,7 @@ def demo(
             actionable += report.triage.actionable
         elapsed = time.perf_counter() - started
         _summary(console, polls, read, stored, routes, actionable, notifier.sent, store.counts())
+        _urgent_share(console, store, real_now)
         _digest(console, store, settings, real_now)
         console.print(
             f"\n[bold]Done in {elapsed:.1f} s.[/] Database: {db}. "
@@ -154,6 +155,16 @@ def _summary(
     table.add_row("in the database", f"{counts.mentions} mentions, {counts.rejected} rejected")
     table.add_row("outbox", outbox)
     console.print(table)
+
+
+def _urgent_share(console: Console, store: Store, now: datetime) -> None:
+    from listener.decisions.explain import urgent_share
+
+    history = store.history(now - timedelta(days=3650), now + timedelta(days=1), embeddings=False)
+    items, urgent = urgent_share(i.verdict for i in history if i.verdict is not None)
+    share = urgent / items if items else 0.0
+    console.print(f"Slack items (cards + thread replies): {items}, urgent (they ping): "
+                  f"{urgent} = {share:.0%}; the rest wait in the queue channels without a ping")
 
 
 def _digest(console: Console, store: Store, settings: Settings, now: datetime) -> None:

@@ -182,6 +182,10 @@ def _print_status(
         for a in dead:
             t.add_row(str(a.id), a.channel, ":".join(a.mention), a.last_error or "")
         console.print(t)
+        console.print(
+            "[dim]once the cause is fixed (`firstreply check-config --online` names missing "
+            "channels): `firstreply outbox retry --all-dead`[/]"
+        )
     if snap is None:
         console.print("[dim]no source health yet: `firstreply run` writes it[/]")
         return

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from listener.config.sections import (
+    URGENCY_REASONS,
     BlueskySettings,
     BrandBlueskySettings,
     BrandSettings,
@@ -33,6 +34,7 @@ from listener.config.settings import (
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
+    "URGENCY_REASONS",
     "BlueskySettings",
     "BrandBlueskySettings",
     "BrandSettings",

@@ -17,6 +17,7 @@ from listener.config.types import (
 )
 
 __all__ = [
+    "URGENCY_REASONS",
     "BlueskySettings",
     "BrandBlueskySettings",
     "BrandSettings",
@@ -28,6 +29,13 @@ __all__ = [
     "XPrices",
     "XSettings",
 ]
+
+
+#: What can make a complaint urgent (the urgency model, ``listener.decisions.urgency``), in
+#: the order that names the reason; each may also be a ``topic_channels`` key.
+URGENCY_REASONS: tuple[str, ...] = (
+    "safety", "stranded", "money", "outage", "legal", "press", "reach",
+)
 
 
 class _Section(BaseModel):
@@ -115,6 +123,10 @@ class SlackSettings(_Section):
     api_base_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
     mode: Literal["http", "socket"] = Field("http", description="Bolt app: HTTP or Socket Mode.")
     port: int = Field(3000, ge=1, le=65535, description="Port of the HTTP interactivity app.")
+    host: str = Field(
+        "127.0.0.1",
+        description="Address it listens on: loopback behind a TLS proxy, 0.0.0.0 for all.",
+    )
     default_channel: str = Field("#cx-alerts", description="Channel for alerts with no route.")
     escalation_channel: str = Field("#cx-escalations", description="Where unclaimed urgent go.")
     escalation_minutes: int = Field(
@@ -133,6 +145,14 @@ class SlackSettings(_Section):
         20, ge=1, description="Delivery attempts before an alert is dead (permanent errors: 1)."
     )
     channel_budget_per_hour: int = Field(30, ge=1, description="New alerts per channel per hour.")
+    queue_channel: str = Field(
+        "#cx-queue",
+        description="Where complaints that are not urgent go, as cards with the same buttons "
+        "and no ping (a brand's queue_channel wins).",
+    )
+    queue_budget_per_hour: int = Field(
+        120, ge=1, description="Cards per queue channel per hour; the rest wait in the digest."
+    )
 
 
 class ModelSettings(_Section):
@@ -153,11 +173,20 @@ class RuleSettings(_Section):
     complaint_threshold: float | None = Field(
         None, ge=0, le=1, description="Complaint probability to act on (unset: model's own)."
     )
-    min_urgency: int = Field(2, ge=0, le=4, description="Lowest severity (0-4) that pings.")
-    page_urgency: int = Field(4, ge=0, le=4, description="Severity that pages even when quiet.")
+    min_urgency: int = Field(
+        2, ge=0, le=4, description="Severity (0-4) that makes a queued complaint NORMAL, not LOW."
+    )
+    page_urgency: int = Field(
+        4, ge=0, le=4,
+        description="Severity with which a model signal (no words at stake) pages.",
+    )
     vip_handles: list[str] = Field(default_factory=list, description="Always-alert authors.")
-    vip_followers: int = Field(50_000, ge=0, description="Followers that make an author a VIP.")
-    escalate_phrases: list[str] = Field(default_factory=list, description="Always escalate.")
+    vip_followers: int = Field(
+        100_000, ge=0, description="Followers that make a complaint urgent by reach alone."
+    )
+    escalate_phrases: list[str] = Field(
+        default_factory=list, description="Make a complaint or request urgent."
+    )
     ignore_phrases: list[str] = Field(default_factory=list, description="Never alert.")
     languages: list[str] = Field(
         default_factory=lambda: ["en"], description="Languages kept (ISO 639-1 codes)."
@@ -189,7 +218,12 @@ class BrandSettings(_Section):
     queries: list[str] = Field(default_factory=list, description="X recent-search queries.")
     channel: str | None = Field(None, description="Default Slack channel for this brand.")
     topic_channels: dict[str, str] = Field(
-        default_factory=dict, description="Topic -> Slack channel."
+        default_factory=dict,
+        description="Topic or urgency reason (safety, stranded, money, outage, legal, press, "
+        "reach) -> Slack channel for urgent items.",
+    )
+    queue_channel: str | None = Field(
+        None, description="This brand's queue of complaints that are not urgent (no ping)."
     )
     topics: dict[str, list[str]] = Field(
         default_factory=dict, description="Extra topics: name -> a few example posts."

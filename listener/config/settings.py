@@ -25,6 +25,7 @@ from pydantic_settings import (
 
 from classifiers.base import DEFAULT_TOPICS
 from listener.config.sections import (
+    URGENCY_REASONS,
     BlueskySettings,
     BrandBlueskySettings,
     BrandSettings,
@@ -207,7 +208,7 @@ def settings_problems(settings: Settings) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for i, brand in enumerate(settings.brands):
         if settings.model.path is None:  # the shipped model: its taxonomy is known
-            known = set(DEFAULT_TOPICS) | set(brand.topics)
+            known = set(DEFAULT_TOPICS) | set(brand.topics) | set(URGENCY_REASONS)
             for topic in brand.topic_channels:
                 if topic not in known:
                     problems.append((

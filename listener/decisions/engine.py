@@ -33,12 +33,15 @@ from listener.decisions.memory import BUDGET_WINDOW, DecisionMemory
 from listener.decisions.policy import (
     DecisionContext,
     Parent,
+    assess_with_rules,
     blocked_reason,
     decide,
+    destination,
     is_complaint,
 )
 from listener.decisions.rules import BrandRules, Rulebook
 from listener.decisions.spikes import SpikeEvent, SpikeRules
+from listener.decisions.urgency import Assessment
 from listener.domain import Alert, AlertKind, Mention, MentionKey, Route, Verdict
 from listener.ports import TriagedMention, TriageRecord
 
@@ -143,8 +146,9 @@ class DecisionEngine:
                     brand, scores.topic, mention.created_at, complaint=is_complaint(scores, rules)
                 )
             )
-        ctx = self._context(mention, scores, rules, brand, now)
-        verdict = decide(mention, scores, rules, ctx, now=now)
+        assessment = assess_with_rules(mention, scores, rules)
+        ctx = self._context(mention, scores, rules, brand, now, assessment)
+        verdict = decide(mention, scores, rules, ctx, now=now, assessment=assessment)
         if verdict.actionable and verdict.thread_of is None and verdict.incident_id is None:
             # A new actionable post opens an incident of its own, which later posts join.
             verdict = dataclasses.replace(verdict, incident_id=incident_id_for(mention.key))
@@ -164,10 +168,13 @@ class DecisionEngine:
     def context(self, mention: Mention, scores: Scores, *, now: datetime) -> DecisionContext:
         """What ``decide`` would look up for ``mention`` at ``now`` (nothing changes)."""
         rules = self.rules.rules_for(mention.brand)
-        return self._context(mention, scores, rules, self.rules.brand_key(mention.brand), now)
+        brand = self.rules.brand_key(mention.brand)
+        return self._context(mention, scores, rules, brand, now,
+                             assess_with_rules(mention, scores, rules))
 
     def _context(
-        self, mention: Mention, scores: Scores, rules: BrandRules, brand: str, now: datetime
+        self, mention: Mention, scores: Scores, rules: BrandRules, brand: str, now: datetime,
+        assessment: Assessment,
     ) -> DecisionContext:
         memory = self.memory
         conversation = None
@@ -179,7 +186,7 @@ class DecisionEngine:
             brand, scores.topic, scores.embedding, mention.created_at,
             window=rules.incident_window, similarity=rules.incident_similarity,
         )
-        channel = rules.channel_for(scores.topic)
+        _, channel = destination(assessment, mention, scores, rules)
         since = now - BUDGET_WINDOW
         budget = max(
             memory.channel_alerts(channel, since, now),

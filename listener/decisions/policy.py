@@ -2,54 +2,57 @@
 
 Pure: ``decide(mention, scores, rules, ctx, now=...)`` looks at nothing but its
 arguments. Whatever needs the store or memory (the earlier alert in a conversation, the
-incident a post joins, how many alerts a channel had this hour, the author's last alert,
+incident a post joins, how many cards a channel had this hour, the author's last alert,
 a spike) is looked up by the decision engine (``listener.decisions.engine``) and handed
 in as a frozen :class:`DecisionContext`.
 
-Order of the rules (the first that settles the route wins; every step leaves a reason):
+Order of the rules (the first that settles the route wins):
 
 1. never alert: the brand's own posts, ignore phrases, languages not kept;
-2. qualify: a complaint (threshold or the model's own call), an escalate phrase, or a
-   safety/legal/outage signal; other posts are ignored, unless they follow up an
-   alerted conversation, where they join its thread as context;
-3. priority from urgency, signals, escalate phrases and the author's reach;
-4. route: same conversation -> thread; same incident -> thread; low priority -> digest;
-   quiet or out-of-business hours -> digest unless urgent; author cooldown -> thread;
-   channel over its hourly budget -> digest unless urgent; otherwise a new alert.
+2. the urgency model (``listener.decisions.urgency``): a complaint or a request for help
+   to the brand reaches Slack, anything else is ignored (a follow-up in an alerted,
+   open conversation joins its thread as context); an escalate phrase makes a
+   complaint or request urgent;
+3. where: an urgent item goes to ``topic_channels[reason]`` (safety, outage, legal…),
+   else ``topic_channels[topic]``, else the brand's channel, and pings; an item that is
+   not urgent goes to the brand's queue channel, with the same buttons and no ping;
+4. threads: same conversation, then same incident, then the author's cooldown join the
+   earlier alert's thread, but never one that is closed (resolved, not a complaint), is
+   less urgent than this post, or (for the cooldown) is about another topic or channel;
+5. budgets: an urgent item is sent over its channel's hourly budget; a queued one over
+   the queue's budget is held back for the digest, and says so.
+
+Reasons come in order of weight: what made it urgent, why it is a complaint or request,
+then where it went. An alert lists only the reasons for it (:mod:`explain`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from classifiers.base import URGENCY_LEVELS, Scores, Signal
+from classifiers.base import Scores
 from listener.decisions.incidents import Incident
 from listener.decisions.rules import BrandRules, handle_key
 from listener.decisions.spikes import SpikeEvent
+from listener.decisions.urgency import Assessment, assess, human_count
 from listener.domain import AlertStatus, Mention, MentionKey, Priority, Route, Verdict
 
 __all__ = [
+    "AGAINST",
+    "HELD_PREFIX",
+    "URGENT_PREFIX",
     "DecisionContext",
     "Parent",
+    "assess_with_rules",
     "blocked_reason",
     "decide",
+    "destination",
     "human_count",
     "is_complaint",
 ]
-
-#: Signals that make a post actionable whatever the complaint score.
-ESCALATING_SIGNALS = frozenset({"safety", "legal", "outage"})
-#: Signals that lift priority one step (capped at HIGH).
-RAISING_SIGNALS = frozenset({"money", "churn", "press"})
-#: Money taken and intent to leave act on their own in a negative post, even when the
-#: complaint head hesitates ("day 9 waiting on my refund 🙂"); a neutral "how do I get a
-#: refund?" is a question, not an alert.
-NEGATIVE_TONE_SIGNALS = frozenset({"money", "churn"})
-#: Below this many followers a low-urgency complaint is "retweet-size": digest it.
-SMALL_REACH = 1_000
-
 
 @dataclass(frozen=True, slots=True)
 class Parent:
@@ -89,16 +92,17 @@ def decide(
     ctx: DecisionContext | None = None,
     *,
     now: datetime,
+    assessment: Assessment | None = None,
 ) -> Verdict:
     """The verdict about ``mention``; every verdict carries its reasons."""
     ctx = ctx or DecisionContext()
-    channel = rules.channel_for(scores.topic)
 
     def verdict(
         route: Route,
         priority: Priority,
         reasons: list[str],
         *,
+        channel: str | None = None,
         actionable: bool = True,
         thread_of: MentionKey | None = None,
         incident_id: str | None = None,
@@ -119,54 +123,60 @@ def decide(
     if blocked is not None:
         return verdict(Route.IGNORE, Priority.NONE, [blocked], actionable=False)
 
-    reasons: list[str] = []
-    qualifies = _qualify(mention, scores, rules, reasons)
+    a = assessment or assess_with_rules(mention, scores, rules)
     conversation = ctx.conversation_alert
     if conversation is not None and conversation.key == mention.key:
         conversation = None
-    if not qualifies:
-        if conversation is not None:
-            reasons.append("follow-up in an alerted conversation → thread")
+    if not a.reaches_slack:
+        reasons = [*a.evidence, *(f"{AGAINST}{x}" for x in a.against)]
+        if conversation is not None and not _closed(conversation):
+            reasons = [*a.evidence, "follow-up in an alerted conversation → thread"]
             return verdict(
-                Route.THREAD, Priority.LOW, reasons,
+                Route.THREAD, Priority.LOW, reasons, channel=conversation.channel,
                 actionable=False, thread_of=conversation.key,
             )
         return verdict(Route.IGNORE, Priority.NONE, reasons, actionable=False)
 
-    priority = _priority(mention, scores, rules, reasons)
+    priority, channel = destination(a, mention, scores, rules)
+    reasons = list(a.evidence)
+    if priority > a.priority:
+        phrase = rules.escalate.find(mention.text)
+        reasons.insert(0, f"{URGENT_PREFIX}escalate phrase: '{phrase}'")
+    urgent = priority >= Priority.HIGH
     if ctx.spike is not None:
         reasons.append(ctx.spike.describe())
 
     # One alert per conversation, then one per incident: later posts join the thread.
     if conversation is not None:
-        reasons.append("same conversation as an earlier alert → thread")
-        return verdict(Route.THREAD, priority, reasons, thread_of=conversation.key)
+        why = _unjoinable(conversation, priority)
+        if why is None:
+            reasons.append("same conversation as an earlier alert → thread")
+            return verdict(Route.THREAD, priority, reasons, channel=conversation.channel,
+                           thread_of=conversation.key)
+        reasons.append(f"earlier alert in this conversation is {why} → new card")
     inc = ctx.incident
     inc_id = inc.id if inc is not None else None
     if inc is not None:
-        reasons.append(
+        joins = (
             f"joins incident '{inc.topic}' since {_local_hm(inc.first_seen, rules)} "
             f"({inc.count + 1} posts)"
         )
+        parent = ctx.incident_alert
         if inc.alert_of is not None and inc.alert_of != mention.key:
-            return verdict(
-                Route.THREAD, priority, reasons, thread_of=inc.alert_of, incident_id=inc_id
-            )
-
-    if priority <= Priority.LOW:
-        if mention.author.followers < SMALL_REACH:
-            reasons.append("retweet-size author, low urgency → digest")
+            why = _unjoinable(parent, priority) if parent is not None else None
+            if why is None:
+                reasons.append(joins + " → thread")
+                return verdict(Route.THREAD, priority, reasons, channel=channel,
+                               thread_of=inc.alert_of, incident_id=inc_id)
+            reasons.append(f"{joins}; its alert is {why} → new card")
         else:
-            reasons.append("low urgency → digest")
-        return verdict(Route.DIGEST, priority, reasons, incident_id=inc_id)
+            reasons.append(joins)
 
-    urgent = priority >= Priority.HIGH or scores.urgency >= rules.page_urgency
     quiet = rules.is_quiet(now)
-    if quiet is not None and not urgent:
-        reasons.append(f"{quiet}: digest only")
-        return verdict(Route.DIGEST, priority, reasons, incident_id=inc_id)
-    if quiet is not None:
-        reasons.append(f"{quiet}, but urgent: pings")
+    if urgent:
+        reasons.append(f"→ {channel}, pings" + (f" ({quiet}, but urgent)" if quiet else ""))
+    else:
+        reasons.append(f"not urgent → {channel}, no ping")
 
     last = ctx.author_last_alert
     if (
@@ -175,18 +185,71 @@ def decide(
         and now - last.decided_at < rules.author_cooldown
         and priority < Priority.CRITICAL
     ):
-        ago = max(0, int((now - last.decided_at).total_seconds() // 60))
-        reasons.append(f"cooldown: {mention.author.handle} alerted {ago} min ago → thread")
-        return verdict(Route.THREAD, priority, reasons, thread_of=last.key, incident_id=inc_id)
+        why = _unjoinable(last, priority) or _elsewhere(last, scores, channel)
+        if why is None:
+            ago = max(0, int((now - last.decided_at).total_seconds() // 60))
+            reasons[-1] = f"cooldown: {mention.author.handle} alerted {ago} min ago → thread"
+            return verdict(Route.THREAD, priority, reasons, channel=last.channel,
+                           thread_of=last.key, incident_id=inc_id)
 
-    budget = rules.channel_budget_per_hour
+    budget = rules.budget_of(channel)
     if ctx.channel_alerts_last_hour >= budget:
         used = f"{ctx.channel_alerts_last_hour}/{budget} this hour"
         if not urgent:
-            reasons.append(f"{channel} over budget ({used}) → digest")
-            return verdict(Route.DIGEST, priority, reasons, incident_id=inc_id)
-        reasons.append(f"{channel} over budget ({used}), but urgent: alerts")
-    return verdict(Route.ALERT, priority, reasons, incident_id=inc_id)
+            reasons[-1] = f"{HELD_PREFIX}{channel} over budget ({used}) → digest"
+            return verdict(Route.DIGEST, priority, reasons, channel=channel,
+                           incident_id=inc_id)
+        reasons.append(f"{channel} over budget ({used}), but urgent: sent")
+    return verdict(Route.ALERT, priority, reasons, channel=channel, incident_id=inc_id)
+
+
+#: Prefix of the reasons that argued against acting (kept only on ignored posts).
+AGAINST = "against: "
+#: Prefix of the first reason of an urgent verdict: what is at stake.
+URGENT_PREFIX = "urgent · "
+#: Prefix of the reason a card was held back by a budget.
+HELD_PREFIX = "held back: "
+
+
+def assess_with_rules(mention: Mention, scores: Scores, rules: BrandRules) -> Assessment:
+    """The urgency model's answer, its first reason marked when the post is urgent."""
+    a = assess(mention, scores, rules)
+    if a.urgent and a.evidence and not a.evidence[0].startswith(URGENT_PREFIX):
+        a = dataclasses.replace(a, evidence=(URGENT_PREFIX + a.evidence[0], *a.evidence[1:]))
+    return a
+
+
+def destination(
+    a: Assessment, mention: Mention, scores: Scores, rules: BrandRules
+) -> tuple[Priority, str]:
+    """The priority (an escalate phrase makes a complaint urgent) and the channel: an
+    urgent item's by what made it urgent, any other item's queue."""
+    priority = a.priority
+    if a.reaches_slack and priority < Priority.HIGH and rules.escalate.find(mention.text):
+        priority = Priority.HIGH
+    if priority >= Priority.HIGH:
+        reason = a.reason if a.urgent else "none"
+        return priority, rules.channel_for(scores.topic, reason)
+    return priority, rules.queue_channel
+
+
+def _closed(parent: Parent) -> bool:
+    return parent.status in (AlertStatus.RESOLVED, AlertStatus.NOT_COMPLAINT)
+
+
+def _unjoinable(parent: Parent, priority: Priority) -> str | None:
+    """Why this post must not join ``parent``'s thread, or None."""
+    if _closed(parent):
+        return f"closed ({parent.status.value.replace('_', ' ')})"
+    if priority > parent.priority:
+        return f"less urgent ({parent.priority.name.lower()})"
+    return None
+
+
+def _elsewhere(parent: Parent, scores: Scores, channel: str) -> str | None:
+    if parent.topic != scores.topic or parent.channel != channel:
+        return "about another topic"
+    return None
 
 
 def blocked_reason(mention: Mention, rules: BrandRules) -> str | None:
@@ -203,116 +266,10 @@ def blocked_reason(mention: Mention, rules: BrandRules) -> str | None:
 
 
 def is_complaint(scores: Scores, rules: BrandRules) -> bool:
-    """The brand's threshold if set, else the model's own call."""
+    """The model's complaint call (the brand's threshold if set): what spikes count."""
     if rules.complaint_threshold is None:
         return scores.is_complaint
     return scores.complaint_probability >= rules.complaint_threshold
-
-
-def _qualify(mention: Mention, scores: Scores, rules: BrandRules, reasons: list[str]) -> bool:
-    p = scores.complaint_probability
-    complaint = is_complaint(scores, rules)
-    if rules.complaint_threshold is None:
-        reasons.append(f"complaint {p:.2f} ({'≥' if complaint else '<'} model threshold)")
-    else:
-        t = rules.complaint_threshold
-        reasons.append(f"complaint {p:.2f} {'≥' if complaint else '<'} {t:.2f}")
-    if not complaint:
-        reasons[-1] = "not a " + reasons[-1]
-    phrase = rules.escalate.find(mention.text)
-    if phrase is not None:
-        reasons.append(f"escalate phrase: '{phrase}'")
-    signals = [
-        s
-        for s in _trusted_signals(scores, reasons)
-        if s.name in ESCALATING_SIGNALS
-        or (s.name in NEGATIVE_TONE_SIGNALS and scores.sentiment == "negative")
-    ]
-    if signals and not complaint and phrase is None:
-        reasons.append(f"{signals[0].name} signal: '{signals[0].evidence}' acts on its own")
-    return complaint or phrase is not None or bool(signals)
-
-
-#: A phrase list matches words, not meaning ("Fire TV Stick 500 yen off!", "this deal
-#: is fire"). Signals escalate whatever the tone, except a phrase-only match in a post the
-#: model reads as positive and clearly not a complaint: that is a promo, not a fire.
-PHRASE_SIGNAL_MIN_COMPLAINT = 0.25
-
-
-def _corroborated(signal: Signal, scores: Scores) -> bool:
-    if signal.source != "phrase" or scores.sentiment != "positive":
-        return True
-    return scores.complaint_probability >= PHRASE_SIGNAL_MIN_COMPLAINT
-
-
-def _trusted_signals(scores: Scores, reasons: list[str] | None = None) -> list[Signal]:
-    """The signals to act on; a discounted one is said so in ``reasons``."""
-    kept = []
-    for signal in scores.signals:
-        if _corroborated(signal, scores):
-            kept.append(signal)
-        elif reasons is not None:
-            reasons.append(
-                f"{signal.name} phrase '{signal.evidence}' discounted: {scores.sentiment} tone, "
-                f"complaint {scores.complaint_probability:.2f}"
-            )
-    return kept
-
-
-def _priority(mention: Mention, scores: Scores, rules: BrandRules, reasons: list[str]) -> Priority:
-    u = scores.urgency
-    label = URGENCY_LEVELS[u] if 0 <= u < len(URGENCY_LEVELS) else "?"
-    if u >= rules.page_urgency:
-        priority = Priority.HIGH
-        reasons.append(f"urgency {u} ({label}) ≥ page {rules.page_urgency}")
-    elif u >= rules.min_urgency:
-        priority = Priority.NORMAL
-        reasons.append(f"urgency {u} ({label})")
-    else:
-        priority = Priority.LOW
-        reasons.append(f"urgency {u} ({label}) < min {rules.min_urgency}")
-
-    for signal in _trusted_signals(scores):
-        ev = f"{signal.name} signal: '{signal.evidence}'"
-        if signal.name == "safety":
-            priority = Priority.CRITICAL
-        elif signal.name in ESCALATING_SIGNALS:
-            priority = max(priority, Priority.HIGH)
-        elif signal.name in RAISING_SIGNALS and priority < Priority.HIGH:
-            priority = Priority(priority + 1)
-        else:
-            continue
-        reasons.append(ev)
-    if rules.escalate.find(mention.text) is not None:
-        priority = max(priority, Priority.HIGH)
-
-    vip = _vip(mention, rules)
-    if vip is not None:
-        reasons.append(f"VIP: {vip}")
-        # Reach lifts one step, but only signals and phrases make a post CRITICAL.
-        if priority < Priority.HIGH:
-            priority = Priority(priority + 1)
-    return priority
-
-
-def _vip(mention: Mention, rules: BrandRules) -> str | None:
-    author = mention.author
-    if handle_key(author.username) in rules.vip_handles:
-        return f"{author.handle} is on the VIP list"
-    if rules.vip_followers and author.followers >= rules.vip_followers:
-        return f"{human_count(author.followers)} followers"
-    if author.verified_type in ("business", "government"):
-        return f"verified {author.verified_type} account"
-    return None
-
-
-def human_count(n: int) -> str:
-    """120000 -> '120k', 1500000 -> '1.5M'."""
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
-    if n >= 1_000:
-        return f"{n / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
-    return str(n)
 
 
 def _local_hm(at: datetime, rules: BrandRules) -> str:

@@ -80,6 +80,8 @@ class BrandRules:
     incident_similarity: float
     channel_budget_per_hour: int
     author_cooldown: timedelta
+    queue_channel: str = "#cx-queue"
+    queue_budget_per_hour: int = 120
 
     @classmethod
     def from_settings(cls, brand: BrandSettings | None, settings: Settings) -> BrandRules:
@@ -106,11 +108,21 @@ class BrandRules:
             incident_similarity=r.incident_similarity,
             channel_budget_per_hour=settings.slack.channel_budget_per_hour,
             author_cooldown=timedelta(minutes=r.cooldown_minutes),
+            queue_channel=(brand.queue_channel if brand is not None else None)
+            or settings.slack.queue_channel,
+            queue_budget_per_hour=settings.slack.queue_budget_per_hour,
         )
 
-    def channel_for(self, topic: str) -> str:
-        """Topic route, else the brand's channel, else the default channel."""
-        return self.topic_channels.get(topic, self.channel)
+    def channel_for(self, topic: str, reason: str = "") -> str:
+        """Where an urgent item goes: the route of what made it urgent (``safety``…),
+        else of its topic, else the brand's channel, else the default channel."""
+        return self.topic_channels.get(reason) or self.topic_channels.get(topic, self.channel)
+
+    def budget_of(self, channel: str) -> int:
+        """New cards ``channel`` takes per hour."""
+        if channel == self.queue_channel:
+            return self.queue_budget_per_hour
+        return self.channel_budget_per_hour
 
     def is_quiet(self, now: datetime) -> str | None:
         """Why only urgent items may ping at ``now``, or None when anything may."""

@@ -107,6 +107,7 @@ def build_digest(
     business_hours: Window | None = None,
     brand: str = "",
     now: datetime | None = None,
+    as_of: datetime | None = None,
     notable_followers: int = 10_000,
     top_themes: int = 5,
     trend_days: int = 30,
@@ -116,7 +117,8 @@ def build_digest(
     ``previous`` holds the period of the same length before it and ``baseline_7d`` the
     seven days before it (they may overlap and may hold older items: open incidents and
     resolutions are looked for in everything given). ``now`` (default ``period_end``) is
-    when unanswered alerts stop accruing SLA time. Item statuses are as stored now.
+    when unanswered alerts stop accruing SLA time. Item statuses are as stored now;
+    ``as_of`` (default ``now``) is when that is, for "open 2 h" in the lists.
     ``Digest.trend`` holds the ``trend_days`` ending with the period, for the chart.
     """
     z = zone(tz)
@@ -212,6 +214,7 @@ def build_digest(
         trend=all_days[-trend_days:],
         unresolved_urgent_count=len(urgent),
         resolved_count=len(resolved),
+        as_of=(as_of or now).astimezone(UTC),
     )
 
 
@@ -281,5 +284,6 @@ def collect_digest(
         business_hours=business_hours,
         brand=brand or "",
         now=min(now, end) if now is not None else end,
+        as_of=now,
         trend_days=trend_days,
     )

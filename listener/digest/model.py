@@ -195,6 +195,9 @@ class Digest:
     #: The lists above hold at most ``LIST_LIMIT`` posts (the oldest); these are the totals.
     unresolved_urgent_count: int = 0
     resolved_count: int = 0
+    #: When the digest was made (posted): how long an unresolved post has been open is
+    #: measured to here, not to the period's end. None: the period's end.
+    as_of: datetime | None = None
 
     @property
     def n_days(self) -> int:

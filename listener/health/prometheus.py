@@ -18,6 +18,9 @@ that has succeeded at least once). ``listener.health.server`` serves them during
     firstreply_dead_letters                                messages that will not be retried
     firstreply_job_last_finished_timestamp_seconds{job}    each scheduler job's last run
     firstreply_job_alive{job}                              0 once a job stalls (see liveness)
+    firstreply_slack_failures_total{error}                 failed Slack sends by error code
+    firstreply_slack_interrupted_sends_total               sends cut off mid-call (duplicates?)
+    firstreply_alert_latency_seconds                       histogram: post created -> alerted
 """
 
 from __future__ import annotations
@@ -28,15 +31,27 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from listener.health import Health
+    from listener.health.delivery import DeliveryStats
     from listener.health.liveness import Heartbeats
     from listener.ports import StoreCounts
 
-__all__ = ["HealthCollector", "RuntimeCollector", "exposition", "metrics_text", "registry_for"]
+__all__ = [
+    "DeliveryCollector",
+    "HealthCollector",
+    "RuntimeCollector",
+    "exposition",
+    "metrics_text",
+    "registry_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +139,30 @@ class RuntimeCollector(Collector):
                 alive.add_metric([job], 1.0 if beat.alive(now) else 0.0)
             yield last
             yield alive
+
+
+class DeliveryCollector(Collector):
+    """Slack delivery outcomes since start (``DeliveryStats``, fed by the dispatcher)."""
+
+    def __init__(self, stats: DeliveryStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Any]:
+        snap = self._stats.snapshot()
+        failures = CounterMetricFamily("firstreply_slack_failures",
+                                       "Failed Slack sends by Slack's error code.",
+                                       labels=["error"])
+        for error, n in sorted(snap.failures.items()):
+            failures.add_metric([error], n)
+        yield failures
+        yield CounterMetricFamily("firstreply_slack_interrupted_sends",
+                                  "Sends cut off mid-call: each may have left a duplicate.",
+                                  value=snap.interrupted)
+        buckets = [(repr(bound), n) for bound, n in snap.latency_buckets]
+        buckets.append(("+Inf", snap.latency_count))
+        yield HistogramMetricFamily("firstreply_alert_latency_seconds",
+                                    "From the post's creation to its alert in Slack.",
+                                    buckets=buckets, sum_value=snap.latency_sum)
 
 
 def registry_for(health: Health, *extra: Collector) -> CollectorRegistry:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from listener.health import Health
+    from listener.health.delivery import DeliveryStats
     from listener.health.liveness import Heartbeats
     from listener.ports import StoreCounts
 
@@ -67,13 +68,15 @@ class HealthServer:
         now: Callable[[], datetime],
         port: int,
         host: str = "127.0.0.1",
+        delivery: DeliveryStats | None = None,
     ) -> None:
-        from listener.health.prometheus import RuntimeCollector, registry_for
+        from listener.health.prometheus import DeliveryCollector, RuntimeCollector, registry_for
 
         self._health, self._heartbeats, self._counts, self._now = health, heartbeats, counts, now
-        self._registry = registry_for(
-            health, RuntimeCollector(counts=counts, heartbeats=heartbeats, now=now)
-        )
+        extra: list[Any] = [RuntimeCollector(counts=counts, heartbeats=heartbeats, now=now)]
+        if delivery is not None:
+            extra.append(DeliveryCollector(delivery))
+        self._registry = registry_for(health, *extra)
         self._host, self._port = host, port
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None

@@ -82,7 +82,7 @@ def render_html(
             title=_title(digest),
             generated=when(generated_at, "%d %b %Y %H:%M %Z"),
             when=when,
-            age=lambda dt: fmt.duration(digest.period_end - dt),
+            age=lambda dt: fmt.duration((digest.as_of or digest.period_end) - dt),
             change=change,
             trend_src=_data_uri(trend_png),
             themes_src=_data_uri(themes_png),

@@ -115,7 +115,7 @@ def render_markdown(d: Digest, *, generated_at: datetime) -> str:
     for p in d.unresolved_urgent[:15]:
         owner = escape_md(p.claimed_by or "unclaimed")
         out += [
-            f"- open {fmt.duration(d.period_end - p.created_at)}, {owner}:",
+            f"- open {fmt.duration((d.as_of or d.period_end) - p.created_at)}, {owner}:",
             "",
             _post(p, tz),
             "",

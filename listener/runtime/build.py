@@ -22,6 +22,7 @@ from listener.digest_job import DigestPoster, TerminalDigestPoster, digest_job
 from listener.dispatch import Backoff, Dispatcher
 from listener.errors import ConfigError
 from listener.escalation import Escalator
+from listener.health.delivery import DeliveryStats
 from listener.health.liveness import Heartbeats
 from listener.ingest import Poller
 from listener.networks import networks
@@ -145,6 +146,7 @@ def build_runtime(
             store=store, clock=clock, on_outcome=health.record, backoff_base=poll_backoff
         )
         heartbeats = Heartbeats()
+        delivery = DeliveryStats()
         runtime = Runtime(
             store=store,
             clock=clock,
@@ -157,6 +159,7 @@ def build_runtime(
             dispatcher=Dispatcher(
                 store=store, notifier=notifier, clock=clock,
                 max_attempts=settings.slack.max_attempts, backoff=dispatch_backoff,
+                observer=delivery,
             ),
             escalator=Escalator(
                 store=store, clock=clock, channel=settings.slack.escalation_channel,
@@ -166,8 +169,9 @@ def build_runtime(
             poll_every=_poll_every(settings),
             digest=digest,
             digest_job=digest_job(store=store, settings=settings, poster=digest, clock=clock),
-            services=_services(settings, secrets, store, clock, health, slack, poller, heartbeats)
-            if services else (),
+            services=_services(
+                settings, secrets, store, clock, health, slack, poller, heartbeats, delivery
+            ) if services else (),
             on_close=(health.save,),
             heartbeats=heartbeats,
         )
@@ -220,6 +224,7 @@ def _services(
     slack: SlackWorkspace | None,
     poller: Poller,
     heartbeats: Heartbeats,
+    delivery: DeliveryStats,
 ) -> list[Service]:
     out: list[Service] = []
     for network in networks():
@@ -231,7 +236,7 @@ def _services(
 
         out.append(HealthServer(
             health=health, heartbeats=heartbeats, counts=store.counts, now=clock.now,
-            port=settings.metrics_port, host=settings.metrics_host,
+            port=settings.metrics_port, host=settings.metrics_host, delivery=delivery,
         ))
     if slack is not None:
         buttons = slack.interactivity(

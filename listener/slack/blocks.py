@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from classifiers.base import URGENCY_LEVELS
+from listener import lifecycle
+from listener.decisions.explain import explain, urgency_label
 from listener.domain import Alert, AlertKind, AlertStatus, Priority
 from listener.networks import network_label
 from listener.ports import TriagedMention
@@ -68,6 +70,10 @@ _PRIORITY_EMOJI = {
     Priority.LOW: ":white_circle:",
     Priority.NONE: ":white_circle:",
 }
+POSSIBLE_COPY = (
+    ":warning: This may be a second copy: an earlier send was cut off before Slack's answer "
+    "arrived. If the first copy is here too, use either; the buttons act on the same alert."
+)
 _STATUS_LINE = {
     AlertStatus.CLAIMED: ":eyes: Claimed by {who}",
     AlertStatus.REPLIED: ":speech_balloon: Replied on {network} by {who}",
@@ -89,7 +95,7 @@ def _fields(item: TriagedMention, sla_minutes: int) -> list[Block]:
         out += [
             f"*Sentiment*\n{sentiment}",
             f"*Complaint*\n{scores.complaint_probability:.0%}",
-            f"*Urgency*\n{scores.urgency} · {level}",
+            f"*Urgency*\n{urgency_label(verdict) if verdict is not None else level}",
             f"*Topic*\n{escape_mrkdwn(scores.topic, limit=200)}",
         ]
     if verdict is not None:
@@ -107,28 +113,22 @@ def _fields(item: TriagedMention, sla_minutes: int) -> list[Block]:
 
 def _why(item: TriagedMention) -> Block | None:
     elements: list[Block] = []
-    if item.verdict is not None and item.verdict.reasons:
-        reasons = " · ".join(escape_mrkdwn(r) for r in item.verdict.reasons)
-        elements.append(mrkdwn(f"*Why:* {reasons}"))
-    if item.scores is not None and item.scores.signals:
-        signals = ", ".join(
-            f"{escape_mrkdwn(s.name)} (“{escape_mrkdwn(s.evidence, limit=100)}”)"
-            for s in item.scores.signals
-        )
-        elements.append(mrkdwn(f"*Signals:* {signals}"))
-    if item.scores is not None and item.scores.explanation:
-        elements.append(mrkdwn(f"*Model:* {escape_mrkdwn(item.scores.explanation)}"))
+    # Only the decisive reasons (listener.decisions.explain): the model's own signal list
+    # and summary would put back what the decision weighed and set aside.
+    if item.verdict is not None and (reasons := explain(item.verdict)):
+        elements.append(mrkdwn(f"*Why:* {' · '.join(escape_mrkdwn(r) for r in reasons)}"))
     return {"type": "context", "elements": elements} if elements else None
 
 
 def _actions(item: TriagedMention, ref: ActionRef, status: AlertStatus) -> Block | None:
-    if status in (AlertStatus.RESOLVED, AlertStatus.NOT_COMPLAINT):
+    """The buttons of the moves ``listener.lifecycle`` allows from ``status``, and no others."""
+    if status in lifecycle.FINAL:
         return None
     value = ref.encode()
     elements: list[Block] = []
-    if status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
+    if lifecycle.can_move(status, AlertStatus.CLAIMED):
         elements.append(button("Claim", CLAIM, value, "primary"))
-    if status != AlertStatus.REPLIED:
+    if lifecycle.can_move(status, AlertStatus.REPLIED):
         url = escape_url(item.mention.url) if item.mention.url else None
         if item.mention.can_reply_via_api:
             elements.append(button("Reply", REPLY, value))
@@ -138,9 +138,10 @@ def _actions(item: TriagedMention, ref: ActionRef, status: AlertStatus) -> Block
             manual["url"] = item.mention.url
             elements.append(manual)
     elements.append(button("Resolve", RESOLVE, value))
-    if status != AlertStatus.SNOOZED:
+    if lifecycle.can_move(status, AlertStatus.SNOOZED):
         elements.append(button("Snooze", SNOOZE, value))
-    elements.append(button("Not a complaint", NOT_COMPLAINT, value, "danger"))
+    if lifecycle.can_move(status, AlertStatus.NOT_COMPLAINT):
+        elements.append(button("Not a complaint", NOT_COMPLAINT, value, "danger"))
     elements.append(
         {
             "type": "static_select",
@@ -156,6 +157,24 @@ def _actions(item: TriagedMention, ref: ActionRef, status: AlertStatus) -> Block
         }
     )
     return {"type": "actions", "block_id": ACTIONS_BLOCK_ID, "elements": elements}
+
+
+def _status_line(
+    item: TriagedMention,
+    status: AlertStatus,
+    actor: str | None,
+    note: str = "",
+    reply_url: str | None = None,
+) -> Block:
+    line = _STATUS_LINE[status].format(
+        who=user_mention(actor), network=escape_mrkdwn(network_label(item.mention.source))
+    )
+    if note:
+        line += f": {escape_mrkdwn(note, limit=1000)}"
+    url = escape_url(reply_url) if reply_url else None
+    if url:
+        line += f" · <{url}|the reply>"
+    return {"type": "context", "elements": [mrkdwn(line)]}
 
 
 def _header_text(item: TriagedMention) -> tuple[str, str]:
@@ -192,15 +211,7 @@ def alert_message(
         blocks.append(why)
     blocks.append({"type": "section", "text": mrkdwn(link_line(item))})
     if status != AlertStatus.OPEN:
-        line = _STATUS_LINE[status].format(
-            who=user_mention(actor), network=escape_mrkdwn(network_label(item.mention.source))
-        )
-        if note:
-            line += f": {escape_mrkdwn(note, limit=1000)}"
-        url = escape_url(reply_url) if reply_url else None
-        if url:
-            line += f" · <{url}|the reply>"
-        blocks.append({"type": "context", "elements": [mrkdwn(line)]})
+        blocks.append(_status_line(item, status, actor, note, reply_url))
     actions = _actions(item, ActionRef(alert.id, item.mention.key), status)
     if actions is not None:
         blocks.append(actions)
@@ -216,30 +227,46 @@ def escalation_message(
     *,
     oncall_group: str,
     minutes: int,
+    actor: str | None = None,
 ) -> Message:
-    """An urgent alert nobody claimed: pings the on-call group (our text, not the post's)."""
-    ping = f"<!subteam^{oncall_group}>" if GROUP_ID.match(oncall_group) else "On-call"
+    """An urgent alert nobody claimed: pings the on-call group (our text, not the post's).
+
+    Redrawn from the primary alert's status whenever it changes: once someone took it,
+    the ping and the Claim button are gone and the message says who did what.
+    """
+    status = primary.status if primary is not None else AlertStatus.OPEN
+    waiting = lifecycle.can_move(status, AlertStatus.CLAIMED)
     _, label = _header_text(item)
-    headline = f"{ping} unclaimed for {minutes} min: {escape_mrkdwn(label)}"
+    if status == AlertStatus.OPEN:
+        ping = f"<!subteam^{oncall_group}>" if GROUP_ID.match(oncall_group) else "On-call"
+        headline = f"{ping} unclaimed for {minutes} min: {escape_mrkdwn(label)}"
+    else:
+        headline = f"Was unclaimed for {minutes} min: {escape_mrkdwn(label)}"
     where = permalink(primary.slack) if primary is not None and primary.slack else None
     lines = [headline, quote(item.mention.text)]
     if where:
         lines.append(f"<{where}|Open the original alert>")
+    title = ":rotating_light: Urgent and unclaimed" if waiting else ":rotating_light: Urgent"
     blocks: list[Block] = [
-        {"type": "header", "text": plain(":rotating_light: Urgent and unclaimed")},
+        {"type": "header", "text": plain(title)},
         {"type": "section", "text": mrkdwn("\n".join(lines))},
         {"type": "section", "text": mrkdwn(link_line(item))},
     ]
-    ref = ActionRef(primary.id if primary else None, item.mention.key)
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": ACTIONS_BLOCK_ID,
-            "elements": [button("Claim", CLAIM, ref.encode(), "primary")],
-        }
-    )
+    if status != AlertStatus.OPEN:
+        who = actor if actor is not None else (primary.claimed_by if primary else None)
+        blocks.append(_status_line(item, status, who))
+    if waiting:
+        ref = ActionRef(primary.id if primary else None, item.mention.key)
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": ACTIONS_BLOCK_ID,
+                "elements": [button("Claim", CLAIM, ref.encode(), "primary")],
+            }
+        )
     snippet = escape_mrkdwn(item.mention.text, limit=FALLBACK_SNIPPET)
-    return Message(text=f"{headline}: {snippet}", blocks=blocks)
+    state = "" if status == AlertStatus.OPEN else f" [{status.value}]"
+    return Message(text=f"{headline}{state}: {snippet}", blocks=blocks)
 
 
 def thread_reply_message(item: TriagedMention) -> Message:
@@ -315,14 +342,23 @@ def render(
     escalation_minutes: int,
     primary: Alert | None = None,
 ) -> Message:
-    """The message an outbox row stands for, by its kind."""
+    """The message an outbox row stands for, by its kind.
+
+    A row whose earlier send was cut off mid-call (``Alert.interrupted``) may already be
+    in the channel: the new post says so, so nobody answers the same post twice.
+    """
     if alert.kind == AlertKind.ESCALATION:
-        return escalation_message(
+        message = escalation_message(
             item, primary, oncall_group=oncall_group, minutes=escalation_minutes
         )
-    if alert.kind == AlertKind.THREAD_REPLY:
-        return thread_reply_message(item)
-    if alert.kind == AlertKind.SPIKE:
-        return spike_message(item)
-    source = primary if alert.kind == AlertKind.UPDATE and primary is not None else alert
-    return alert_message(item, source, sla_minutes=sla_minutes)
+    elif alert.kind == AlertKind.THREAD_REPLY:
+        message = thread_reply_message(item)
+    elif alert.kind == AlertKind.SPIKE:
+        message = spike_message(item)
+    elif alert.kind == AlertKind.UPDATE:
+        return alert_message(item, primary or alert, sla_minutes=sla_minutes)
+    else:
+        message = alert_message(item, alert, sla_minutes=sla_minutes)
+    if alert.interrupted:
+        message.blocks.append({"type": "context", "elements": [mrkdwn(POSSIBLE_COPY)]})
+    return message

@@ -175,7 +175,7 @@ def digest_blocks(d: Digest) -> list[Block]:
         for p in d.unresolved_urgent[:5]:
             owner = escape_mrkdwn(p.claimed_by) if p.claimed_by else "unclaimed"
             urgent.append(
-                f"• open {fmt.duration(d.period_end - p.created_at)}, {owner}: "
+                f"• open {fmt.duration((d.as_of or d.period_end) - p.created_at)}, {owner}: "
                 f"{_author(p)} — {escape_mrkdwn(fmt.short(p.text, 90))}"
             )
         blocks.append(_section("\n".join(urgent)))

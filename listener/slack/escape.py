@@ -7,6 +7,12 @@ to entity-encode; once they are, no control sequence can be formed. The bare wor
 an invisible WORD JOINER after the ``@``, so ``@channel`` reads the same but no longer
 matches Slack's mention pattern.
 
+Bidirectional controls are removed (``strip_invisible``): ``invoice \u202egnp.exe``
+would display as "invoice exe.png", a spoofed file name, in a post or a display name.
+So are the other invisible formatting characters that hide or split words (zero-width
+space, BOM, invisible operators); the joiners that emoji and scripts need (ZWJ, ZWNJ)
+and our own WORD JOINER stay.
+
 Block Kit limits are counted in UTF-16 code units (Slack is JavaScript underneath), so
 truncation counts those and never cuts inside an astral character or an entity.
 """
@@ -21,6 +27,7 @@ __all__ = [
     "WORD_JOINER",
     "escape_mrkdwn",
     "escape_url",
+    "strip_invisible",
     "truncate",
     "unescape_mrkdwn",
     "utf16_len",
@@ -36,6 +43,15 @@ _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 _CUT_BROADCAST = re.compile(r"@(?:channel|here|everyone)$", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+#: Bidi embeddings/overrides (U+202A-E), isolates (U+2066-9), marks (LRM, RLM, ALM),
+#: and the invisible characters that split or hide words without joining anything.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+                        "\u200b\ufeff\u2061-\u2064\u180e]")
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without bidi controls and word-hiding invisible characters."""
+    return _INVISIBLE.sub("", text)
 
 
 def utf16_len(text: str) -> int:
@@ -45,7 +61,7 @@ def utf16_len(text: str) -> int:
 
 def escape_mrkdwn(text: str, limit: int | None = None) -> str:
     """Escape ``text`` for mrkdwn; if ``limit`` is given, fit it in that many code units."""
-    out = text
+    out = strip_invisible(text)
     for raw, entity in _ESCAPES:
         out = out.replace(raw, entity)
     out = _BROADCAST.sub("@" + WORD_JOINER, out)

@@ -15,7 +15,13 @@ from typing import Any
 from listener.domain import SlackRef
 from listener.networks import network_label
 from listener.ports import TriagedMention
-from listener.slack.escape import SECTION_TEXT_LIMIT, escape_mrkdwn, escape_url, truncate
+from listener.slack.escape import (
+    SECTION_TEXT_LIMIT,
+    escape_mrkdwn,
+    escape_url,
+    strip_invisible,
+    truncate,
+)
 
 __all__ = [
     "FALLBACK_SNIPPET",
@@ -58,7 +64,7 @@ class Message:
     def post_kwargs(self) -> dict[str, Any]:
         """Arguments for ``chat.postMessage``: previews of posted links stay off."""
         return {
-            "text": self.text,
+            "text": strip_invisible(self.text),
             "blocks": self.blocks,
             "unfurl_links": False,
             "unfurl_media": False,
@@ -66,7 +72,7 @@ class Message:
 
     def update_kwargs(self) -> dict[str, Any]:
         """Arguments for ``chat.update`` (which takes no unfurl flags)."""
-        return {"text": self.text, "blocks": self.blocks}
+        return {"text": strip_invisible(self.text), "blocks": self.blocks}
 
 
 def user_mention(user_id: str | None) -> str:
@@ -90,11 +96,12 @@ def date_token(when: datetime, fmt: str) -> str:
 
 
 def plain(text: str, limit: int = HEADER_LIMIT) -> Block:
-    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+    # plain_text is not mrkdwn-escaped, but a bidi override reorders it all the same.
+    return {"type": "plain_text", "text": truncate(strip_invisible(text), limit), "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> Block:
-    return {"type": "mrkdwn", "text": truncate(text, limit)}
+    return {"type": "mrkdwn", "text": truncate(strip_invisible(text), limit)}
 
 
 def quote(text: str) -> str:

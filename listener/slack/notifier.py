@@ -119,7 +119,9 @@ def check_slack(client: WebClient) -> str:
 def delivery_error(exc: SlackClientError | OSError) -> DeliveryError:
     """Map an SDK or network failure to the outbox's retry decision."""
     if not isinstance(exc, SlackApiError):
-        return DeliveryError(f"slack unreachable: {type(exc).__name__}: {exc}")
+        return DeliveryError(
+            f"slack unreachable: {type(exc).__name__}: {exc}", code="unreachable"
+        )
     response = exc.response
     status = getattr(response, "status_code", 0)
     code = str(response.get("error", "")) if isinstance(response.data, dict) else ""
@@ -127,10 +129,15 @@ def delivery_error(exc: SlackClientError | OSError) -> DeliveryError:
         headers = getattr(response, "headers", {}) or {}
         raw = headers.get("Retry-After") or headers.get("retry-after")
         retry_after = _seconds(raw[0] if isinstance(raw, list) else raw)
-        return DeliveryError(f"slack ratelimited (HTTP {status})", retry_after=retry_after)
+        return DeliveryError(
+            f"slack ratelimited (HTTP {status})", retry_after=retry_after, code="ratelimited"
+        )
     if code in PERMANENT_ERRORS:
-        return PermanentDelivery(f"slack refused: {code}")
-    return DeliveryError(f"slack error: HTTP {status} {code or 'unexpected response'}")
+        return PermanentDelivery(f"slack refused: {code}", code=code)
+    return DeliveryError(
+        f"slack error: HTTP {status} {code or 'unexpected response'}",
+        code=code if code.isidentifier() and len(code) <= 64 else f"http_{status}",
+    )
 
 
 def _seconds(raw: object) -> float | None:

@@ -3,6 +3,8 @@
 ``InteractivityServer`` is one of the runtime's services: ``start()`` returns once it is
 listening (or connected), ``stop()`` closes it, so ``firstreply run`` stops cleanly.
 Put a TLS-terminating proxy in front of the HTTP server: Slack only calls https URLs.
+It listens on ``slack.host``, loopback by default (the proxy on the same host); the
+Docker image sets ``FIRSTREPLY_SLACK__HOST=0.0.0.0`` so the published port reaches it.
 """
 
 from __future__ import annotations
@@ -39,15 +41,14 @@ class InteractivityServer:
     name = "slack interactivity"
 
     def __init__(
-        self, *, app: App, settings: SlackSettings, app_token: str | None = None,
-        host: str = "0.0.0.0",
+        self, *, app: App, settings: SlackSettings, app_token: str | None = None
     ) -> None:
         if settings.mode == "socket" and not app_token:
             raise ConfigError([("SLACK_APP_TOKEN", "slack.mode = \"socket\" needs it (xapp-...)")])
         self._app = app
         self._settings = settings
         self._app_token = app_token
-        self._host = host
+        self._host = settings.host
         self._httpd: _Server | None = None
         self._socket: SocketModeHandler | None = None
         self._thread: threading.Thread | None = None
@@ -71,13 +72,13 @@ class InteractivityServer:
             )
         except OSError as exc:
             raise FirstReplyError(
-                f"cannot serve Slack interactivity on port {self._settings.port}: {exc}"
+                f"cannot serve Slack interactivity on {self._host}:{self._settings.port}: {exc}"
             ) from exc
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="slack-interactivity", daemon=True
         )
         self._thread.start()
-        log.info("slack interactivity listening on port %s", self.port)
+        log.info("slack interactivity listening on %s:%s", self._host, self.port)
 
     def stop(self) -> None:
         if self._socket is not None:

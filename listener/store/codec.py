@@ -301,6 +301,8 @@ def alert_row(a: Alert, created_at: datetime) -> dict[str, Any]:
         "claimed_at": a.claimed_at,
         "replied_at": a.replied_at,
         "resolved_at": a.resolved_at,
+        "attempt_started_at": a.attempt_started_at,
+        "interrupted": a.interrupted,
     }
 
 
@@ -325,4 +327,6 @@ def row_to_alert(r: Mapping[Any, Any]) -> Alert:
         claimed_at=r["claimed_at"],
         replied_at=r["replied_at"],
         resolved_at=r["resolved_at"],
+        attempt_started_at=r["attempt_started_at"],
+        interrupted=r["interrupted"],
     )

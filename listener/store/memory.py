@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 
+from listener import lifecycle
 from listener.domain import (
     Alert,
     AlertKind,
@@ -207,6 +208,7 @@ class MemoryStore:
                 sent_at=now,
                 next_attempt_at=None,
                 slack=ref,
+                attempt_started_at=None,
             )
 
     def mark_failed(
@@ -221,6 +223,7 @@ class MemoryStore:
                 attempts=attempts,
                 last_error=clean_text(error),
                 next_attempt_at=retry_at,
+                attempt_started_at=None,
             )
 
     def _attempts(self, alert_id: int) -> int:
@@ -228,7 +231,32 @@ class MemoryStore:
         return alert.attempts if alert else 0
 
     def defer_alert(self, alert_id: int, until: datetime) -> None:
-        self._change(alert_id, next_attempt_at=until)
+        self._change(alert_id, next_attempt_at=until, attempt_started_at=None)
+
+    def begin_attempt(self, alert_id: int, now: datetime) -> bool:
+        with self._lock:
+            alert = self._alerts.get(alert_id)
+            if alert is None:
+                raise StoreError(f"no alert with id {alert_id}")
+            cut_off = alert.attempt_started_at is not None
+            self._change(
+                alert_id, attempt_started_at=now, interrupted=alert.interrupted + int(cut_off)
+            )
+            return cut_off
+
+    def outbox_rows(self, state: DeliveryState | None, limit: int) -> list[Alert]:
+        with self._lock:
+            rows = [a for a in self._alerts.values() if state is None or a.state is state]
+        rows.sort(key=lambda a: a.id or 0, reverse=True)
+        return rows[:limit]
+
+    def revive(self, alert_ids: Sequence[int] | None, now: datetime) -> list[int]:
+        with self._lock:
+            wanted = set(self._alerts) if alert_ids is None else set(alert_ids) & set(self._alerts)
+            out = sorted(i for i in wanted if self._alerts[i].state is DeliveryState.DEAD)
+            for i in out:
+                self._change(i, state=DeliveryState.PENDING, attempts=0, next_attempt_at=None)
+            return out
 
     def alert_for(self, key: MentionKey) -> Alert | None:
         with self._lock:
@@ -267,11 +295,13 @@ class MemoryStore:
 
     def set_status(
         self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
-    ) -> None:
+    ) -> bool:
         with self._lock:
             alert = self._alerts.get(alert_id)
             if alert is None:
                 raise StoreError(f"no alert with id {alert_id}")
+            if not lifecycle.can_move(alert.status, status):
+                return False
             changes: dict[str, object] = {"status": status}
             # The digest measures time to claim and to first reply: keep the first of each.
             if status in (AlertStatus.CLAIMED, AlertStatus.REPLIED) and alert.claimed_at is None:
@@ -280,11 +310,10 @@ class MemoryStore:
                 changes["replied_at"] = now
             if status is AlertStatus.RESOLVED:
                 changes["resolved_at"] = now
-            if status is AlertStatus.OPEN:
-                changes["claimed_by"] = None
-            elif user is not None:
+            if user is not None:
                 changes["claimed_by"] = user
             self._change(alert_id, **changes)
+            return True
 
     # -- CursorRepo, CheckpointRepo, ReplyLedgerRepo, FeedbackRepo, DigestRepo -----------
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from listener import lifecycle
 from listener.domain import (
     Alert,
     AlertKind,
@@ -123,9 +124,53 @@ class SqlOutbox:
     def get_alert(self, alert_id: int) -> Alert | None:
         return self._one_alert(select(alerts).where(alerts.c.id == alert_id))
 
+    def begin_attempt(self, alert_id: int, now: datetime) -> bool:
+        with self._write() as conn:
+            started = conn.execute(
+                select(alerts.c.attempt_started_at).where(alerts.c.id == alert_id)
+            ).first()
+            if started is None:
+                raise StoreError(f"no alert with id {alert_id}")
+            cut_off = started[0] is not None
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id)
+                .values(
+                    attempt_started_at=now,
+                    interrupted=alerts.c.interrupted + (1 if cut_off else 0),
+                )
+            )
+        return cut_off
+
+    def outbox_rows(self, state: DeliveryState | None, limit: int) -> list[Alert]:
+        q = select(alerts)
+        if state is not None:
+            q = q.where(alerts.c.state == state.value)
+        with self._read() as conn:
+            rows = conn.execute(q.order_by(alerts.c.id.desc()).limit(limit))
+            return [row_to_alert(r._mapping) for r in rows]
+
+    def revive(self, alert_ids: Sequence[int] | None, now: datetime) -> list[int]:
+        dead = alerts.c.state == DeliveryState.DEAD.value
+        where = [dead] if alert_ids is None else [dead, alerts.c.id.in_(list(alert_ids))]
+        again = (
+            update(alerts)
+            .where(*where)
+            .values(
+                state=DeliveryState.PENDING.value,
+                attempts=0,
+                next_attempt_at=None,
+                attempt_started_at=None,
+            )
+            .returning(alerts.c.id)
+        )
+        with self._write() as conn:
+            return sorted(int(i) for i in conn.execute(again).scalars())
+
     def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None:
         self._update_alert(
             alert_id,
+            attempt_started_at=None,
             state=DeliveryState.SENT.value,
             attempts=alerts.c.attempts + 1,
             sent_at=now,
@@ -140,6 +185,7 @@ class SqlOutbox:
         state = DeliveryState.RETRYING if retry_at is not None else DeliveryState.DEAD
         self._update_alert(
             alert_id,
+            attempt_started_at=None,
             state=state.value,
             attempts=alerts.c.attempts + 1,
             last_error=clean_text(error),
@@ -147,7 +193,7 @@ class SqlOutbox:
         )
 
     def defer_alert(self, alert_id: int, until: datetime) -> None:
-        self._update_alert(alert_id, next_attempt_at=until)
+        self._update_alert(alert_id, next_attempt_at=until, attempt_started_at=None)
 
     def alert_for(self, key: MentionKey) -> Alert | None:
         q = select(alerts).where(alerts.c.source == key[0], alerts.c.mention_id == key[1])
@@ -190,7 +236,7 @@ class SqlOutbox:
 
     def set_status(
         self, alert_id: int, status: AlertStatus, user: str | None, now: datetime
-    ) -> None:
+    ) -> bool:
         values: dict[str, Any] = {"status": status.value, "status_changed_at": now}
         # The digest measures time to claim and to first reply: keep the first of each.
         if status in (AlertStatus.CLAIMED, AlertStatus.REPLIED):
@@ -199,8 +245,19 @@ class SqlOutbox:
             values["replied_at"] = func.coalesce(alerts.c.replied_at, now)
         if status is AlertStatus.RESOLVED:
             values["resolved_at"] = now
-        if status is AlertStatus.OPEN:
-            values["claimed_by"] = None
-        elif user is not None:
+        if user is not None:
             values["claimed_by"] = user
-        self._update_alert(alert_id, **values)
+        sources = sorted(s.value for s in lifecycle.sources_of(status))
+        # Compare-and-set: one statement, so of two racing clicks only one matches.
+        move = (
+            update(alerts)
+            .where(alerts.c.id == alert_id, alerts.c.status.in_(sources))
+            .values(**values)
+        )
+        with self._write() as conn:
+            if conn.execute(move).rowcount == 1:
+                return True
+            exists = conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first()
+        if exists is None:
+            raise StoreError(f"no alert with id {alert_id}")
+        return False

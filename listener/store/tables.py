@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 
 __all__ = [
@@ -207,6 +208,10 @@ alerts = Table(
     Column("claimed_at", UTCDateTime),
     Column("replied_at", UTCDateTime),
     Column("resolved_at", UTCDateTime),
+    #: Set while a dispatcher sends the row; still set on the next claim means that send
+    #: was interrupted and may have posted (revision 0005). ``interrupted`` counts those.
+    Column("attempt_started_at", UTCDateTime),
+    Column("interrupted", Integer, nullable=False, server_default=text("0")),
     _key_fk("alerts"),
     Index("ix_alerts_mention", "source", "mention_id"),
     Index("ix_alerts_state_next_attempt_at", "state", "next_attempt_at"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from rich.console import Console
 
 from listener.backfill.replay import render_report, replay, replay_history
@@ -20,8 +22,8 @@ START, END = DAY1 - timedelta(days=1), DAY2 + timedelta(days=1)
 
 def settings(**rules: object) -> Settings:
     brand = BrandSettings(
-        name="Acme", handles=["acme"], channel="#acme",
-        topic_channels={"delivery": "#acme-delivery"},
+        name="Acme", handles=["acme"], channel="#acme", queue_channel="#acme-queue",
+        topic_channels={"money": "#acme-billing-escalations"},
         rules=RuleSettings(**rules),  # type: ignore[arg-type]
     )
     return Settings(brands=[brand])
@@ -47,30 +49,37 @@ HISTORY = [
          author="user1", stored=Route.ALERT),
     item(3, "@acme thanks, all good", DAY1 + timedelta(minutes=9), stored=Route.IGNORE),
     item(4, "@acme my order never arrived", DAY1 + timedelta(minutes=30)),
-    item(5, "@acme refund me, terrible", DAY2),
+    item(5, "@acme you charged me twice, terrible", DAY2),
     item(6, "@acme never mind", DAY2 + timedelta(minutes=1), scored=False),
 ]
+
+
+BILLING = "#acme-billing-escalations"
 
 
 def test_counts_per_day_and_channel() -> None:
     report = replay_history(HISTORY, settings(), start=START, end=END)
     rows = {(r.day, r.channel): r for r in report.rows}
-    assert set(rows) == {(date(2026, 3, 2), "#acme"), (date(2026, 3, 2), "#acme-delivery"),
-                         (date(2026, 3, 3), "#acme")}
-    day1 = rows[(date(2026, 3, 2), "#acme")]
-    assert (day1.alerts, day1.threads, day1.stored_alerts) == (1, 1, 2)
-    assert rows[(date(2026, 3, 2), "#acme-delivery")].alerts == 1
-    assert rows[(date(2026, 3, 3), "#acme")].alerts == 1
+    assert set(rows) == {(date(2026, 3, 2), "#acme"), (date(2026, 3, 2), "#acme-queue"),
+                         (date(2026, 3, 3), BILLING)}
+    queue = rows[(date(2026, 3, 2), "#acme-queue")]
+    assert (queue.alerts, queue.urgent, queue.threads) == (2, 0, 1)
+    assert rows[(date(2026, 3, 2), "#acme")].stored_alerts == 2
+    assert (rows[(date(2026, 3, 3), BILLING)].alerts, rows[(date(2026, 3, 3), BILLING)].urgent) \
+        == (1, 1)
     assert report.alerts == 3
-    assert report.by_channel() == {"#acme": 2, "#acme-delivery": 1}
+    assert report.by_channel() == {"#acme": 0, "#acme-queue": 2, BILLING: 1}
     assert report.by_day() == {date(2026, 3, 2): 2, date(2026, 3, 3): 1}
     assert (report.scanned, report.ignored, report.unscored) == (6, 1, 1)
-    assert report.changed == 1  # mention 2 was an alert then, a thread reply now
+    assert (report.slack_items, report.urgent, report.urgent_share) == (4, 1, 0.25)
+    # Mention 1 was an alert in #acme and is a queued card now (another channel);
+    # mention 2 was an alert then and is a thread reply now (another route).
+    assert report.changed == 2
     assert report.reasons
 
 
-def test_stricter_rules_alert_less() -> None:
-    report = replay_history(HISTORY, settings(complaint_threshold=0.99), start=START, end=END)
+def test_rules_that_ignore_more_alert_less() -> None:
+    report = replay_history(HISTORY, settings(ignore_phrases=["@acme"]), start=START, end=END)
     assert report.alerts == 0
     assert report.changed == 2
 
@@ -90,14 +99,19 @@ def test_replay_reads_the_store_and_can_reclassify() -> None:
     assert clf.texts_seen == 6
 
 
-def test_rendering_shows_the_table_and_reasons() -> None:
+@pytest.mark.parametrize("width", [80, 120])
+def test_rendering_shows_the_table_and_reasons_without_cutting_a_channel(width: int) -> None:
     report = replay_history(HISTORY, settings(), start=START, end=END)
-    console = Console(record=True, width=120)
+    console = Console(record=True, width=width)
     console.print(render_report(report))
     out = console.export_text()
-    assert "#acme-delivery" in out
+    assert BILLING in out and "#acme-queue" in out
     assert "2026-03-03" in out
-    assert "3 alerts" in out
+    assert "…" not in out
+    assert "3 cards" in out
+    assert "cards urgent thread held spikes then" in " ".join(out.split())
+    assert "4 Slack items of which 1 urgent (25%)" in " ".join(out.split())
+    assert "2 routed differently than when stored" in " ".join(out.split())
 
 
 def test_history_rows_flatten_scores_verdicts_and_response_times() -> None:
@@ -117,3 +131,18 @@ def test_history_rows_flatten_scores_verdicts_and_response_times() -> None:
     assert rows[5]["route"] is None
     assert rows[-1]["response_minutes"] == 30.0
     assert rows[0]["response_minutes"] is None
+
+
+def test_a_channel_too_long_for_the_terminal_folds_and_loses_nothing() -> None:
+    long = "#acme-billing-and-refunds-escalations-for-the-night-shift"
+    report = replay_history(HISTORY, settings(), start=START, end=END)
+    report = dataclasses.replace(report, rows=tuple(
+        dataclasses.replace(r, channel=long) if r.channel == BILLING else r for r in report.rows))
+    console = Console(record=True, width=80)
+    console.print(render_report(report))
+    out = console.export_text()
+    assert "…" not in out
+    assert all(len(line) <= 80 for line in out.splitlines())
+    folded = "".join(line.split("2026-03-03")[-1].split()[0] if "2026-03-03" in line else ""
+                     for line in out.splitlines())
+    assert folded.startswith(long[:20])

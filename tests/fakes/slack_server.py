@@ -14,6 +14,7 @@ Also here: ``serve_wsgi`` (a WSGI app on 127.0.0.1 in a thread) and
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -72,8 +73,14 @@ class Posted:
 class FakeSlack:
     """The fake server plus its state. Use as a context manager, or ``start``/``stop``."""
 
-    def __init__(self, *, token: str = "fake-bot-token") -> None:
+    def __init__(
+        self, *, token: str = "fake-bot-token", app_token: str = "xapp-1-A0FIRSTRE-fake"
+    ) -> None:
         self.token = token
+        #: The app-level token ``apps.connections.open`` wants (Socket Mode), and the
+        #: WebSocket URL it answers with (``tests.fakes.slack_socket.FakeSocketMode.url``).
+        self.app_token = app_token
+        self.socket_url: str | None = None
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], Posted] = {}
         self.usergroups: dict[str, list[str]] = {}
@@ -150,6 +157,10 @@ class FakeSlack:
     def come_back(self) -> None:
         self._down_status = None
 
+    def add_channel(self, name: str) -> str:
+        """A public channel that exists (``conversations.list`` shows it); its ID."""
+        return self.channel_id(name)
+
     def channel_id(self, name: str) -> str:
         """Slack answers with IDs; names ("#cx-alerts") map to stable fake IDs."""
         if not name.startswith("#") and name[:1] in "CGD" and name[1:].isalnum():
@@ -207,6 +218,14 @@ class FakeSlack:
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return fault.status, extra, {"ok": False, "error": fault.error}
         auth = headers.get("authorization", "")
+        if method == "apps.connections.open":
+            if auth == f"Bearer {self.token}":
+                return 200, {}, {"ok": False, "error": "not_allowed_token_type"}
+            if auth != f"Bearer {self.app_token}":
+                return 200, {}, {"ok": False, "error": "invalid_auth"}
+            if self.socket_url is None:
+                return 200, {}, {"ok": False, "error": "socket_mode_not_enabled"}
+            return 200, {}, {"ok": True, "url": self.socket_url}
         if auth != f"Bearer {self.token}":
             return 200, {}, {"ok": False, "error": "invalid_auth" if auth else "not_authed"}
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
@@ -322,6 +341,42 @@ class FakeSlack:
                 "is_archived": channel in self.archived_channels,
             },
         }
+
+    def _api_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Public channels the fake knows (``add_channel``, or posted to), paginated as
+        Slack does: ``limit`` per page, an opaque ``response_metadata.next_cursor``,
+        empty on the last page."""
+        try:
+            limit = int(args.get("limit") or 100)
+            start = int(base64.b64decode(str(args.get("cursor") or "")).decode() or 0)
+        except (ValueError, UnicodeDecodeError):
+            return {"ok": False, "error": "invalid_cursor"}
+        if not 1 <= limit <= 1000:
+            return {"ok": False, "error": "invalid_limit"}
+        with self._lock:
+            known = sorted((cid, name) for name, cid in self._channel_ids.items()
+                           if name not in self.missing_channels)
+        archived = str(args.get("exclude_archived", "false")).lower() in ("true", "1")
+        rows = [
+            {
+                "id": cid,
+                "name": name.lstrip("#"),
+                "is_channel": True,
+                "is_group": False,
+                "is_im": False,
+                "is_private": False,
+                "is_archived": name in self.archived_channels,
+                "is_member": True,
+                "name_normalized": name.lstrip("#"),
+                "num_members": 3,
+            }
+            for cid, name in known
+            if not (archived and name in self.archived_channels)
+        ]
+        page = rows[start : start + limit]
+        more = start + limit < len(rows)
+        cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
     def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("filename") or not str(args.get("length", "")).isdigit():

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from listener.cli import app
 from tests.reliability.rig import Rig
 
-CHANNEL = "#cx-alerts"
+CHANNEL = "#cx-queue"  # where "my order never arrived" goes: a card, not urgent
 
 
 def seed(rig: Rig, n: int, start: int = 0) -> list[str]:
@@ -113,6 +113,7 @@ def test_status_exits_1_and_lists_dead_letters(
     assert result.exit_code == 1, result.output
     assert "Dead letters" in result.output
     assert "channel_not_found" in result.output
+    assert "firstreply outbox retry --all-dead" in " ".join(result.output.split())
     as_json = CliRunner().invoke(app, ["--config", str(cfg), "status", "--json"])
     assert as_json.exit_code == 1
     dead = json.loads(as_json.output)["dead_letters"]

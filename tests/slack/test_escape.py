@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from listener.slack import blocks
 from listener.slack.escape import (
     WORD_JOINER,
     escape_mrkdwn,
     escape_url,
+    strip_invisible,
     truncate,
     unescape_mrkdwn,
     utf16_len,
@@ -65,15 +69,15 @@ def test_no_control_sequence_survives(text: str) -> None:
 
 @given(texts)
 def test_visible_text_round_trips(text: str) -> None:
-    assert unescape_mrkdwn(escape_mrkdwn(text)).replace(WORD_JOINER, "") == text.replace(
-        WORD_JOINER, ""
-    )
+    assert unescape_mrkdwn(escape_mrkdwn(text)).replace(WORD_JOINER, "") == strip_invisible(
+        text
+    ).replace(WORD_JOINER, "")
 
 
 @given(texts)
 def test_round_trip_is_exact_without_word_joiners_in_the_input(text: str) -> None:
     assume(WORD_JOINER not in text)
-    assert unescape_mrkdwn(escape_mrkdwn(text)) == text
+    assert unescape_mrkdwn(escape_mrkdwn(text)) == strip_invisible(text)
 
 
 @given(texts, st.integers(min_value=1, max_value=120))
@@ -131,3 +135,27 @@ def test_truncate_rejects_a_silly_limit() -> None:
 )
 def test_escape_url(url: str, expected: str | None) -> None:
     assert escape_url(url) == expected
+
+
+BIDI = [chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x61C]]
+
+
+@given(st.lists(st.sampled_from([*BIDI, "a", "b", " ", ".", "\u200d", WORD_JOINER])))
+def test_no_bidi_control_survives_escaping(chars: list[str]) -> None:
+    out = escape_mrkdwn("".join(chars))
+    assert not any(c in out for c in BIDI)
+    assert out.count("\u200d") == chars.count("\u200d")  # ZWJ (emoji sequences) kept
+
+
+def test_a_right_to_left_override_cannot_disguise_a_file_name_in_an_alert() -> None:
+    from tests.slack.test_blocks import item
+
+    it = item()
+    spoof = "invoice \u202egnp.exe"
+    mention = replace(it.mention, text=spoof,
+                      author=replace(it.mention.author, name="Support\u2067 Team\u2069"))
+    message = blocks.alert_message(replace(it, mention=mention), it.alerts[0], sla_minutes=60)
+    wire = json.dumps({**message.post_kwargs()}, ensure_ascii=False)
+    assert "invoice gnp.exe" in wire
+    assert "*Support Team*" in wire
+    assert not any(c in wire for c in BIDI)

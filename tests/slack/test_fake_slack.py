@@ -66,7 +66,7 @@ def test_manifest_is_valid_and_complete() -> None:
         "chat:write.public",
         "files:write",
         "usergroups:read",
-        "users:read",
+        "channels:read",
     } <= scopes
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")

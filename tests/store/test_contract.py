@@ -10,7 +10,15 @@ from datetime import date, timedelta, timezone
 
 import pytest
 
-from listener.domain import AlertKind, AlertStatus, DeliveryState, Feedback, Rejected, Route
+from listener.domain import (
+    AlertKind,
+    AlertStatus,
+    DeliveryState,
+    Feedback,
+    Rejected,
+    Route,
+    SlackRef,
+)
 from listener.errors import StoreError
 from listener.ports import Store, TriageRecord
 from tests.store import factories as f
@@ -404,28 +412,101 @@ def test_enqueue_adds_follow_up_alerts(store: Store) -> None:
 
 def test_status_changes_record_who(store: Store) -> None:
     alert_id = _one_alert(store)
-    store.set_status(alert_id, AlertStatus.CLAIMED, "U1", T0)
-    store.set_status(alert_id, AlertStatus.RESOLVED, None, T0)
+    assert store.set_status(alert_id, AlertStatus.CLAIMED, "U1", T0)
+    assert store.set_status(alert_id, AlertStatus.RESOLVED, None, T0)
     alert = store.get_alert(alert_id)
     assert alert is not None
     assert (alert.status, alert.claimed_by) == (AlertStatus.RESOLVED, "U1")
-    store.set_status(alert_id, AlertStatus.OPEN, "U2", T0)
-    reopened = store.get_alert(alert_id)
-    assert reopened is not None
-    assert (reopened.status, reopened.claimed_by) == (AlertStatus.OPEN, None)
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ([AlertStatus.CLAIMED, AlertStatus.REPLIED], AlertStatus.CLAIMED),
+        ([AlertStatus.REPLIED], AlertStatus.SNOOZED),
+        ([AlertStatus.RESOLVED], AlertStatus.CLAIMED),
+        ([AlertStatus.RESOLVED], AlertStatus.OPEN),
+        ([AlertStatus.NOT_COMPLAINT], AlertStatus.REPLIED),
+        ([AlertStatus.CLAIMED], AlertStatus.CLAIMED),
+    ],
+)
+def test_a_status_never_moves_backwards(
+    store: Store, path: list[AlertStatus], refused: AlertStatus
+) -> None:
+    alert_id = _one_alert(store)
+    for status in path:
+        assert store.set_status(alert_id, status, "U1", T0)
+    before = store.get_alert(alert_id)
+    assert not store.set_status(alert_id, refused, "U2", T0 + timedelta(minutes=1))
+    assert store.get_alert(alert_id) == before
+    with pytest.raises(StoreError):
+        store.set_status(123_456, AlertStatus.CLAIMED, "U1", T0)
+
+
+def test_of_two_racing_claims_exactly_one_wins(store: Store) -> None:
+    import threading
+
+    alert_id = _one_alert(store)
+    barrier = threading.Barrier(8)
+    wins: list[str] = []
+
+    def claim(user: str) -> None:
+        barrier.wait()
+        if store.set_status(alert_id, AlertStatus.CLAIMED, user, T0):
+            wins.append(user)
+
+    threads = [threading.Thread(target=claim, args=(f"U{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    alert = store.get_alert(alert_id)
+    assert alert is not None
+    assert len(wins) == 1
+    assert alert.claimed_by == wins[0]
 
 
 def test_response_steps_keep_their_first_times(store: Store) -> None:
     alert_id = _one_alert(store)
     t = [T0 + timedelta(minutes=m) for m in (5, 9, 12, 20, 30)]
-    store.set_status(alert_id, AlertStatus.CLAIMED, "U1", t[0])
-    store.set_status(alert_id, AlertStatus.CLAIMED, "U2", t[1])  # re-claim: first time kept
-    store.set_status(alert_id, AlertStatus.REPLIED, "U2", t[2])
-    store.set_status(alert_id, AlertStatus.REPLIED, "U2", t[3])
-    store.set_status(alert_id, AlertStatus.RESOLVED, None, t[4])
+    assert store.set_status(alert_id, AlertStatus.CLAIMED, "U1", t[0])
+    assert not store.set_status(alert_id, AlertStatus.CLAIMED, "U2", t[1])  # taken: refused
+    assert store.set_status(alert_id, AlertStatus.REPLIED, "U2", t[2])
+    assert not store.set_status(alert_id, AlertStatus.REPLIED, "U2", t[3])  # a replay
+    assert store.set_status(alert_id, AlertStatus.RESOLVED, None, t[4])
     alert = store.get_alert(alert_id)
     assert alert is not None
     assert (alert.claimed_at, alert.replied_at, alert.resolved_at) == (t[0], t[2], t[4])
+    assert alert.claimed_by == "U2"
+
+
+def test_an_interrupted_send_is_counted_when_the_row_is_claimed_again(store: Store) -> None:
+    alert_id = _one_alert(store)
+    assert [a.id for a in store.due_alerts(T0, 10)] == [alert_id]
+    assert not store.begin_attempt(alert_id, T0)
+    # The dispatcher dies here, mid-send. After the lease the row is due again:
+    (again,) = store.due_alerts(T0 + timedelta(hours=1), 10)
+    assert again.attempt_started_at == T0
+    assert store.begin_attempt(alert_id, T0 + timedelta(hours=1))
+    store.mark_sent(alert_id, SlackRef("C1", "1.2"), T0 + timedelta(hours=1))
+    sent = store.get_alert(alert_id)
+    assert sent is not None
+    assert (sent.interrupted, sent.attempt_started_at, sent.attempts) == (1, None, 1)
+
+
+def test_dead_rows_are_listed_and_revived(store: Store) -> None:
+    first, second = _one_alert(store), _one_alert(store, 2)
+    store.mark_failed(first, "channel_not_found", T0, None)
+    store.mark_failed(second, "ratelimited", T0, T0 + timedelta(minutes=1))
+    assert [a.id for a in store.outbox_rows(DeliveryState.DEAD, 10)] == [first]
+    assert [a.id for a in store.outbox_rows(None, 10)] == [second, first]
+    assert store.revive([second], T0) == []  # retrying, not dead: left alone
+    assert store.revive(None, T0) == [first]
+    revived = store.get_alert(first)
+    assert revived is not None
+    assert (revived.state, revived.attempts, revived.last_error) == (
+        DeliveryState.PENDING, 0, "channel_not_found")
+    assert [a.id for a in store.due_alerts(T0, 10)] == [first]
 
 
 def test_a_reply_without_a_claim_counts_as_claimed(store: Store) -> None:

@@ -1,0 +1,69 @@
+"""The decision's reading of a post: situation cues survive negation, resolution, praise
+idioms and hypotheticals only when they should (cases written here, not table rows)."""
+
+from __future__ import annotations
+
+import pytest
+
+from listener.decisions.reading import names_brand, read
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("@acme the charger is sparking and smoke is coming out of it", "safety"),
+        ("@acme I'm stranded on the hard shoulder, battery dead", "stranded"),
+        ("@acme you charged me twice for one order", "money"),
+        ("@acme your app is down again, can't log in since 8am", "outage"),
+        ("@acme I've asked my solicitor to write to you", "legal"),
+        ("@acme I'm a reporter and I'd like a comment on this for a story", "press"),
+    ],
+)
+def test_a_situation_at_stake_is_read(text: str, situation: str) -> None:
+    assert [c.situation for c in read(text).situations][:1] == [situation]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("@acme not a fire, the oven was just new", "negated"),
+        ("@acme turns out I was not charged twice after all", "negated"),
+        ("@acme refund landed, charged twice no more", "resolved"),
+        ("worried if @acme chargers could catch fire?", "hypothetical"),
+        ("@acme this new phone is fire 🔥", "praise idiom"),
+    ],
+)
+def test_alarm_words_that_do_not_mean_it_are_discounted(text: str, why: str) -> None:
+    reading = read(text)
+    assert not reading.situations
+    assert why in {c.discounted for c in reading.discounted}
+
+
+def test_resolution_then_a_new_problem_is_still_a_problem() -> None:
+    reading = read("@acme wifi works again, thanks. but now the tv box won't start at all")
+    assert reading.resolved is None
+    assert reading.problems
+
+
+def test_wanting_it_fixed_is_not_fixed() -> None:
+    assert read("@acme please get this fixed today, still no refund").resolved is None
+    assert read("@acme all sorted now, thanks!").resolved is not None
+
+
+def test_sarcastic_praise_counts_as_problems() -> None:
+    reading = read("@acme waited 2 hours and then the call dropped. love it")
+    assert reading.sarcasm is not None
+    assert not reading.praise
+
+
+def test_negativity_aimed_elsewhere() -> None:
+    names = ["Acme"]
+    assert read("my commute was awful but at least @acme coffee was great", names).other_target
+    assert read("@acme thanks for the refund, but now my card was charged again",
+                names).other_target is None
+
+
+def test_names_brand_by_name_handle_or_first_word() -> None:
+    assert names_brand("my new Aurex rattles", ["Aurex Motors"])
+    assert names_brand("@RiftForge pls", ["Rift Forge Games"])
+    assert not names_brand("my cat is weird", ["Aurex Motors"])
