@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from listener.domain import (
     Alert,
@@ -24,6 +24,9 @@ from listener.domain import (
     SlackRef,
     Verdict,
 )
+
+if TYPE_CHECKING:
+    from listener.digest.queries import DigestQueries
 
 
 class Clock(Protocol):
@@ -173,6 +176,13 @@ class TriageRepo(Protocol):
         ``embeddings=False`` leaves ``Scores.embedding`` empty: reports over months of
         history need none, and as Python floats they are most of each item's memory.
         """
+        ...
+
+    def digest_queries(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> DigestQueries:
+        """The digest's questions over the mentions created in ``[start, end)``: a SQL
+        store answers them in aggregates, without reading the mentions back."""
         ...
 
 

@@ -33,10 +33,12 @@ from listener.domain import (
 )
 
 __all__ = [
+    "DIGEST_COPIES",
     "alert_row",
     "clean_json",
     "clean_mention",
     "clean_text",
+    "digest_copies",
     "dumps_clean",
     "mention_row",
     "row_to_alert",
@@ -243,6 +245,24 @@ def scores_row(key: MentionKey, s: Scores) -> dict[str, Any]:
 
 def row_to_scores(data: Mapping[str, Any], embedding: bytes | None) -> Scores:
     return dataclasses.replace(Scores.from_dict(data), embedding=_unpack(embedding))
+
+
+#: The ``mentions`` columns that copy what the digest counts by (revision 0006).
+DIGEST_COPIES = ("topic", "is_complaint", "negative", "model", "urgency", "priority",
+                 "incident_id")
+
+
+def digest_copies(s: Scores, v: Verdict) -> dict[str, Any]:
+    """The values of ``DIGEST_COPIES`` for a mention triaged with ``s`` and ``v``."""
+    return {
+        "topic": s.topic,
+        "is_complaint": s.is_complaint,
+        "negative": s.sentiment == "negative",
+        "model": s.model,
+        "urgency": s.urgency,
+        "priority": int(v.priority),
+        "incident_id": v.incident_id,
+    }
 
 
 def verdict_row(v: Verdict) -> dict[str, Any]:

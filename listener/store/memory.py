@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 
+from listener.digest.queries import ItemQueries
 from listener.domain import (
     Alert,
     AlertKind,
@@ -131,6 +132,11 @@ class MemoryStore:
         # Ids only grow: the first row about a mention is its primary alert.
         self._primary.setdefault(alert.mention, alert_id)
         return alert_id
+
+    def digest_queries(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> ItemQueries:
+        return ItemQueries(self.history(start, end, brand=brand, embeddings=False))
 
     def history(
         self,

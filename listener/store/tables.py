@@ -84,6 +84,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: ``ix_mentions_brand_created_at``: a brand's mentions in time order, with what the
+#: digest counts by.
+DIGEST_COLUMNS = (
+    "brand", "created_at", "source", "id", "topic", "is_complaint", "negative", "model",
+    "urgency", "priority", "incident_id", "author_followers",
+)
+
+
 def _key_fk(table: str) -> ForeignKeyConstraint:
     return ForeignKeyConstraint(
         ["source", "mention_id"],
@@ -118,10 +126,20 @@ mentions = Table(
     #: Set with the verdict, in the same transaction (revision 0002): it lets
     #: ``pending_triage`` read a small partial index instead of anti-joining every verdict.
     Column("triaged_at", UTCDateTime),
+    #: What the digest counts by, copied from the scores and the verdict when they are
+    #: recorded (revision 0006): its aggregates read one index, never the joined rows.
+    Column("topic", String(64)),
+    Column("is_complaint", Boolean),
+    Column("negative", Boolean),
+    Column("model", String(128)),
+    Column("urgency", Integer),
+    Column("priority", Integer),
+    Column("incident_id", String(64)),
     PrimaryKeyConstraint("source", "id", name="pk_mentions"),
     # With the key, so history's keyset pages are index range scans (revision 0002).
     Index("ix_mentions_created_at", "created_at", "source", "id"),
-    Index("ix_mentions_brand_created_at", "brand", "created_at"),
+    # Covers the digest's aggregates (and history by brand): index-only scans (0006).
+    Index("ix_mentions_brand_created_at", *DIGEST_COLUMNS),
     Index("ix_mentions_conversation_id", "conversation_id"),
 )
 _untriaged = mentions.c.triaged_at.is_(None)
@@ -209,6 +227,8 @@ alerts = Table(
     Column("resolved_at", UTCDateTime),
     _key_fk("alerts"),
     Index("ix_alerts_mention", "source", "mention_id"),
+    # A mention's primary alert (its first of kind "alert") and status: one index seek.
+    Index("ix_alerts_primary", "source", "mention_id", "kind", "id", "status"),
     Index("ix_alerts_state_next_attempt_at", "state", "next_attempt_at"),
     Index("ix_alerts_channel_created_at", "channel", "created_at"),
 )

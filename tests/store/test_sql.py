@@ -42,7 +42,7 @@ def test_migrations_build_exactly_the_tables_module(sql_url: str) -> None:
     finally:
         engine.dispose()
     assert diffs == []
-    assert migrate.current(sql_url) == migrate.head() == "0004"
+    assert migrate.current(sql_url) == migrate.head() == "0006"
 
 
 def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ def test_0004_moves_checkpoints_and_replies_out_of_the_cursors_table(empty_url: 
             ])
     finally:
         engine.dispose()
-    assert migrate.upgrade(empty_url) == "0004"
+    assert migrate.upgrade(empty_url) == "0006"
     store = SqlStore(empty_url)
     try:
         assert store.get_cursor("mentions:acme") == "1900"
