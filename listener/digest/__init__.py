@@ -32,14 +32,13 @@ from listener.digest.model import (
     Theme,
     Trend,
 )
-from listener.digest.queries import AlertTimes, Cell, DigestQueries, ItemQueries
+from listener.digest.queries import AlertTimes, DigestQueries, ItemQueries, Segment
 from listener.digest.sections import percentile
 from listener.timewindow import day_bounds, local_day, period_bounds
 
 __all__ = [
     "AlertTimes",
     "Breach",
-    "Cell",
     "Change",
     "DayPoint",
     "Digest",
@@ -52,6 +51,7 @@ __all__ = [
     "NotableAuthor",
     "Post",
     "Response",
+    "Segment",
     "Spike",
     "Theme",
     "Trend",

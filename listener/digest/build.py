@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from listener.digest.model import LIST_LIMIT, Change, DayPoint, Digest
-from listener.digest.queries import Cell, DigestQueries, ItemQueries
+from listener.digest.queries import DigestQueries, ItemQueries, Segment
 from listener.digest.sections import (
     BASELINE_DAYS,
     model_health_of,
@@ -56,23 +56,26 @@ def daily_series(
         end = max(local_day(tm.mention.created_at, z) for tm in pool)
     listed = list(days_between(end - timedelta(days=days - 1), end))
     edges = _day_edges(listed, z)
-    return tuple(_day_points(ItemQueries(pool).cells(edges), listed, list(range(len(edges)))))
+    segments = ItemQueries(pool).segments(edges)
+    return tuple(_day_points(segments, listed, list(range(len(edges)))))
 
 
 def _day_edges(days: list[date], z: ZoneInfo) -> list[datetime]:
     return [day_bounds(d, z)[0] for d in days] + [day_bounds(days[-1], z)[1]]
 
 
-def _day_points(cells: Iterable[Cell], days: list[date], bounds: list[int]) -> list[DayPoint]:
+def _day_points(
+    segments: Iterable[Segment], days: list[date], bounds: list[int]
+) -> list[DayPoint]:
     """One point per day; day ``i`` holds the segments ``bounds[i]`` to ``bounds[i + 1]``."""
     per_day = [[0, 0, 0] for _ in days]
-    for c in cells:
-        i = bisect.bisect_right(bounds, c.segment) - 1
+    for seg in segments:
+        i = bisect.bisect_right(bounds, seg.segment) - 1
         if 0 <= i < len(days):
             got = per_day[i]
-            got[0] += c.count
-            got[1] += c.count if c.complaint else 0
-            got[2] += c.count if c.negative else 0
+            got[0] += seg.volume
+            got[1] += seg.complaints
+            got[2] += seg.negative
     return [DayPoint(d, *counts) for d, counts in zip(days, per_day, strict=True)]
 
 
@@ -88,14 +91,13 @@ class _Tally:
     negative: int = 0
 
     @staticmethod
-    def of(cells: Iterable[Cell]) -> _Tally:
+    def of(segments: Iterable[Segment]) -> _Tally:
         v = s = c = n = 0
-        for cell in cells:
-            v += cell.count
-            if cell.topic is not None:
-                s += cell.count
-            c += cell.count if cell.complaint else 0
-            n += cell.count if cell.negative else 0
+        for seg in segments:
+            v += seg.volume
+            s += seg.scored
+            c += seg.complaints
+            n += seg.negative
         return _Tally(v, s, c, n)
 
 
@@ -170,27 +172,26 @@ def digest_of(
     last_day = local_day(end - timedelta(microseconds=1), z)
     n_days = (last_day - first_day).days + 1
     prev_start = start - (end - start)
-    # One query counts everything by segment: the 7 baseline days, the period, the
+    # One question counts everything by segment: the 7 baseline days, the period, the
     # chart's days, and the previous period (which DST may shift off a day's edge).
     lead = max(BASELINE_DAYS, trend_days - n_days)
     days = list(days_between(first_day - timedelta(days=lead), last_day))
     day_edges = _day_edges(days, z)
     edges = sorted({*day_edges, start, end, prev_start})
     at = {e: i for i, e in enumerate(edges)}
-    cells = q.cells(edges)
+    segments = q.segments(edges)
 
-    def between(a: datetime, b: datetime) -> list[Cell]:
-        return [c for c in cells if at[a] <= c.segment < at[b]]
+    def between(a: datetime, b: datetime) -> list[Segment]:
+        return [s for s in segments if at[a] <= s.segment < at[b]]
 
-    all_days = _day_points(cells, days, [at[e] for e in day_edges])
-    current_cells = between(start, end)
-    current = _Tally.of(current_cells)
-    has_earlier = any(c.segment < at[start] for c in cells)
+    all_days = _day_points(segments, days, [at[e] for e in day_edges])
+    in_period = between(start, end)
+    current = _Tally.of(in_period)
+    has_earlier = any(s.segment < at[start] for s in segments)
     notes: list[str] = []
     if not has_earlier:
         notes.append("No data before this period yet: comparisons will appear as history builds.")
-    prev_cells = between(prev_start, start) if has_earlier else None
-    prev = _Tally.of(prev_cells) if prev_cells is not None else None
+    prev = _Tally.of(between(prev_start, start)) if has_earlier else None
 
     series = all_days[lead - BASELINE_DAYS :]
     base_days = series[:BASELINE_DAYS]
@@ -225,8 +226,8 @@ def digest_of(
     urgent_count, urgent = q.urgent(LIST_LIMIT)
     resolved_count, resolved = q.resolved(start, end, LIST_LIMIT)
     span = None
-    if current_cells:
-        span = (min(c.first for c in current_cells), max(c.last for c in current_cells))
+    if in_period:
+        span = (min(s.first for s in in_period), max(s.last for s in in_period))
     return Digest(
         brand=brand,
         tz=z.key,
@@ -240,7 +241,9 @@ def digest_of(
         complaint_share=share("complaints"),
         unscored=unscored,
         days=tuple(period_days),
-        themes=themes_of(q, current_cells, prev_cells, top_themes, start=start, end=end),
+        themes=themes_of(
+            q, start, end, prev_start if has_earlier else None, top_themes
+        ),
         response=response_of(
             q,
             start=start,
@@ -252,12 +255,12 @@ def digest_of(
             z=z,
             now=now,
         ),
-        open_incidents=open_incidents_of(q, cells, end),
+        open_incidents=open_incidents_of(q, end),
         unresolved_urgent=urgent,
         resolved=resolved,
         notable_authors=notable_authors_of(q, start, end, notable_followers),
         spikes=spikes_of(series, BASELINE_DAYS),
-        model_health=model_health_of(current_cells, fb),
+        model_health=model_health_of(q.health(start, end), fb),
         notes=tuple(notes),
         trend=tuple(all_days[-trend_days:]),
         unresolved_urgent_count=urgent_count,

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from listener.digest.items import (
     Post,
@@ -38,11 +38,13 @@ from listener.ports import TriagedMention
 __all__ = [
     "NOTABLE_VERIFIED",
     "AlertTimes",
-    "Cell",
     "DigestQueries",
+    "Group",
     "GroupBy",
+    "Health",
+    "IncidentPart",
     "ItemQueries",
-    "cell_of",
+    "Segment",
     "example_rank",
     "ranked",
 ]
@@ -53,24 +55,48 @@ NOTABLE_VERIFIED = ("business", "government")
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
-    """How many mentions share one combination of what the digest counts by.
-
-    ``segment`` is the index of the time segment (between consecutive edges) the
-    mentions were created in, -1 before the first edge.
-    """
+class Segment:
+    """The mentions created in one time segment (between consecutive edges; -1: before
+    the first edge). Complaints are those the team did not rule out."""
 
     segment: int
-    topic: str | None  # None: not scored yet
-    complaint: bool
-    negative: bool
-    status: AlertStatus | None  # the primary alert's; None without one
-    model: str
-    incident: str | None
-    urgent: bool  # priority HIGH or above
-    count: int
+    volume: int
+    scored: int
+    complaints: int
+    negative: int
     first: datetime
     last: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Complaints of one topic and incident (None: none) in a range of time."""
+
+    topic: str
+    incident: str | None
+    count: int
+    first: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentPart:
+    """An incident's mentions of one topic (None: not scored); ``waiting``: unresolved."""
+
+    incident: str
+    topic: str | None
+    count: int
+    waiting: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Alerts in a range, those ruled out, and mentions scored by each model."""
+
+    alerts: int
+    ruled_out: int
+    models: tuple[tuple[str, int, datetime], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +114,20 @@ class AlertTimes:
 class DigestQueries(Protocol):
     """Questions over one brand's mentions created before the digest's end."""
 
-    def cells(self, edges: Sequence[datetime]) -> list[Cell]:
-        """Every ``Cell`` with a count, segments cut at ``edges`` (sorted UTC instants)."""
+    def segments(self, edges: Sequence[datetime]) -> list[Segment]:
+        """Counts per segment cut at ``edges`` (sorted UTC instants), segments with any."""
+        ...
+
+    def complaint_groups(self, start: datetime, end: datetime) -> list[Group]:
+        """Complaints created in ``[start, end)`` by topic and incident."""
+        ...
+
+    def incidents(self) -> list[IncidentPart]:
+        """Every incident's mentions, by topic."""
+        ...
+
+    def health(self, start: datetime, end: datetime) -> Health:
+        """Primary alerts about mentions created in ``[start, end)``, and their models."""
         ...
 
     def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
@@ -140,39 +178,22 @@ def example_rank(tm: TriagedMention) -> tuple[int, int]:
     return (-(tm.scores.urgency if tm.scores else 0), -tm.mention.author.followers)
 
 
-def ranked(cells: Iterable[Cell], key: Callable[[Cell], str | None]) -> list[str]:
-    """The values of ``key`` over ``cells``, most mentions first; ties go to the value seen
+def ranked(counts: Iterable[tuple[str | None, int, datetime]]) -> list[str]:
+    """Values by count, summed over repeats, highest first; ties go to the value seen
     first, then to the smaller. Empty values and None are left out."""
-    counts: dict[str, int] = {}
+    total: dict[str, int] = {}
     first: dict[str, datetime] = {}
-    for c in cells:
-        k = key(c)
+    for k, n, at in counts:
         if not k:
             continue
-        counts[k] = counts.get(k, 0) + c.count
-        first[k] = min(first.get(k, c.first), c.first)
-    return sorted(counts, key=lambda k: (-counts[k], first[k], k))
+        total[k] = total.get(k, 0) + n
+        first[k] = min(first.get(k, at), at)
+    return sorted(total, key=lambda k: (-total[k], first[k], k))
 
 
 def notable(tm: TriagedMention, min_followers: int) -> bool:
     a = tm.mention.author
     return a.followers >= min_followers or a.verified_type in NOTABLE_VERIFIED
-
-
-def cell_of(tm: TriagedMention) -> tuple[str | None, bool, bool, AlertStatus | None, str,
-                                         str | None, bool]:
-    """The key of the ``Cell`` a mention falls in, but for its segment."""
-    alert = primary_alert(tm)
-    v = tm.verdict
-    return (
-        tm.scores.topic if tm.scores else None,
-        complaint(tm),
-        negative(tm),
-        alert.status if alert else None,
-        tm.scores.model if tm.scores else "",
-        v.incident_id if v is not None and v.incident_id else None,
-        v is not None and v.priority >= Priority.HIGH,
-    )
 
 
 class ItemQueries:
@@ -186,19 +207,59 @@ class ItemQueries:
         lo = bisect.bisect_left(self._stamps, start)
         return self._items[lo : bisect.bisect_left(self._stamps, end)]
 
-    def cells(self, edges: Sequence[datetime]) -> list[Cell]:
+    def segments(self, edges: Sequence[datetime]) -> list[Segment]:
         stamps = [e.timestamp() for e in edges]
-        acc: dict[tuple[object, ...], list[object]] = {}
+        acc: dict[int, list[int]] = {}
+        first: dict[int, datetime] = {}
+        last: dict[int, datetime] = {}
         for tm in self._items:
             at = tm.mention.created_at
-            key = (bisect.bisect_right(stamps, at.timestamp()) - 1, *cell_of(tm))
-            got = acc.get(key)
+            i = bisect.bisect_right(stamps, at.timestamp()) - 1
+            got = acc.get(i)
             if got is None:
-                acc[key] = [1, at, at]
-            else:
-                got[0] = int(got[0]) + 1  # type: ignore[call-overload]
-                got[2] = at
-        return [Cell(*k, *v) for k, v in acc.items()]  # type: ignore[arg-type]
+                got = acc[i] = [0, 0, 0, 0]
+                first[i] = at
+            got[0] += 1
+            got[1] += tm.scores is not None
+            got[2] += complaint(tm)
+            got[3] += negative(tm)
+            last[i] = at
+        return [Segment(i, v, s, c, n, first[i], last[i]) for i, (v, s, c, n) in acc.items()]
+
+    def complaint_groups(self, start: datetime, end: datetime) -> list[Group]:
+        acc: dict[tuple[str, str | None], list[Any]] = {}
+        for tm in self._between(start, end):
+            if not complaint(tm) or tm.scores is None:
+                continue
+            key = (tm.scores.topic, _incident(tm))
+            got = acc.setdefault(key, [0, tm.mention.created_at])
+            got[0] += 1
+        return [Group(t, i, n, at) for (t, i), (n, at) in acc.items()]
+
+    def incidents(self) -> list[IncidentPart]:
+        acc: dict[tuple[str, str | None], list[Any]] = {}
+        for tm in self._items:
+            inc = _incident(tm)
+            if inc is None:
+                continue
+            at = tm.mention.created_at
+            got = acc.setdefault((inc, tm.scores.topic if tm.scores else None), [0, 0, at, at])
+            got[0] += 1
+            got[1] += unresolved(tm)
+            got[3] = at
+        return [IncidentPart(i, t, *v) for (i, t), v in acc.items()]
+
+    def health(self, start: datetime, end: datetime) -> Health:
+        alerts = ruled_out = 0
+        models: dict[str, list[Any]] = {}
+        for tm in self._between(start, end):
+            if tm.scores is not None and tm.scores.model:
+                models.setdefault(tm.scores.model, [0, tm.mention.created_at])[0] += 1
+            alert = primary_alert(tm)
+            if alert is not None:
+                alerts += 1
+                ruled_out += alert.status is AlertStatus.NOT_COMPLAINT
+        return Health(alerts, ruled_out, tuple((m, n, at) for m, (n, at) in models.items()))
 
     def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
         out = []
@@ -279,6 +340,10 @@ class ItemQueries:
     def posts(self, keys: Collection[MentionKey]) -> dict[MentionKey, Post]:
         wanted = set(keys)
         return {tm.mention.key: to_post(tm) for tm in self._items if tm.mention.key in wanted}
+
+
+def _incident(tm: TriagedMention) -> str | None:
+    return tm.verdict.incident_id if tm.verdict is not None and tm.verdict.incident_id else None
 
 
 def _resolved_in(tm: TriagedMention, start: datetime, end: datetime) -> bool:

@@ -1,4 +1,4 @@
-"""Each section of the digest as a function of ``Cell`` counts and ``DigestQueries``."""
+"""Each section of the digest, from the answers of ``DigestQueries``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from listener.digest.items import WAITING, Post
+from listener.digest.items import Post
 from listener.digest.model import (
     LIST_LIMIT,
     Breach,
@@ -24,8 +24,8 @@ from listener.digest.model import (
     Theme,
     Trend,
 )
-from listener.digest.queries import Cell, DigestQueries, GroupBy, ranked
-from listener.domain import AlertStatus, Feedback, MentionKey
+from listener.digest.queries import DigestQueries, Group, GroupBy, Health, IncidentPart, ranked
+from listener.domain import Feedback, MentionKey
 from listener.timewindow import Window
 
 BASELINE_DAYS = 7
@@ -68,38 +68,33 @@ def _trend(count: int, previous: int | None) -> Trend:
     return Trend.FLAT
 
 
-def _topic(c: Cell) -> str | None:
-    return c.topic
-
-
 def themes_of(
     q: DigestQueries,
-    current: Sequence[Cell],
-    previous: Sequence[Cell] | None,
-    top: int,
-    *,
     start: datetime,
     end: datetime,
+    prev_start: datetime | None,
+    top: int,
 ) -> tuple[Theme, ...]:
-    complaints = [c for c in current if c.complaint]
-    prev = [c for c in previous if c.complaint] if previous is not None else None
+    """``prev_start`` None: nothing before the period to compare with."""
+    current = q.complaint_groups(start, end)
+    prev = q.complaint_groups(prev_start, start) if prev_start is not None else None
     by_topic: Counter[str] = Counter()
-    by_incident: dict[str, list[Cell]] = defaultdict(list)
-    for c in complaints:
-        by_topic[c.topic or "other"] += c.count
-        if c.incident:
-            by_incident[c.incident].append(c)
+    by_incident: dict[str, list[Group]] = defaultdict(list)
+    for g in current:
+        by_topic[g.topic] += g.count
+        if g.incident:
+            by_incident[g.incident].append(g)
     prev_topics: Counter[str] = Counter()
     prev_incidents: Counter[str] = Counter()
-    for c in prev or ():
-        prev_topics[c.topic or "other"] += c.count
-        if c.incident:
-            prev_incidents[c.incident] += c.count
+    for g in prev or ():
+        prev_topics[g.topic] += g.count
+        if g.incident:
+            prev_incidents[g.incident] += g.count
     found: list[tuple[Literal["topic", "incident"], str, int, int | None]] = []
     for topic, count in by_topic.items():
         found.append(("topic", topic, count, None if prev is None else prev_topics[topic]))
     for inc, group in by_incident.items():
-        count = sum(c.count for c in group)
+        count = sum(g.count for g in group)
         if count < 2:
             continue  # a one-post "incident" is just a complaint
         found.append(("incident", inc, count, None if prev is None else prev_incidents[inc]))
@@ -117,7 +112,7 @@ def themes_of(
     for kind, key, count, p in chosen:
         label = key
         if kind == "incident":
-            common = ranked(by_incident[key], _topic)
+            common = ranked((g.topic, g.count, g.first) for g in by_incident[key])
             label = f"Incident {key}" + (f" ({common[0]})" if common else "")
         themes.append(
             Theme(kind, key, label, count, p, _trend(count, p), posts[kind].get(key, ()))
@@ -186,23 +181,20 @@ def response_of(
     )
 
 
-def open_incidents_of(
-    q: DigestQueries, known: Sequence[Cell], end: datetime
-) -> tuple[Incident, ...]:
-    groups: dict[str, list[Cell]] = defaultdict(list)
-    for c in known:
-        if c.incident:
-            groups[c.incident].append(c)
+def open_incidents_of(q: DigestQueries, end: datetime) -> tuple[Incident, ...]:
+    groups: dict[str, list[IncidentPart]] = defaultdict(list)
+    for part in q.incidents():
+        groups[part.incident].append(part)
     found = []
     for inc, group in groups.items():
-        count = sum(c.count for c in group)
+        count = sum(p.count for p in group)
         if count < 2:
             continue  # a one-post "incident" is just a complaint, listed with urgent items
-        open_alerts = sum(c.count for c in group if c.status in WAITING)
+        open_alerts = sum(p.waiting for p in group)
         if not open_alerts:
             continue
-        first, last = min(c.first for c in group), max(c.last for c in group)
-        topic = ranked(group, _topic)
+        first, last = min(p.first for p in group), max(p.last for p in group)
+        topic = ranked((p.topic, p.count, p.first) for p in group)
         found.append((inc, topic[0] if topic else "other", count, first, last, open_alerts))
     if not found:
         return ()
@@ -258,17 +250,12 @@ def spikes_of(series: Sequence[DayPoint], period_from: int) -> tuple[Spike, ...]
     return tuple(out)
 
 
-def model_health_of(current: Sequence[Cell], feedback: Sequence[Feedback]) -> ModelHealth:
-    alerts = not_complaint = 0
-    for c in current:
-        if c.status is not None:
-            alerts += c.count
-            not_complaint += c.count if c.status is AlertStatus.NOT_COMPLAINT else 0
+def model_health_of(health: Health, feedback: Sequence[Feedback]) -> ModelHealth:
     labels = Counter(f.label for f in feedback)
     return ModelHealth(
-        alerts,
-        not_complaint,
+        health.alerts,
+        health.ruled_out,
         len(feedback),
         tuple(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
-        tuple(ranked(current, lambda c: c.model if c.topic is not None else None)),
+        tuple(ranked(health.models)),
     )

@@ -1,15 +1,16 @@
 """``DigestQueries`` in SQL aggregates: a digest of months reads counts, not mentions.
 
-The one large query is ``cells``: every mention of the window is counted into a small
-grid (time segment x topic x complaint x ... ), a few thousand rows for 90 days. The time
-segment is a balanced tree of ``CASE WHEN created_at < edge``: about 8 comparisons a row
-for 200 edges, the same on SQLite and PostgreSQL, and it keeps local days (DST included)
-the digest's business rather than the database's. Everything else returns a handful of
-rows; only the posts the digest quotes are read whole (``load``).
+Every query reads ``ix_mentions_brand_created_at``, which covers what the digest counts
+by (copied onto the mention with its triage), and looks up a mention's primary alert only
+where the answer depends on it. The one question over the whole window is ``segments``:
+sums over each time segment's range of that index; the segments' edges come from the
+digest, so local days (DST included) stay its business rather than the database's. Only
+the posts the digest quotes are read whole (``load``).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,22 +18,28 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Engine,
-    Integer,
     Select,
     and_,
     case,
     func,
-    literal,
     or_,
     select,
     true,
 )
 
 from listener.digest.items import WAITING, Post, to_post
-from listener.digest.queries import NOTABLE_VERIFIED, AlertTimes, Cell, GroupBy
+from listener.digest.queries import (
+    NOTABLE_VERIFIED,
+    AlertTimes,
+    Group,
+    GroupBy,
+    Health,
+    IncidentPart,
+    Segment,
+)
 from listener.domain import AlertKind, AlertStatus, Author, MentionKey, Priority
 from listener.ports import TriagedMention
-from listener.store.tables import UTCDateTime, alerts, mentions
+from listener.store.tables import alerts, mentions
 
 __all__ = ["SqlDigestQueries"]
 
@@ -52,28 +59,20 @@ _p = alerts.alias("p")
 _with_alert = mentions.join(
     _p, _p.c.id == select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
 )
+#: The same, read from the alerts' side: for questions about the alerts' own times.
+_from_alert = _p.join(mentions, and_(m.source == _p.c.source, m.id == _p.c.mention_id))
 _not_ruled_out = or_(_status.is_(None), _status != AlertStatus.NOT_COMPLAINT.value)
 _complaint = and_(m.is_complaint == true(), _not_ruled_out)
+#: As a 0/1 column: the alert is looked up only for what the model calls a complaint.
+_complaint_flag = case(
+    (m.is_complaint == true(), case((_status == AlertStatus.NOT_COMPLAINT.value, 0), else_=1)),
+    else_=0,
+)
 _history_order = (m.created_at, m.source, m.id)
 
 
 def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return case((cond, 1), else_=0)
-
-
-def _segment(col: Any, edges: Sequence[datetime]) -> ColumnElement[int]:
-    """How many ``edges`` are at or before ``col``, minus one: a binary tree of CASEs."""
-
-    def node(lo: int, hi: int) -> ColumnElement[int]:
-        # Here edges[lo - 1] <= col < edges[hi]: the answer is in [lo - 1, hi - 1].
-        if lo == hi:
-            return literal(lo - 1, Integer())
-        mid = (lo + hi) // 2
-        return case(
-            (col < literal(edges[mid], UTCDateTime()), node(lo, mid)), else_=node(mid + 1, hi)
-        )
-
-    return node(0, len(edges))
 
 
 class SqlDigestQueries:
@@ -97,51 +96,87 @@ class SqlDigestQueries:
         with self._engine.connect() as conn:
             return list(conn.execute(q))
 
-    def cells(self, edges: Sequence[datetime]) -> list[Cell]:
+    def segments(self, edges: Sequence[datetime]) -> list[Segment]:
+        # A range scan per segment, not one GROUP BY over a CASE: SQLite sorts to group,
+        # and that sort cost more than the scans themselves.
+        sums: Select[Any] = select(
+            func.count(),
+            func.sum(_flag(m.topic.is_not(None))),
+            func.sum(_complaint_flag),
+            func.sum(_flag(m.negative == true())),
+            func.min(m.created_at),
+            func.max(m.created_at),
+        )
+        bounds: list[tuple[int, datetime | None, datetime | None]] = [(-1, None, edges[0])]
+        bounds += [(i, lo, hi) for i, (lo, hi) in enumerate(itertools.pairwise(edges))]
+        bounds.append((len(edges) - 1, edges[-1], None))
+        out = []
+        with self._engine.connect() as conn:
+            for i, lo, hi in bounds:
+                if (lo is not None and lo >= self._end) or (hi is not None and hi <= self._start):
+                    continue
+                r = conn.execute(self._where(sums, lo, hi)).one()
+                if r[0]:
+                    out.append(Segment(i, int(r[0]), int(r[1]), int(r[2]), int(r[3]), r[4], r[5]))
+        return out
+
+    def complaint_groups(self, start: datetime, end: datetime) -> list[Group]:
+        q = self._where(
+            select(m.topic, m.incident_id, func.count(), func.min(m.created_at))
+            .where(_complaint)
+            .group_by(m.topic, m.incident_id),
+            start,
+            end,
+        )
+        return [Group(r[0], r[1] or None, int(r[2]), r[3]) for r in self._rows(q)]
+
+    def incidents(self) -> list[IncidentPart]:
+        waiting = _flag(_status.in_([w.value for w in WAITING]))
         inner = self._where(
             select(
-                _segment(m.created_at, edges).label("segment"),
-                m.topic.label("topic"),
-                m.is_complaint.label("is_complaint"),
-                _flag(m.negative == true()).label("negative"),
-                _status.label("status"),
-                func.coalesce(m.model, "").label("model"),
                 m.incident_id.label("incident"),
-                _flag(m.priority >= int(Priority.HIGH)).label("urgent"),
+                m.topic.label("topic"),
+                waiting.label("waiting"),
                 m.created_at.label("created_at"),
-            )
+            ).where(m.incident_id.is_not(None), m.incident_id != "")
         ).subquery()
         c = inner.c
-        complaint = _flag(
-            and_(
-                c.is_complaint == true(),
-                or_(c.status.is_(None), c.status != AlertStatus.NOT_COMPLAINT.value),
-            )
-        ).label("complaint")
-        keys = [c.segment, c.topic, complaint, c.negative, c.status, c.model, c.incident,
-                c.urgent]
         q = select(
-            *keys,
-            func.count().label("n"),
-            func.min(c.created_at).label("first"),
-            func.max(c.created_at).label("last"),
-        ).group_by(*keys)
+            c.incident,
+            c.topic,
+            func.count(),
+            func.sum(c.waiting),
+            func.min(c.created_at),
+            func.max(c.created_at),
+        ).group_by(c.incident, c.topic)
         return [
-            Cell(
-                int(r.segment),
-                r.topic,
-                bool(r.complaint),
-                bool(r.negative),
-                AlertStatus(r.status) if r.status is not None else None,
-                r.model,
-                r.incident or None,
-                bool(r.urgent),
-                int(r.n),
-                r.first,
-                r.last,
-            )
-            for r in self._rows(q)
+            IncidentPart(r[0], r[1], int(r[2]), int(r[3]), r[4], r[5]) for r in self._rows(q)
         ]
+
+    def health(self, start: datetime, end: datetime) -> Health:
+        inner = self._where(
+            select(
+                func.coalesce(m.model, "").label("model"),
+                _status.label("status"),
+                m.created_at.label("created_at"),
+            ),
+            start,
+            end,
+        ).subquery()
+        c = inner.c
+        q = select(
+            c.model,
+            func.count(),
+            func.count(c.status),
+            func.sum(_flag(c.status == AlertStatus.NOT_COMPLAINT.value)),
+            func.min(c.created_at),
+        ).group_by(c.model)
+        rows = self._rows(q)
+        return Health(
+            sum(int(r[2]) for r in rows),
+            sum(int(r[3]) for r in rows),
+            tuple((r[0], int(r[1]), r[4]) for r in rows if r[0]),
+        )
 
     def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
         p = _p.c
@@ -225,21 +260,25 @@ class SqlDigestQueries:
         return self._oldest(and_(m.priority >= int(Priority.HIGH), waiting), limit)
 
     def resolved(self, start: datetime, end: datetime, limit: int) -> tuple[int, tuple[Post, ...]]:
-        when = _p.c.resolved_at
-        return self._oldest(and_(when >= start, when < end), limit, _with_alert)
+        p = _p.c
+        first = select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
+        cond = and_(
+            p.kind == AlertKind.ALERT.value, p.resolved_at >= start, p.resolved_at < end,
+            p.id == first,
+        )
+        return self._oldest(cond, limit, _from_alert)
 
     def _oldest(
         self, cond: ColumnElement[bool], limit: int, joined: Any = mentions
     ) -> tuple[int, tuple[Post, ...]]:
-        count_q = self._where(select(func.count()).select_from(joined).where(cond))
-        first_q = self._where(
+        # One query for the count and the oldest: the keys are narrow, and a second scan
+        # of the window for the count cost more than reading them.
+        q = self._where(
             select(m.source, m.id).select_from(joined).where(cond).order_by(*_history_order)
-        ).limit(limit)
-        with self._engine.connect() as conn:
-            total = int(conn.execute(count_q).scalar_one())
-            keys = [(r[0], r[1]) for r in conn.execute(first_q)] if total else []
-        posts = self._posts(keys)
-        return total, tuple(posts[k] for k in keys)
+        )
+        keys = [(r[0], r[1]) for r in self._rows(q)]
+        posts = self._posts(keys[:limit])
+        return len(keys), tuple(posts[k] for k in keys[:limit])
 
     def posts(self, keys: Collection[MentionKey]) -> dict[MentionKey, Post]:
         return self._posts(keys)

@@ -229,6 +229,8 @@ alerts = Table(
     Index("ix_alerts_mention", "source", "mention_id"),
     # A mention's primary alert (its first of kind "alert") and status: one index seek.
     Index("ix_alerts_primary", "source", "mention_id", "kind", "id", "status"),
+    # The digest's "resolved in the period", whenever the mentions were created.
+    Index("ix_alerts_kind_resolved_at", "kind", "resolved_at"),
     Index("ix_alerts_state_next_attempt_at", "state", "next_attempt_at"),
     Index("ix_alerts_channel_created_at", "channel", "created_at"),
 )

@@ -111,16 +111,30 @@ def test_aggregates_give_the_same_digest_as_the_mentions(
     assert len(new.model_health.models) == 2
 
 
-def test_cells_count_like_the_mentions(store: Store) -> None:
+def test_each_question_has_the_same_answer_in_sql_and_in_memory(store: Store) -> None:
     _seed(store)
     start, end = period_bounds(LAST, 7, LA)
     edges = sorted({start, end, *(day_bounds(LAST - timedelta(days=d), LA)[0] for d in range(9))})
-    pool = list(store.history(start - timedelta(days=20), end, brand="Acme"))
-    want = ItemQueries(pool).cells(edges)
-    got = store.digest_queries(start - timedelta(days=20), end, brand="Acme").cells(edges)  # type: ignore[attr-defined]
+    pool_start = start - timedelta(days=20)
+    mem = ItemQueries(store.history(pool_start, end, brand="Acme"))
+    sql = store.digest_queries(pool_start, end, brand="Acme")
 
-    def key(c: object) -> tuple[str, ...]:
-        return tuple(str(x) for x in dataclasses.astuple(c))  # type: ignore[call-overload]
+    def same(got: list[object], want: list[object]) -> None:
+        def key(x: object) -> str:
+            return repr(x)
 
-    assert sorted(got, key=key) == sorted(want, key=key)
-    assert {c.segment for c in got} >= {-1, 0, len(edges) - 2}
+        assert sorted(got, key=key) == sorted(want, key=key)
+        assert got
+
+    segments = sql.segments(edges)
+    same(segments, mem.segments(edges))  # type: ignore[arg-type]
+    assert {s.segment for s in segments} >= {-1, 0, len(edges) - 2}
+    same(sql.complaint_groups(start, end), mem.complaint_groups(start, end))  # type: ignore[arg-type]
+    same(sql.incidents(), mem.incidents())  # type: ignore[arg-type]
+    got, want = sql.health(start, end), mem.health(start, end)
+    assert (got.alerts, got.ruled_out) == (want.alerts, want.ruled_out)
+    assert sorted(got.models) == sorted(want.models)
+    assert sql.urgent(3) == mem.urgent(3)
+    assert sql.resolved(start, end, 3) == mem.resolved(start, end, 3)
+    assert sql.notable_authors(start, end, 10_000) == mem.notable_authors(start, end, 10_000)
+    assert sql.alert_times(start, end) == mem.alert_times(start, end)

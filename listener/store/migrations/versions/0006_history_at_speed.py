@@ -4,7 +4,8 @@
 counts by (topic, complaint, negative sentiment, model, urgency, priority, incident),
 set when the triage is recorded, and ``ix_mentions_brand_created_at`` covers them: a
 90-day digest's aggregates scan one index instead of joining three tables per mention.
-``ix_alerts_primary`` finds a mention's primary alert and its status in one seek.
+``ix_alerts_primary`` finds a mention's primary alert and its status in one seek, and
+``ix_alerts_kind_resolved_at`` the alerts resolved in a period.
 
 Revision ID: 0006
 Revises: 0004 (re-chained onto 0005 when the outbox branch merges)
@@ -98,9 +99,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_alerts_primary", "alerts", ["source", "mention_id", "kind", "id", "status"]
     )
+    op.create_index("ix_alerts_kind_resolved_at", "alerts", ["kind", "resolved_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_alerts_kind_resolved_at", table_name="alerts")
     op.drop_index("ix_alerts_primary", table_name="alerts")
     op.drop_index("ix_mentions_brand_created_at", table_name="mentions")
     op.create_index("ix_mentions_brand_created_at", "mentions", ["brand", "created_at"])
