@@ -43,6 +43,8 @@ from listener.store.tables import alerts, mentions
 
 __all__ = ["SqlDigestQueries"]
 
+#: A select of any columns.
+AnySelect = Select[*tuple[Any, ...]]
 Loader = Callable[[Collection[MentionKey]], list[TriagedMention]]
 
 m = mentions.c
@@ -85,21 +87,21 @@ class SqlDigestQueries:
         self._start, self._end, self._brand = start, end, brand
 
     def _where(
-        self, q: Select[Any], start: datetime | None = None, end: datetime | None = None
-    ) -> Select[Any]:
+        self, q: AnySelect, start: datetime | None = None, end: datetime | None = None
+    ) -> AnySelect:
         lo = self._start if start is None else max(start, self._start)
         hi = min(end, self._end) if end is not None else self._end
         q = q.where(m.created_at >= lo, m.created_at < hi)
         return q if self._brand is None else q.where(m.brand == self._brand)
 
-    def _rows(self, q: Select[Any]) -> list[Any]:
+    def _rows(self, q: AnySelect) -> list[Any]:
         with self._engine.connect() as conn:
             return list(conn.execute(q))
 
     def segments(self, edges: Sequence[datetime]) -> list[Segment]:
         # A range scan per segment, not one GROUP BY over a CASE: SQLite sorts to group,
         # and that sort cost more than the scans themselves.
-        sums: Select[Any] = select(
+        sums: AnySelect = select(
             func.count(),
             func.sum(_flag(m.topic.is_not(None))),
             func.sum(_complaint_flag),
@@ -211,7 +213,7 @@ class SqlDigestQueries:
                 *_history_order,
             ),
         )
-        q: Select[Any] = select(m.source, m.id, group.label("g"), rank.label("rn"))
+        q: AnySelect = select(m.source, m.id, group.label("g"), rank.label("rn"))
         q = self._where(q.where(group.in_(list(keys))), start, end)
         if complaints:
             q = q.where(_complaint)
