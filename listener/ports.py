@@ -123,7 +123,12 @@ class MentionRepo(Protocol):
         ...
 
     def add_rejected(self, rejected: Sequence[Rejected]) -> None:
-        """Keep inputs that could not be parsed, with their reason."""
+        """Keep inputs that could not be parsed, with their reason; the same input with
+        the same reason (a backfill's line read again on resume) is kept once."""
+        ...
+
+    def list_rejected(self, limit: int | None = None) -> list[Rejected]:
+        """Kept inputs, oldest first (the first ``limit``)."""
         ...
 
     def get_mention(self, key: MentionKey) -> Mention | None: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import sys
 from array import array
@@ -26,6 +27,7 @@ from listener.domain import (
     Mention,
     MentionKey,
     Priority,
+    Rejected,
     Route,
     Scores,
     SlackRef,
@@ -37,10 +39,13 @@ __all__ = [
     "alert_row",
     "clean_json",
     "clean_mention",
+    "clean_rejected",
     "clean_text",
     "digest_copies",
     "dumps_clean",
     "mention_row",
+    "rejected_key",
+    "rejected_row",
     "row_to_alert",
     "row_to_mention",
     "row_to_scores",
@@ -262,6 +267,36 @@ def digest_copies(s: Scores, v: Verdict) -> dict[str, Any]:
         "urgency": s.urgency,
         "priority": int(v.priority),
         "incident_id": v.incident_id,
+    }
+
+
+def rejected_key(r: Rejected) -> str:
+    """Identifies a kept input: its source, reason (which names the line) and text.
+
+    A resumed backfill reads the lines after its last checkpoint again; the key keeps
+    their rejects from being stored twice (revision 0006).
+    """
+    h = hashlib.sha256()
+    for part in (r.source, r.reason, r.raw):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def clean_rejected(r: Rejected) -> Rejected:
+    return dataclasses.replace(
+        r, source=clean_text(r.source), reason=clean_text(r.reason), raw=clean_text(r.raw)
+    )
+
+
+def rejected_row(r: Rejected) -> dict[str, Any]:
+    r = clean_rejected(r)
+    return {
+        "source": r.source,
+        "reason": r.reason,
+        "raw": r.raw,
+        "received_at": r.received_at,
+        "key": rejected_key(r),
     }
 
 

@@ -35,9 +35,9 @@ from listener.store.codec import (
     DIGEST_COPIES,
     alert_row,
     clean_mention,
-    clean_text,
     digest_copies,
     mention_row,
+    rejected_row,
     row_to_alert,
     row_to_mention,
     row_to_scores,
@@ -160,18 +160,19 @@ class SqlStore(SqlRecords):
         return stored
 
     def add_rejected(self, rejected_: Sequence[Rejected]) -> None:
-        rows = [
-            {
-                "source": clean_text(r.source),
-                "reason": clean_text(r.reason),
-                "raw": clean_text(r.raw),
-                "received_at": r.received_at,
-            }
-            for r in rejected_
-        ]
+        rows = list({row["key"]: row for row in map(rejected_row, rejected_)}.values())
         if rows:
+            insert = self._insert(rejected).on_conflict_do_nothing(index_elements=["key"])
             with self._write() as conn:
-                conn.execute(rejected.insert(), rows)
+                for start in range(0, len(rows), CHUNK):
+                    conn.execute(insert, rows[start : start + CHUNK])
+
+    def list_rejected(self, limit: int | None = None) -> list[Rejected]:
+        q = select(rejected).order_by(rejected.c.pk).limit(limit)
+        with self._read() as conn:
+            return [
+                Rejected(r.source, r.reason, r.raw, r.received_at) for r in conn.execute(q)
+            ]
 
     def get_mention(self, key: MentionKey) -> Mention | None:
         with self._read() as conn:

@@ -160,6 +160,10 @@ rejected = Table(
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    #: ``codec.rejected_key``: a resumed backfill's lines are kept once (revision 0006;
+    #: NULL for rows kept before it).
+    Column("key", String(64)),
+    Index("ix_rejected_key", "key", unique=True),
 )
 
 scores = Table(

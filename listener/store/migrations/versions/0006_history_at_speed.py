@@ -5,7 +5,8 @@ counts by (topic, complaint, negative sentiment, model, urgency, priority, incid
 set when the triage is recorded, and ``ix_mentions_brand_created_at`` covers them: a
 90-day digest's aggregates scan one index instead of joining three tables per mention.
 ``ix_alerts_primary`` finds a mention's primary alert and its status in one seek, and
-``ix_alerts_kind_resolved_at`` the alerts resolved in a period.
+``ix_alerts_kind_resolved_at`` the alerts resolved in a period. ``rejected.key`` (unique)
+keeps the rejects of a backfill's lines read again on resume from being stored twice.
 
 Revision ID: 0006
 Revises: 0004 (re-chained onto 0005 when the outbox branch merges)
@@ -100,9 +101,15 @@ def upgrade() -> None:
         "ix_alerts_primary", "alerts", ["source", "mention_id", "kind", "id", "status"]
     )
     op.create_index("ix_alerts_kind_resolved_at", "alerts", ["kind", "resolved_at"])
+    # Rows kept before have no key (NULLs never conflict): they stay as they are.
+    op.add_column("rejected", sa.Column("key", sa.String(64), nullable=True))
+    op.create_index("ix_rejected_key", "rejected", ["key"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rejected_key", table_name="rejected")
+    with op.batch_alter_table("rejected") as batch:
+        batch.drop_column("key")
     op.drop_index("ix_alerts_kind_resolved_at", table_name="alerts")
     op.drop_index("ix_alerts_primary", table_name="alerts")
     op.drop_index("ix_mentions_brand_created_at", table_name="mentions")
