@@ -121,7 +121,9 @@ mentions = Table(
     Column("url", Text, nullable=False),
     Column("addresses_brand", Boolean, nullable=False),
     Column("found_by", String(128), nullable=False),
-    Column("raw", JSON, nullable=False),
+    #: The source's raw payload, zlib'd compact JSON (``codec.pack_payload``, 0006).
+    #: Always set; nullable because SQLite adds a NOT NULL column only by copying the table.
+    Column("payload", LargeBinary),
     Column("received_at", UTCDateTime, nullable=False),
     #: Set with the verdict, in the same transaction (revision 0002): it lets
     #: ``pending_triage`` read a small partial index instead of anti-joining every verdict.
@@ -177,7 +179,7 @@ scores = Table(
     Column("sentiment", String(16), nullable=False),
     Column("urgency", Integer, nullable=False),
     Column("topic", String(64), nullable=False),
-    #: float32 little-endian bytes (``array('f')``), or NULL without an embedding.
+    #: ``codec.pack_embedding`` (float16 since 0006; float32 before), or NULL.
     Column("embedding", LargeBinary),
     PrimaryKeyConstraint("source", "mention_id", name="pk_scores"),
     _key_fk("scores"),
