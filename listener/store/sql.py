@@ -351,13 +351,17 @@ class SqlStore(SqlRecords):
     def _triaged_by_key(self, keys: Collection[MentionKey]) -> list[TriagedMention]:
         """The stored mentions of ``keys`` (without embeddings), in history order."""
         m = mentions.c
+        by_source: dict[str, list[str]] = {}
+        for source, mid in sorted(set(keys)):
+            by_source.setdefault(source, []).append(mid)
         out: list[TriagedMention] = []
-        wanted = sorted(set(keys))
         with self._read() as conn:
-            for start in range(0, len(wanted), HISTORY_PAGE):
-                chunk = wanted[start : start + HISTORY_PAGE]
-                q = _triaged_select(False).where(tuple_(m.source, m.id).in_(chunk))
-                out.extend(self._triaged(conn, q))
+            # Per source with IN on the id: SQLite scans the table for a row-value IN.
+            for source, ids in by_source.items():
+                for start in range(0, len(ids), HISTORY_PAGE):
+                    chunk = ids[start : start + HISTORY_PAGE]
+                    q = _triaged_select(False).where(m.source == source, m.id.in_(chunk))
+                    out.extend(self._triaged(conn, q))
         out.sort(key=lambda tm: (tm.mention.created_at, tm.mention.source, tm.mention.id))
         return out
 
