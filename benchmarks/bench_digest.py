@@ -3,11 +3,14 @@
     python benchmarks/bench_digest.py                  # in memory: build + render
     python benchmarks/bench_digest.py --sqlite         # also read from a SQLite store
     python benchmarks/bench_digest.py --per-day 2000 --periods 1,30
+    python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 \\
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 In memory, the digest is built the way ``collect_digest`` builds it: the period plus the
 days before it that the 7-day baseline and the 30-day chart need. ``--sqlite`` seeds a
-SQLite file (bulk inserts, not timed) and times ``collect_digest`` end to end: reading
-``history`` back into ``TriagedMention`` objects, then the maths.
+SQLite file (bulk inserts, not timed) and times, side by side, ``collect_digest`` (the
+store answers in SQL aggregates) and the old path (``history`` read back into
+``TriagedMention`` objects, then ``build_digest``), and checks the two digests are equal.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from listener.digest import Digest, collect_digest, period_bounds
+from listener.digest import Digest, ItemQueries, build_digest, collect_digest, period_bounds
 from listener.domain import (
     Alert,
     AlertKind,
@@ -148,6 +151,11 @@ class ListSource:
         lo, hi = bisect.bisect_left(self.stamps, start), bisect.bisect_left(self.stamps, end)
         return iter(self.items[lo:hi])
 
+    def digest_queries(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> ItemQueries:
+        return ItemQueries(self.history(start, end, brand=brand))
+
     def list_feedback(self, since: datetime | None = None) -> list[Feedback]:
         return []
 
@@ -201,70 +209,142 @@ def bench_memory(periods: list[int], per_day: int) -> None:
         )
 
 
-def bench_sqlite(periods: list[int], per_day: int) -> None:
+def _seed(url: str, span: int, per_day: int) -> int:
+    """Bulk-insert ``synthetic`` rows (not timed: this is not how mentions arrive)."""
     from sqlalchemy import create_engine
 
-    from listener.store import open_store
-    from listener.store.codec import alert_row, mention_row, scores_row, verdict_row
+    from listener.store.codec import (
+        alert_row,
+        digest_copies,
+        mention_row,
+        scores_row,
+        verdict_row,
+    )
     from listener.store.tables import alerts, mentions, scores, verdicts
 
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    batch: dict[str, list[dict[str, object]]] = {"m": [], "s": [], "v": [], "a": []}
+
+    def flush() -> None:
+        if not batch["m"]:
+            return
+        with engine.begin() as conn:
+            conn.execute(mentions.insert(), batch["m"])
+            conn.execute(scores.insert(), batch["s"])
+            conn.execute(verdicts.insert(), batch["v"])
+            if batch["a"]:
+                conn.execute(alerts.insert(), batch["a"])
+        for rows in batch.values():
+            rows.clear()
+
+    count = 0
+    for t in synthetic(span, per_day):
+        assert t.scores is not None
+        assert t.verdict is not None
+        # As record_triage stores them: the mention carries the digest's copies.
+        batch["m"].append({**mention_row(t.mention, now), **digest_copies(t.scores, t.verdict)})
+        batch["s"].append(scores_row(t.mention.key, t.scores))
+        batch["v"].append(verdict_row(t.verdict))
+        batch["a"].extend(alert_row(a, t.mention.created_at) for a in t.alerts)
+        count += 1
+        if len(batch["m"]) >= 20_000:
+            flush()
+    flush()
+    engine.dispose()
+    return count
+
+
+def _old_path(store: object, days: int, hours: Window | None) -> Digest:
+    """What ``collect_digest`` did before the store answered in aggregates: read every
+    mention of the window back into objects (``history``), then ``build_digest``."""
+    from listener.timewindow import day_bounds
+
+    start, end = period_bounds(LAST_DAY, days, TZ)
+    back = max(days, 7, 14, 30 - days)
+    fetch_from = day_bounds(LAST_DAY - timedelta(days=days - 1 + back), TZ)[0]
+    pool = list(store.history(fetch_from, end, brand="Acme", embeddings=False))  # type: ignore[attr-defined]
+    return build_digest(
+        [t for t in pool if t.mention.created_at >= start],
+        store.list_feedback(start),  # type: ignore[attr-defined]
+        period_start=start,
+        period_end=end,
+        tz=TZ,
+        previous=[t for t in pool if t.mention.created_at < start],
+        brand="Acme",
+        business_hours=hours,
+    )
+
+
+def bench_store(url: str, label: str, periods: list[int], per_day: int, old: bool) -> None:
+    from listener.store import open_store
+
     span = max(max(2 * p, p + 29) for p in periods)
+    t0 = time.perf_counter()
+    count = _seed(url, span, per_day)
+    print(f"seeded {label} with {count:,} mentions in {time.perf_counter() - t0:.1f} s (not timed)")
+    store = open_store(url)
+    hours = Window.parse("Mon-Fri 09:00-18:00")
+    try:
+        for days in periods:
+            new_digest: list[Digest] = []
+            new = timed(
+                f"{days}-day digest from {label}: SQL aggregates (new)",
+                lambda days=days, out=new_digest: out.append(  # type: ignore[misc]
+                    collect_digest(
+                        store, last_day=LAST_DAY, days=days, tz=TZ, brand="Acme",
+                        business_hours=hours,
+                    )
+                ),
+                repeat=2,
+            )
+            if not old:
+                continue
+            old_digest: list[Digest] = []
+            before = timed(
+                f"{days}-day digest from {label}: history + build_digest (old)",
+                lambda days=days, out=old_digest: out.append(  # type: ignore[misc]
+                    _old_path(store, days, hours)
+                ),
+                repeat=1,
+            )
+            same = "identical" if old_digest[0] == new_digest[0] else "DIFFERENT"
+            print(f"  -> {before / new:.0f}x faster; digests {same}")
+    finally:
+        store.close()
+
+
+def bench_sqlite(periods: list[int], per_day: int, old: bool) -> None:
+    from listener.store import open_store
+
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         open_store(url, create=True).close()
-        engine = create_engine(url)
-        t0 = time.perf_counter()
-        now = datetime.now(UTC)
-        batch: dict[str, list[dict[str, object]]] = {"m": [], "s": [], "v": [], "a": []}
+        bench_store(url, "SQLite", periods, per_day, old)
 
-        def flush() -> None:
-            if not batch["m"]:
-                return
-            with engine.begin() as conn:
-                conn.execute(mentions.insert(), batch["m"])
-                conn.execute(scores.insert(), batch["s"])
-                conn.execute(verdicts.insert(), batch["v"])
-                if batch["a"]:
-                    conn.execute(alerts.insert(), batch["a"])
-            for rows in batch.values():
-                rows.clear()
 
-        count = 0
-        for t in synthetic(span, per_day):
-            assert t.scores is not None
-            assert t.verdict is not None
-            batch["m"].append(mention_row(t.mention, now))
-            batch["s"].append(scores_row(t.mention.key, t.scores))
-            batch["v"].append(verdict_row(t.verdict))
-            for a in t.alerts:
-                row = alert_row(a, t.mention.created_at)
-                batch["a"].append(row)
-            count += 1
-            if len(batch["m"]) >= 20_000:
-                flush()
-        flush()
-        engine.dispose()
-        print(
-            f"seeded SQLite with {count:,} mentions in {time.perf_counter() - t0:.1f} s "
-            f"(not timed below)"
-        )
-        store = open_store(url)
-        try:
-            for days in periods:
-                timed(
-                    f"{days}-day collect_digest from SQLite (read + maths)",
-                    lambda days=days: collect_digest(  # type: ignore[misc]
-                        store,
-                        last_day=LAST_DAY,
-                        days=days,
-                        tz=TZ,
-                        brand="Acme",
-                        business_hours=Window.parse("Mon-Fri 09:00-18:00"),
-                    ),
-                    repeat=1,
-                )
-        finally:
-            store.close()
+def bench_postgres(url: str, periods: list[int], per_day: int, old: bool) -> None:
+    """Into a schema of its own, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.schema import CreateSchema, DropSchema
+
+    from listener.store import migrate
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(CreateSchema(schema))
+    sep = "&" if "?" in url else "?"
+    scoped = f"{url}{sep}options=-csearch_path%3D{schema}"
+    try:
+        migrate.upgrade(scoped)
+        bench_store(scoped, "PostgreSQL", periods, per_day, old)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(DropSchema(schema, cascade=True))
+        admin.dispose()
 
 
 def main() -> None:
@@ -272,16 +352,23 @@ def main() -> None:
     ap.add_argument("--per-day", type=int, default=10_000)
     ap.add_argument("--periods", default="1,90", help="comma-separated period lengths in days")
     ap.add_argument("--sqlite", action="store_true", help="also time reading from SQLite")
-    ap.add_argument("--sqlite-periods", default="1", help="periods for the SQLite run")
+    ap.add_argument("--sqlite-periods", default="1", help="periods for the store runs")
+    ap.add_argument("--postgres", metavar="URL", help="also time PostgreSQL at this URL")
+    ap.add_argument("--no-memory", action="store_true", help="skip the in-memory run")
+    ap.add_argument("--no-old", action="store_true", help="time the new store path only")
     args = ap.parse_args()
     periods = [int(p) for p in args.periods.split(",")]
     print(
         f"digest benchmark: {args.per_day:,} mentions/day, periods {periods}, Python "
         f"{sys.version.split()[0]}"
     )
-    bench_memory(periods, args.per_day)
+    if not args.no_memory:
+        bench_memory(periods, args.per_day)
+    store_periods = [int(p) for p in args.sqlite_periods.split(",")]
     if args.sqlite:
-        bench_sqlite([int(p) for p in args.sqlite_periods.split(",")], args.per_day)
+        bench_sqlite(store_periods, args.per_day, not args.no_old)
+    if args.postgres:
+        bench_postgres(args.postgres, store_periods, args.per_day, not args.no_old)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from listener.domain import (
     Alert,
@@ -25,6 +25,9 @@ from listener.domain import (
     SlackRef,
     Verdict,
 )
+
+if TYPE_CHECKING:
+    from listener.digest.queries import DigestQueries
 
 
 class Clock(Protocol):
@@ -121,7 +124,12 @@ class MentionRepo(Protocol):
         ...
 
     def add_rejected(self, rejected: Sequence[Rejected]) -> None:
-        """Keep inputs that could not be parsed, with their reason."""
+        """Keep inputs that could not be parsed, with their reason; the same input with
+        the same reason (a backfill's line read again on resume) is kept once."""
+        ...
+
+    def list_rejected(self, limit: int | None = None) -> list[Rejected]:
+        """Kept inputs, oldest first (the first ``limit``)."""
         ...
 
     def get_mention(self, key: MentionKey) -> Mention | None: ...
@@ -174,6 +182,13 @@ class TriageRepo(Protocol):
         ``embeddings=False`` leaves ``Scores.embedding`` empty: reports over months of
         history need none, and as Python floats they are most of each item's memory.
         """
+        ...
+
+    def digest_queries(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> DigestQueries:
+        """The digest's questions over the mentions created in ``[start, end)``: a SQL
+        store answers them in aggregates, without reading the mentions back."""
         ...
 
 

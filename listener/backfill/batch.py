@@ -28,7 +28,7 @@ from typing import Protocol, TypeVar
 from classifiers.base import Classifier
 from listener.backfill.records import Position, Record
 from listener.decisions import Decision
-from listener.domain import Mention, Priority, Rejected, Scores, Verdict
+from listener.domain import Mention, Priority, Rejected, Route, Scores, Verdict
 from listener.ports import CheckpointRepo, Store
 
 __all__ = [
@@ -63,6 +63,10 @@ class ProgressFn(Protocol):
         ...
 
 
+#: Reject reasons a backfill's summary shows.
+REJECT_SAMPLES = 5
+
+
 @dataclass(slots=True)
 class BackfillStats:
     records: int = 0
@@ -79,7 +83,10 @@ class BackfillStats:
     complaints: int = 0
     complaint_topics: Counter[str] = field(default_factory=Counter)
     routes: Counter[str] = field(default_factory=Counter)
+    #: Of the alerts the rules would send, those of priority HIGH or above.
     urgent: int = 0
+    #: The first few reject reasons (``store.list_rejected`` has them all).
+    reject_reasons: list[str] = field(default_factory=list)
     first_at: datetime | None = None
     last_at: datetime | None = None
 
@@ -212,6 +219,8 @@ def store_scored(
     stats.records += len(records)
     stats.mentions += len(mentions)
     stats.rejected += len(rejects)
+    room = REJECT_SAMPLES - len(stats.reject_reasons)
+    stats.reject_reasons.extend(r.reason for r in rejects[: max(room, 0)])
     if records:
         stats.last = records[-1].resume
 
@@ -221,7 +230,8 @@ def _tally(stats: BackfillStats, scores: Scores, verdict: Verdict) -> None:
         stats.complaints += 1
         stats.complaint_topics[scores.topic] += 1
     stats.routes[verdict.route.value] += 1
-    if verdict.actionable and verdict.priority >= Priority.HIGH:
+    # A subset of the alerts: urgent threads and digest-only posts are counted apart.
+    if verdict.route is Route.ALERT and verdict.priority >= Priority.HIGH:
         stats.urgent += 1
 
 

@@ -3,12 +3,14 @@
     firstreply backfill --file twcs.csv                 # classify + store, no alerts
     firstreply backfill --archive --query "@acme" --start 2026-01-01 --end 2026-02-01
     firstreply backfill --replay --start 2026-01-01     # what the current rules would send
+    firstreply backfill --rejected                      # every input kept as unreadable
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,6 +76,8 @@ def backfill_cmd(
     query: Annotated[str | None, typer.Option("--query", "-q", help="Archive query.")] = None,
     replay_: Annotated[bool, typer.Option("--replay", help="Replay stored history through "
                                           "the current rules; nothing is written.")] = False,
+    rejected: Annotated[bool, typer.Option("--rejected", help="List the inputs kept as "
+                                           "unreadable, with their reasons.")] = False,
     start: Annotated[str | None, typer.Option("--start", help="Window start (UTC).")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Window end (UTC).")] = None,
     brand: Annotated[str | None, typer.Option("--brand", help="Configured brand the mentions "
@@ -99,9 +103,11 @@ def backfill_cmd(
                                                   "reserves (1 = one model per GPU).")] = 0.0,
 ) -> None:
     """Backfill history (file or X archive) without pinging anyone, or replay it."""
-    modes = sum([file is not None, archive, replay_])
+    modes = sum([file is not None, archive, replay_, rejected])
     if modes != 1:
-        raise typer.BadParameter("choose exactly one of --file, --archive or --replay")
+        raise typer.BadParameter(
+            "choose exactly one of --file, --archive, --replay or --rejected"
+        )
     if fmt not in FORMAT_CHOICES:
         raise typer.BadParameter(f"choose one of {', '.join(FORMAT_CHOICES)}",
                                  param_hint="--format")
@@ -112,6 +118,9 @@ def backfill_cmd(
 
     store = open_store_for(settings, create=True)
     try:
+        if rejected:
+            _list_rejected(console, store)
+            return
         if replay_:
             _replay(console, store, settings, components, _when(start, "--start"),
                     _when(end, "--end"), brand, reclassify)
@@ -136,6 +145,23 @@ def backfill_cmd(
         raise typer.Exit(130) from None
     finally:
         store.close()
+
+
+def _list_rejected(console: Console, store: Store) -> None:
+    kept = store.list_rejected()
+    if not kept:
+        console.print("no rejected inputs stored")
+        return
+    for r in kept:
+        # Tab-separated lines for grep and cut; untrusted text, so not through rich.
+        raw = _PLAIN.sub(" ", r.raw[:_RAW_SHOWN])
+        typer.echo(f"{_PLAIN.sub(' ', r.source)}\t{_PLAIN.sub(' ', r.reason)}\t{raw}")
+    typer.echo(f"{len(kept):,} rejected input(s)", err=True)
+
+
+_RAW_SHOWN = 200
+#: Tabs, newlines and other control characters, which would break a line of the list.
+_PLAIN = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def _progress(console: Console) -> Progress:
@@ -200,6 +226,12 @@ def _summary(console: Console, stats: BackfillStats, alert: bool) -> None:
         f"[green]✓[/] {stats.records:,} records: {stats.new_mentions:,} new mentions, "
         f"{stats.triaged:,} triaged, {stats.rejected:,} rejected (kept with their reason)"
     )
+    if stats.rejected:
+        for reason in stats.reject_reasons:
+            console.print(f"  rejected: {reason}", markup=False, highlight=False)
+        more = stats.rejected - len(stats.reject_reasons)
+        console.print(("  … and " + f"{more:,} more; " if more > 0 else "  ")
+                      + "all of them: firstreply backfill --rejected", markup=False)
     console.print(f"  {stats.rate:,.1f} mentions/s over {stats.seconds:,.1f} s; "
                   f"the model took {model_share:.0%} of it")
     if stats.triaged:

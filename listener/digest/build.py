@@ -1,25 +1,21 @@
-"""``build_digest``: stored mentions and feedback in, a frozen ``Digest`` out."""
+"""``build_digest``: stored mentions and feedback in, a frozen ``Digest`` out.
+
+``digest_of`` is the digest's maths over the answers of ``DigestQueries``;
+``build_digest`` asks them of mentions in memory, ``collect_digest`` of a store.
+"""
 
 from __future__ import annotations
 
 import bisect
-import heapq
 import statistics
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from listener.digest.items import (
-    Post,
-    complaint,
-    negative,
-    primary_alert,
-    resolved_at,
-    to_post,
-    unresolved,
-)
 from listener.digest.model import LIST_LIMIT, Change, DayPoint, Digest
+from listener.digest.queries import DigestQueries, ItemQueries, Segment
 from listener.digest.sections import (
     BASELINE_DAYS,
     model_health_of,
@@ -29,7 +25,7 @@ from listener.digest.sections import (
     spikes_of,
     themes_of,
 )
-from listener.domain import Feedback, Priority
+from listener.domain import Feedback
 from listener.ports import TriagedMention
 from listener.timewindow import (
     Window,
@@ -39,19 +35,6 @@ from listener.timewindow import (
     period_bounds,
     zone,
 )
-
-
-class _Days:
-    """Buckets instants into local days by bisecting precomputed UTC boundaries."""
-
-    def __init__(self, first: date, last: date, tz: ZoneInfo) -> None:
-        self.days = list(days_between(first, last))
-        self.edges = [day_bounds(d, tz)[0].timestamp() for d in self.days]
-        self.edges.append(day_bounds(last, tz)[1].timestamp())
-
-    def index(self, instant: datetime) -> int | None:
-        i = bisect.bisect_right(self.edges, instant.timestamp()) - 1
-        return i if 0 <= i < len(self.days) else None
 
 
 def daily_series(
@@ -71,27 +54,51 @@ def daily_series(
         if not pool:
             return ()
         end = max(local_day(tm.mention.created_at, z) for tm in pool)
-    return _series(pool, end - timedelta(days=days - 1), end, z)
+    listed = list(days_between(end - timedelta(days=days - 1), end))
+    edges = _day_edges(listed, z)
+    segments = ItemQueries(pool).segments(edges)
+    return tuple(_day_points(segments, listed, list(range(len(edges)))))
 
 
-def _series(
-    items: Iterable[TriagedMention], first: date, last: date, z: ZoneInfo
-) -> tuple[DayPoint, ...]:
-    buckets = _Days(first, last, z)
-    n = len(buckets.days)
-    vol, comp, neg = [0] * n, [0] * n, [0] * n
-    for tm in items:
-        i = buckets.index(tm.mention.created_at)
-        if i is None:
-            continue
-        vol[i] += 1
-        comp[i] += complaint(tm)
-        neg[i] += negative(tm)
-    return tuple(DayPoint(d, vol[i], comp[i], neg[i]) for i, d in enumerate(buckets.days))
+def _day_edges(days: list[date], z: ZoneInfo) -> list[datetime]:
+    return [day_bounds(d, z)[0] for d in days] + [day_bounds(days[-1], z)[1]]
+
+
+def _day_points(
+    segments: Iterable[Segment], days: list[date], bounds: list[int]
+) -> list[DayPoint]:
+    """One point per day; day ``i`` holds the segments ``bounds[i]`` to ``bounds[i + 1]``."""
+    per_day = [[0, 0, 0] for _ in days]
+    for seg in segments:
+        i = bisect.bisect_right(bounds, seg.segment) - 1
+        if 0 <= i < len(days):
+            got = per_day[i]
+            got[0] += seg.volume
+            got[1] += seg.complaints
+            got[2] += seg.negative
+    return [DayPoint(d, *counts) for d, counts in zip(days, per_day, strict=True)]
 
 
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    volume: int = 0
+    scored: int = 0
+    complaints: int = 0
+    negative: int = 0
+
+    @staticmethod
+    def of(segments: Iterable[Segment]) -> _Tally:
+        v = s = c = n = 0
+        for seg in segments:
+            v += seg.volume
+            s += seg.scored
+            c += seg.complaints
+            n += seg.negative
+        return _Tally(v, s, c, n)
 
 
 def build_digest(
@@ -121,6 +128,46 @@ def build_digest(
     ``as_of`` (default ``now``) is when that is, for "open 2 h" in the lists.
     ``Digest.trend`` holds the ``trend_days`` ending with the period, for the chart.
     """
+    end = period_end.astimezone(UTC)
+    known: dict[tuple[str, str], TriagedMention] = {}
+    for tm in (*(baseline_7d or ()), *(previous or ()), *items):
+        known[tm.mention.key] = tm  # later sources win: the period's copy is freshest
+    everything = [tm for tm in known.values() if tm.mention.created_at < end]
+    return digest_of(
+        ItemQueries(everything),
+        feedback,
+        period_start=period_start,
+        period_end=period_end,
+        tz=tz,
+        sla_minutes=sla_minutes,
+        business_hours=business_hours,
+        brand=brand,
+        now=now,
+        as_of=as_of,
+        notable_followers=notable_followers,
+        top_themes=top_themes,
+        trend_days=trend_days,
+    )
+
+
+def digest_of(
+    q: DigestQueries,
+    feedback: Iterable[Feedback] = (),
+    *,
+    period_start: datetime,
+    period_end: datetime,
+    tz: ZoneInfo | str,
+    sla_minutes: int = 60,
+    business_hours: Window | None = None,
+    brand: str = "",
+    now: datetime | None = None,
+    as_of: datetime | None = None,
+    notable_followers: int = 10_000,
+    top_themes: int = 5,
+    trend_days: int = 30,
+) -> Digest:
+    """The digest of ``[period_start, period_end)`` from the answers of ``q``, which
+    covers the mentions before the period that comparisons and open items look at."""
     z = zone(tz)
     start, end = period_start.astimezone(UTC), period_end.astimezone(UTC)
     now = (now or end).astimezone(UTC)
@@ -128,22 +175,28 @@ def build_digest(
     first_day = local_day(start, z)
     last_day = local_day(end - timedelta(microseconds=1), z)
     n_days = (last_day - first_day).days + 1
-
-    known: dict[tuple[str, str], TriagedMention] = {}
-    for tm in (*(baseline_7d or ()), *(previous or ()), *items):
-        known[tm.mention.key] = tm  # later sources win: the period's copy is freshest
-    everything = [tm for tm in known.values() if tm.mention.created_at < end]
-    current = [tm for tm in everything if tm.mention.created_at >= start]
-    earlier = [tm for tm in everything if tm.mention.created_at < start]
-    notes: list[str] = []
-    if not earlier:
-        notes.append("No data before this period yet: comparisons will appear as history builds.")
-
     prev_start = start - (end - start)
-    prev_items = [tm for tm in earlier if tm.mention.created_at >= prev_start] if earlier else None
-    # One pass buckets everything: the 7 baseline days, the period, and the chart's days.
+    # One question counts everything by segment: the 7 baseline days, the period, the
+    # chart's days, and the previous period (which DST may shift off a day's edge).
     lead = max(BASELINE_DAYS, trend_days - n_days)
-    all_days = _series(everything, first_day - timedelta(days=lead), last_day, z)
+    days = list(days_between(first_day - timedelta(days=lead), last_day))
+    day_edges = _day_edges(days, z)
+    edges = sorted({*day_edges, start, end, prev_start})
+    at = {e: i for i, e in enumerate(edges)}
+    segments = q.segments(edges)
+
+    def between(a: datetime, b: datetime) -> list[Segment]:
+        return [s for s in segments if at[a] <= s.segment < at[b]]
+
+    all_days = _day_points(segments, days, [at[e] for e in day_edges])
+    in_period = between(start, end)
+    current = _Tally.of(in_period)
+    has_earlier = any(s.segment < at[start] for s in segments)
+    notes: list[str] = []
+    if not has_earlier:
+        notes.append("No data before this period yet: comparisons will appear as history builds.")
+    prev = _Tally.of(between(prev_start, start)) if has_earlier else None
+
     series = all_days[lead - BASELINE_DAYS :]
     base_days = series[:BASELINE_DAYS]
     first_data = next((i for i, p in enumerate(base_days) if p.volume), None)
@@ -154,34 +207,31 @@ def build_digest(
 
     def change(get: Literal["volume", "complaints"]) -> Change:
         value = sum(getattr(p, get) for p in period_days)
-        prev = None if prev_items is None else sum(1 for tm in prev_items if _count(tm, get))
+        before = None if prev is None else getattr(prev, get)
         base = statistics.fmean(getattr(p, get) for p in window) * n_days if window else None
-        return Change(value, prev, base)
+        return Change(value, before, base)
 
     def share(flag: Literal["complaints", "negative"]) -> Change:
-        scored = [tm for tm in current if tm.scores is not None]
-        value = _share(sum(_count(tm, flag) for tm in scored), len(scored))
-        prev = None
-        if prev_items:
-            ps = [tm for tm in prev_items if tm.scores is not None]
-            prev = _share(sum(_count(tm, flag) for tm in ps), len(ps)) if ps else None
+        value = _share(getattr(current, flag), current.scored)
+        before = None
+        if prev is not None and prev.volume:
+            before = _share(getattr(prev, flag), prev.scored) if prev.scored else None
         vol = sum(p.volume for p in window)
         base = _share(sum(getattr(p, flag) for p in window), vol) if vol else None
-        return Change(value, prev, base, "share")
+        return Change(value, before, base, "share")
 
-    unscored = sum(1 for tm in current if tm.scores is None)
+    unscored = current.volume - current.scored
     if unscored:
         notes.append(f"{unscored} mention(s) not scored yet: left out of the shares.")
-    if not current:
+    if not current.volume:
         notes.append("No mentions in this period.")
     fb = [f for f in feedback if start <= f.created_at.astimezone(UTC) < end]
     # Only the oldest few are listed; a 90-day digest may hold thousands.
-    urgent = [
-        tm
-        for tm in everything
-        if tm.verdict is not None and tm.verdict.priority >= Priority.HIGH and unresolved(tm)
-    ]
-    resolved = [tm for tm in everything if tm.alerts and _resolved_in(tm, start, end)]
+    urgent_count, urgent = q.urgent(LIST_LIMIT)
+    resolved_count, resolved = q.resolved(start, end, LIST_LIMIT)
+    span = None
+    if in_period:
+        span = (min(s.first for s in in_period), max(s.last for s in in_period))
     return Digest(
         brand=brand,
         tz=z.key,
@@ -195,55 +245,40 @@ def build_digest(
         complaint_share=share("complaints"),
         unscored=unscored,
         days=tuple(period_days),
-        themes=themes_of(current, prev_items, top_themes),
+        themes=themes_of(
+            q, start, end, prev_start if has_earlier else None, top_themes
+        ),
         response=response_of(
-            current,
+            q,
+            start=start,
+            end=end,
+            span=span,
             sla=timedelta(minutes=sla_minutes),
             sla_minutes=sla_minutes,
             hours=hours,
             z=z,
             now=now,
         ),
-        open_incidents=open_incidents_of(everything),
-        unresolved_urgent=_oldest(urgent),
-        resolved=_oldest(resolved),
-        notable_authors=notable_authors_of(current, notable_followers),
+        open_incidents=open_incidents_of(q, end),
+        unresolved_urgent=urgent,
+        resolved=resolved,
+        notable_authors=notable_authors_of(q, start, end, notable_followers),
         spikes=spikes_of(series, BASELINE_DAYS),
-        model_health=model_health_of(current, fb),
+        model_health=model_health_of(q.health(start, end), fb),
         notes=tuple(notes),
-        trend=all_days[-trend_days:],
-        unresolved_urgent_count=len(urgent),
-        resolved_count=len(resolved),
+        trend=tuple(all_days[-trend_days:]),
+        unresolved_urgent_count=urgent_count,
+        resolved_count=resolved_count,
         as_of=(as_of or now).astimezone(UTC),
     )
 
 
-def _oldest(items: list[TriagedMention]) -> tuple[Post, ...]:
-    chosen = heapq.nsmallest(LIST_LIMIT, items, key=lambda tm: tm.mention.created_at)
-    return tuple(to_post(tm) for tm in chosen)
-
-
-def _count(tm: TriagedMention, what: str) -> bool:
-    if what == "volume":
-        return True
-    return complaint(tm) if what == "complaints" else negative(tm)
-
-
-def _resolved_in(tm: TriagedMention, start: datetime, end: datetime) -> bool:
-    alert = primary_alert(tm)
-    when = resolved_at(alert) if alert is not None else None
-    return when is not None and start <= when.astimezone(UTC) < end
-
-
 class DigestSource(Protocol):
-    def history(
-        self,
-        start: datetime,
-        end: datetime,
-        *,
-        brand: str | None = None,
-        embeddings: bool = True,
-    ) -> Iterable[TriagedMention]: ...
+    def digest_queries(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> DigestQueries:
+        """Questions over the mentions created in ``[start, end)`` (of ``brand``)."""
+        ...
 
     def list_feedback(self, since: datetime | None = None) -> list[Feedback]: ...
 
@@ -261,7 +296,7 @@ def collect_digest(
     lookback_days: int = 14,
     trend_days: int = 30,
 ) -> Digest:
-    """Read what a digest needs from the store in one ``history`` call, then build it.
+    """Ask the store what a digest needs (it answers in aggregates), then build it.
 
     Open incidents and unresolved urgent items are looked for among mentions of the
     ``lookback_days`` before the period too.
@@ -269,17 +304,12 @@ def collect_digest(
     start, end = period_bounds(last_day, days, tz)
     back = max(days, BASELINE_DAYS, lookback_days, trend_days - days)
     fetch_from = day_bounds(last_day - timedelta(days=days - 1 + back), tz)[0]
-    pool = list(store.history(fetch_from, end, brand=brand, embeddings=False))
-    period = [tm for tm in pool if tm.mention.created_at >= start]
-    earlier = [tm for tm in pool if tm.mention.created_at < start]
-    return build_digest(
-        period,
+    return digest_of(
+        store.digest_queries(fetch_from, end, brand=brand),
         store.list_feedback(start),
         period_start=start,
         period_end=end,
         tz=tz,
-        previous=earlier,
-        baseline_7d=(),
         sla_minutes=sla_minutes,
         business_hours=business_hours,
         brand=brand or "",

@@ -14,6 +14,7 @@ from listener.domain import Alert, AlertKind, AlertStatus, MentionKey, Priority
 from listener.ports import TriagedMention
 
 __all__ = [
+    "WAITING",
     "Post",
     "claimed_at",
     "complaint",
@@ -26,7 +27,8 @@ __all__ = [
     "unresolved",
 ]
 
-_WAITING = (AlertStatus.OPEN, AlertStatus.CLAIMED, AlertStatus.SNOOZED)
+#: Alert statuses that still wait for someone (``unresolved``).
+WAITING = (AlertStatus.OPEN, AlertStatus.CLAIMED, AlertStatus.SNOOZED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ def unresolved(tm: TriagedMention) -> bool:
     would bury this week's urgent items under last month's.
     """
     alert = primary_alert(tm)
-    return alert is not None and alert.status in _WAITING
+    return alert is not None and alert.status in WAITING
 
 
 def _status_time(alert: Alert, status: AlertStatus) -> datetime | None:

@@ -1,4 +1,4 @@
-"""Each section of the digest as a pure function over stored mentions."""
+"""Each section of the digest, from the answers of ``DigestQueries``."""
 
 from __future__ import annotations
 
@@ -7,18 +7,10 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from listener.digest.items import (
-    Post,
-    claimed_at,
-    complaint,
-    primary_alert,
-    replied_at,
-    resolved_at,
-    to_post,
-    unresolved,
-)
+from listener.digest.items import Post
 from listener.digest.model import (
     LIST_LIMIT,
     Breach,
@@ -32,8 +24,8 @@ from listener.digest.model import (
     Theme,
     Trend,
 )
-from listener.domain import AlertStatus, Feedback
-from listener.ports import TriagedMention
+from listener.digest.queries import DigestQueries, Group, GroupBy, Health, IncidentPart, ranked
+from listener.domain import Feedback, MentionKey
 from listener.timewindow import Window
 
 BASELINE_DAYS = 7
@@ -76,67 +68,75 @@ def _trend(count: int, previous: int | None) -> Trend:
     return Trend.FLAT
 
 
-def _examples(group: Sequence[TriagedMention], n: int = 2) -> tuple[Post, ...]:
-    """The most telling posts: most urgent, then widest reach."""
-    ranked = sorted(
-        group,
-        key=lambda tm: (
-            -(tm.scores.urgency if tm.scores else 0),
-            -tm.mention.author.followers,
-            tm.mention.created_at,
-        ),
-    )
-    return tuple(to_post(tm) for tm in ranked[:n])
-
-
 def themes_of(
-    current: Sequence[TriagedMention], previous: Sequence[TriagedMention] | None, top: int
+    q: DigestQueries,
+    start: datetime,
+    end: datetime,
+    prev_start: datetime | None,
+    top: int,
 ) -> tuple[Theme, ...]:
-    complaints = [tm for tm in current if complaint(tm)]
-    prev = [tm for tm in previous if complaint(tm)] if previous is not None else None
-    by_topic: dict[str, list[TriagedMention]] = defaultdict(list)
-    by_incident: dict[str, list[TriagedMention]] = defaultdict(list)
-    for tm in complaints:
-        by_topic[tm.scores.topic if tm.scores else "other"].append(tm)
-        if tm.verdict is not None and tm.verdict.incident_id:
-            by_incident[tm.verdict.incident_id].append(tm)
-    prev_topics = Counter(tm.scores.topic if tm.scores else "other" for tm in prev or ())
-    prev_incidents = Counter(
-        tm.verdict.incident_id for tm in prev or () if tm.verdict and tm.verdict.incident_id
-    )
-    themes: list[Theme] = []
-    for topic, group in by_topic.items():
-        p = None if prev is None else prev_topics[topic]
-        themes.append(
-            Theme("topic", topic, topic, len(group), p, _trend(len(group), p), _examples(group))
-        )
+    """``prev_start`` None: nothing before the period to compare with."""
+    current = q.complaint_groups(start, end)
+    prev = q.complaint_groups(prev_start, start) if prev_start is not None else None
+    by_topic: Counter[str] = Counter()
+    by_incident: dict[str, list[Group]] = defaultdict(list)
+    for g in current:
+        by_topic[g.topic] += g.count
+        if g.incident:
+            by_incident[g.incident].append(g)
+    prev_topics: Counter[str] = Counter()
+    prev_incidents: Counter[str] = Counter()
+    for g in prev or ():
+        prev_topics[g.topic] += g.count
+        if g.incident:
+            prev_incidents[g.incident] += g.count
+    found: list[tuple[Literal["topic", "incident"], str, int, int | None]] = []
+    for topic, count in by_topic.items():
+        found.append(("topic", topic, count, None if prev is None else prev_topics[topic]))
     for inc, group in by_incident.items():
-        if len(group) < 2:
+        count = sum(g.count for g in group)
+        if count < 2:
             continue  # a one-post "incident" is just a complaint
-        p = None if prev is None else prev_incidents[inc]
-        common = Counter(tm.scores.topic for tm in group if tm.scores).most_common(1)
-        label = f"Incident {inc}" + (f" ({common[0][0]})" if common else "")
+        found.append(("incident", inc, count, None if prev is None else prev_incidents[inc]))
+    found.sort(key=lambda t: (-t[2], t[0], t[1]))
+    chosen = found[:top]
+
+    def examples(kind: GroupBy) -> dict[str, tuple[Post, ...]]:
+        keys = [key for k, key, _, _ in chosen if k == kind]
+        if not keys:
+            return {}
+        return q.top_posts(start, end, by=kind, keys=keys, n=2, complaints=True)
+
+    posts = {"topic": examples("topic"), "incident": examples("incident")}
+    themes: list[Theme] = []
+    for kind, key, count, p in chosen:
+        label = key
+        if kind == "incident":
+            common = ranked((g.topic, g.count, g.first) for g in by_incident[key])
+            label = f"Incident {key}" + (f" ({common[0]})" if common else "")
         themes.append(
-            Theme("incident", inc, label, len(group), p, _trend(len(group), p), _examples(group))
+            Theme(kind, key, label, count, p, _trend(count, p), posts[kind].get(key, ()))
         )
-    themes.sort(key=lambda t: (-t.count, t.kind, t.key))
-    return tuple(themes[:top])
+    return tuple(themes)
 
 
 def response_of(
-    current: Sequence[TriagedMention],
+    q: DigestQueries,
     *,
+    start: datetime,
+    end: datetime,
+    span: tuple[datetime, datetime] | None,
     sla: timedelta,
     sla_minutes: int,
     hours: Window | None,
     z: ZoneInfo,
     now: datetime,
 ) -> Response:
+    """``span``: the first and last creation time in the period (None when it is empty)."""
     fast = None
-    if hours is not None and current:
+    if hours is not None and span is not None:
         # Replies after ``now`` fall outside the precomputed range and take the slow path.
-        created = [tm.mention.created_at for tm in current]
-        fast = hours.clock(min(created), max(*created, now), z)
+        fast = hours.clock(span[0], max(span[1], now), z)
 
     def clock(a: datetime, b: datetime) -> timedelta:
         return fast.elapsed(a, b) if fast else max(b - a, timedelta(0))
@@ -145,20 +145,16 @@ def response_of(
     to_claim: list[timedelta] = []
     to_reply: list[timedelta] = []
     within = measured = pending = 0
-    late: list[tuple[timedelta, TriagedMention, bool]] = []
-    for tm in current:
-        alert = primary_alert(tm)
-        if alert is None or alert.status is AlertStatus.NOT_COMPLAINT:
-            continue
-        born = tm.mention.created_at
-        if alert.sent_at is not None:
-            to_alert.append(max(alert.sent_at - born, timedelta(0)))
-        claimed, replied = claimed_at(alert), replied_at(alert)
-        if claimed is not None:
-            to_claim.append(clock(born, claimed))
-        if replied is not None:
-            to_reply.append(clock(born, replied))
-        answered = replied or resolved_at(alert)
+    late: list[tuple[timedelta, MentionKey, bool]] = []
+    for t in q.alert_times(start, end):
+        born = t.created_at
+        if t.sent_at is not None:
+            to_alert.append(max(t.sent_at - born, timedelta(0)))
+        if t.claimed_at is not None:
+            to_claim.append(clock(born, t.claimed_at))
+        if t.replied_at is not None:
+            to_reply.append(clock(born, t.replied_at))
+        answered = t.replied_at or t.resolved_at
         elapsed = clock(born, answered if answered is not None else now)
         if answered is None and elapsed <= sla:
             pending += 1
@@ -167,9 +163,10 @@ def response_of(
         if answered is not None and elapsed <= sla:
             within += 1
         else:
-            late.append((elapsed, tm, answered is not None))
+            late.append((elapsed, t.key, answered is not None))
     worst = heapq.nlargest(LIST_LIMIT, late, key=lambda b: b[0])
-    breaches = tuple(Breach(to_post(tm), elapsed, replied) for elapsed, tm, replied in worst)
+    posts = q.posts([key for _, key, _ in worst]) if worst else {}
+    breaches = tuple(Breach(posts[key], elapsed, replied) for elapsed, key, replied in worst)
     return Response(
         _durations(to_alert),
         _durations(to_claim),
@@ -184,52 +181,52 @@ def response_of(
     )
 
 
-def open_incidents_of(known: Sequence[TriagedMention]) -> tuple[Incident, ...]:
-    groups: dict[str, list[TriagedMention]] = defaultdict(list)
-    for tm in known:
-        if tm.verdict is not None and tm.verdict.incident_id:
-            groups[tm.verdict.incident_id].append(tm)
-    out = []
+def open_incidents_of(q: DigestQueries, end: datetime) -> tuple[Incident, ...]:
+    groups: dict[str, list[IncidentPart]] = defaultdict(list)
+    for part in q.incidents():
+        groups[part.incident].append(part)
+    found = []
     for inc, group in groups.items():
-        if len(group) < 2:
+        count = sum(p.count for p in group)
+        if count < 2:
             continue  # a one-post "incident" is just a complaint, listed with urgent items
-        open_alerts = sum(1 for tm in group if unresolved(tm))
+        open_alerts = sum(p.waiting for p in group)
         if not open_alerts:
             continue
-        times = [tm.mention.created_at for tm in group]
-        topic = Counter(tm.scores.topic for tm in group if tm.scores).most_common(1)
-        out.append(
-            Incident(
-                inc,
-                topic[0][0] if topic else "other",
-                len(group),
-                min(times),
-                max(times),
-                open_alerts,
-                _examples(group, 1)[0],
-            )
-        )
+        first, last = min(p.first for p in group), max(p.last for p in group)
+        topic = ranked((p.topic, p.count, p.first) for p in group)
+        found.append((inc, topic[0] if topic else "other", count, first, last, open_alerts))
+    if not found:
+        return ()
+    examples = q.top_posts(
+        None, end, by="incident", keys=[f[0] for f in found], n=1, complaints=False
+    )
+    out = [Incident(*f, examples[f[0]][0]) for f in found]
     out.sort(key=lambda i: i.first_seen)
     return tuple(out)
 
 
 def notable_authors_of(
-    current: Sequence[TriagedMention], min_followers: int
+    q: DigestQueries, start: datetime, end: datetime, min_followers: int
 ) -> tuple[NotableAuthor, ...]:
-    by_author: dict[str, list[TriagedMention]] = defaultdict(list)
-    for tm in current:
-        a = tm.mention.author
-        if complaint(tm) and (
-            a.followers >= min_followers or a.verified_type in ("business", "government")
-        ):
-            by_author[a.id].append(tm)
-    out = []
-    for group in by_author.values():
-        a = group[0].mention.author
-        post = _examples(group, 1)[0]
-        out.append(NotableAuthor(a.handle, a.name, a.followers, a.verified_type, len(group), post))
-    out.sort(key=lambda n: (-n.followers, n.handle))
-    return tuple(out[:10])
+    found = q.notable_authors(start, end, min_followers)
+    found.sort(key=lambda ac: (-ac[0].followers, ac[0].handle))
+    chosen = found[:10]
+    if not chosen:
+        return ()
+    posts = q.top_posts(
+        start,
+        end,
+        by="author",
+        keys=[a.id for a, _ in chosen],
+        n=1,
+        complaints=True,
+        min_followers=min_followers,
+    )
+    return tuple(
+        NotableAuthor(a.handle, a.name, a.followers, a.verified_type, n, posts[a.id][0])
+        for a, n in chosen
+    )
 
 
 def spikes_of(series: Sequence[DayPoint], period_from: int) -> tuple[Spike, ...]:
@@ -253,21 +250,12 @@ def spikes_of(series: Sequence[DayPoint], period_from: int) -> tuple[Spike, ...]
     return tuple(out)
 
 
-def model_health_of(current: Sequence[TriagedMention], feedback: Sequence[Feedback]) -> ModelHealth:
-    alerts = not_complaint = 0
-    models: Counter[str] = Counter()
-    for tm in current:
-        if tm.scores is not None and tm.scores.model:
-            models[tm.scores.model] += 1
-        alert = primary_alert(tm)
-        if alert is not None:
-            alerts += 1
-            not_complaint += alert.status is AlertStatus.NOT_COMPLAINT
+def model_health_of(health: Health, feedback: Sequence[Feedback]) -> ModelHealth:
     labels = Counter(f.label for f in feedback)
     return ModelHealth(
-        alerts,
-        not_complaint,
+        health.alerts,
+        health.ruled_out,
         len(feedback),
         tuple(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
-        tuple(m for m, _ in models.most_common()),
+        tuple(ranked(health.models)),
     )

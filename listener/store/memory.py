@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 
 from listener import lifecycle
+from listener.digest.queries import ItemQueries
 from listener.domain import (
     Alert,
     AlertKind,
@@ -30,7 +31,7 @@ from listener.domain import (
 )
 from listener.errors import StoreError
 from listener.ports import StoreCounts, TriagedMention, TriageRecord
-from listener.store.codec import clean_mention, clean_text
+from listener.store.codec import clean_mention, clean_rejected, clean_text, rejected_key
 
 __all__ = ["MemoryStore"]
 
@@ -45,6 +46,7 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._mentions: dict[MentionKey, Mention] = {}
         self._rejected: list[Rejected] = []
+        self._rejected_keys: set[str] = set()
         self._scores: dict[MentionKey, Scores] = {}
         self._verdicts: dict[MentionKey, Verdict] = {}
         self._alerts: dict[int, Alert] = {}
@@ -73,14 +75,17 @@ class MemoryStore:
         return new
 
     def add_rejected(self, rejected: Sequence[Rejected]) -> None:
-        cleaned = [
-            dataclasses.replace(
-                r, source=clean_text(r.source), reason=clean_text(r.reason), raw=clean_text(r.raw)
-            )
-            for r in rejected
-        ]
+        cleaned = [clean_rejected(r) for r in rejected]
         with self._lock:
-            self._rejected.extend(cleaned)
+            for r in cleaned:
+                key = rejected_key(r)
+                if key not in self._rejected_keys:
+                    self._rejected_keys.add(key)
+                    self._rejected.append(r)
+
+    def list_rejected(self, limit: int | None = None) -> list[Rejected]:
+        with self._lock:
+            return list(self._rejected[:limit])
 
     def get_mention(self, key: MentionKey) -> Mention | None:
         with self._lock:
@@ -132,6 +137,11 @@ class MemoryStore:
         # Ids only grow: the first row about a mention is its primary alert.
         self._primary.setdefault(alert.mention, alert_id)
         return alert_id
+
+    def digest_queries(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> ItemQueries:
+        return ItemQueries(self.history(start, end, brand=brand, embeddings=False))
 
     def history(
         self,

@@ -10,11 +10,21 @@ The outbox side (``due_alerts`` and friends) is in ``sql_outbox.py``, the small 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, literal, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from listener.domain import Alert, Mention, MentionKey, Rejected, Scores, Verdict
@@ -22,10 +32,12 @@ from listener.errors import StoreError
 from listener.ports import Clock, StoreCounts, SystemClock, TriagedMention, TriageRecord
 from listener.store import migrate
 from listener.store.codec import (
+    DIGEST_COPIES,
     alert_row,
     clean_mention,
-    clean_text,
+    digest_copies,
     mention_row,
+    rejected_row,
     row_to_alert,
     row_to_mention,
     row_to_scores,
@@ -34,6 +46,7 @@ from listener.store.codec import (
     verdict_row,
 )
 from listener.store.engine import make_engine
+from listener.store.sql_digest import SqlDigestQueries
 from listener.store.sql_outbox import db_error
 from listener.store.sql_records import SqlRecords
 from listener.store.tables import (
@@ -147,18 +160,19 @@ class SqlStore(SqlRecords):
         return stored
 
     def add_rejected(self, rejected_: Sequence[Rejected]) -> None:
-        rows = [
-            {
-                "source": clean_text(r.source),
-                "reason": clean_text(r.reason),
-                "raw": clean_text(r.raw),
-                "received_at": r.received_at,
-            }
-            for r in rejected_
-        ]
+        rows = list({row["key"]: row for row in map(rejected_row, rejected_)}.values())
         if rows:
+            insert = self._insert(rejected).on_conflict_do_nothing(index_elements=["key"])
             with self._write() as conn:
-                conn.execute(rejected.insert(), rows)
+                for start in range(0, len(rows), CHUNK):
+                    conn.execute(insert, rows[start : start + CHUNK])
+
+    def list_rejected(self, limit: int | None = None) -> list[Rejected]:
+        q = select(rejected).order_by(rejected.c.pk).limit(limit)
+        with self._read() as conn:
+            return [
+                Rejected(r.source, r.reason, r.raw, r.received_at) for r in conn.execute(q)
+            ]
 
     def get_mention(self, key: MentionKey) -> Mention | None:
         with self._read() as conn:
@@ -217,7 +231,10 @@ class SqlStore(SqlRecords):
                 update(mentions)
                 .where(mentions.c.source == bindparam("k_source"))
                 .where(mentions.c.id == bindparam("k_id"))
-                .values(triaged_at=bindparam("k_at"))
+                .values(
+                    triaged_at=bindparam("k_at"),
+                    **{c: bindparam(f"k_{c}") for c in DIGEST_COPIES},
+                )
             )
             with self._engine.begin() as conn:
                 # Set-based: one multi-row statement per chunk rather than two per item;
@@ -246,7 +263,15 @@ class SqlStore(SqlRecords):
                     conn.execute(
                         mark,
                         [
-                            {"k_source": i.key[0], "k_id": i.key[1], "k_at": i.verdict.decided_at}
+                            {
+                                "k_source": i.key[0],
+                                "k_id": i.key[1],
+                                "k_at": i.verdict.decided_at,
+                                **{
+                                    f"k_{c}": value
+                                    for c, value in digest_copies(i.scores, i.verdict).items()
+                                },
+                            }
                             for i in chunk
                         ],
                     )
@@ -291,6 +316,11 @@ class SqlStore(SqlRecords):
             last = page[-1].mention
             after = (last.created_at, last.source, last.id)
 
+    def digest_queries(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> SqlDigestQueries:
+        return SqlDigestQueries(self._engine, self._triaged_by_key, start, end, brand)
+
     def _history_page(
         self,
         start: datetime,
@@ -300,21 +330,8 @@ class SqlStore(SqlRecords):
         embeddings: bool,
     ) -> list[TriagedMention]:
         m = mentions.c
-        cols = [
-            *mentions.c,
-            scores.c.data.label("s_data"),
-            (scores.c.embedding if embeddings else literal(None)).label("s_embedding"),
-            *(c.label(f"v_{c.name}") for c in verdicts.c),
-        ]
         q = (
-            select(*cols)
-            .select_from(
-                mentions.outerjoin(
-                    scores, and_(scores.c.source == m.source, scores.c.mention_id == m.id)
-                ).outerjoin(
-                    verdicts, and_(verdicts.c.source == m.source, verdicts.c.mention_id == m.id)
-                )
-            )
+            _triaged_select(embeddings)
             .where(m.created_at >= start, m.created_at < end)
             .order_by(m.created_at, m.source, m.id)
             .limit(HISTORY_PAGE)
@@ -329,20 +346,40 @@ class SqlStore(SqlRecords):
                 > tuple_(literal(at, UTCDateTime()), literal(src), literal(mid))
             )
         with self._read() as conn:
-            rows = [r._mapping for r in conn.execute(q)]
-            by_source: dict[str, list[str]] = {}
-            for r in rows:
-                by_source.setdefault(r["source"], []).append(r["id"])
-            by_key: dict[MentionKey, list[Alert]] = {}
+            return self._triaged(conn, q)
+
+    def _triaged_by_key(self, keys: Collection[MentionKey]) -> list[TriagedMention]:
+        """The stored mentions of ``keys`` (without embeddings), in history order."""
+        m = mentions.c
+        by_source: dict[str, list[str]] = {}
+        for source, mid in sorted(set(keys)):
+            by_source.setdefault(source, []).append(mid)
+        out: list[TriagedMention] = []
+        with self._read() as conn:
+            # Per source with IN on the id: SQLite scans the table for a row-value IN.
             for source, ids in by_source.items():
-                aq = (
-                    select(alerts)
-                    .where(alerts.c.source == source, alerts.c.mention_id.in_(ids))
-                    .order_by(alerts.c.id)
-                )
-                for a in conn.execute(aq):
-                    alert = row_to_alert(a._mapping)
-                    by_key.setdefault(alert.mention, []).append(alert)
+                for start in range(0, len(ids), HISTORY_PAGE):
+                    chunk = ids[start : start + HISTORY_PAGE]
+                    q = _triaged_select(False).where(m.source == source, m.id.in_(chunk))
+                    out.extend(self._triaged(conn, q))
+        out.sort(key=lambda tm: (tm.mention.created_at, tm.mention.source, tm.mention.id))
+        return out
+
+    def _triaged(self, conn: Connection, q: Select[Any]) -> list[TriagedMention]:
+        rows = [r._mapping for r in conn.execute(q)]
+        by_source: dict[str, list[str]] = {}
+        for r in rows:
+            by_source.setdefault(r["source"], []).append(r["id"])
+        by_key: dict[MentionKey, list[Alert]] = {}
+        for source, ids in by_source.items():
+            aq = (
+                select(alerts)
+                .where(alerts.c.source == source, alerts.c.mention_id.in_(ids))
+                .order_by(alerts.c.id)
+            )
+            for a in conn.execute(aq):
+                alert = row_to_alert(a._mapping)
+                by_key.setdefault(alert.mention, []).append(alert)
         out = []
         for r in rows:
             mention = row_to_mention(r)
@@ -376,6 +413,22 @@ class SqlStore(SqlRecords):
                 alerts=by_state,
                 feedback=count(select(func.count()).select_from(feedback)),
             )
+
+
+def _triaged_select(embeddings: bool) -> Select[Any]:
+    """Mentions with their scores and verdicts, one row each (alerts are read apart)."""
+    m = mentions.c
+    cols = [
+        *mentions.c,
+        scores.c.data.label("s_data"),
+        (scores.c.embedding if embeddings else literal(None)).label("s_embedding"),
+        *(c.label(f"v_{c.name}") for c in verdicts.c),
+    ]
+    return select(*cols).select_from(
+        mentions.outerjoin(
+            scores, and_(scores.c.source == m.source, scores.c.mention_id == m.id)
+        ).outerjoin(verdicts, and_(verdicts.c.source == m.source, verdicts.c.mention_id == m.id))
+    )
 
 
 class _NotStored(Exception):

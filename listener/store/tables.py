@@ -85,6 +85,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: ``ix_mentions_brand_created_at``: a brand's mentions in time order, with what the
+#: digest counts by.
+DIGEST_COLUMNS = (
+    "brand", "created_at", "source", "id", "topic", "is_complaint", "negative", "model",
+    "urgency", "priority", "incident_id", "author_followers",
+)
+
+
 def _key_fk(table: str) -> ForeignKeyConstraint:
     return ForeignKeyConstraint(
         ["source", "mention_id"],
@@ -114,15 +122,27 @@ mentions = Table(
     Column("url", Text, nullable=False),
     Column("addresses_brand", Boolean, nullable=False),
     Column("found_by", String(128), nullable=False),
-    Column("raw", JSON, nullable=False),
+    #: The source's raw payload, zlib'd compact JSON (``codec.pack_payload``, 0006).
+    #: Always set; nullable because SQLite adds a NOT NULL column only by copying the table.
+    Column("payload", LargeBinary),
     Column("received_at", UTCDateTime, nullable=False),
     #: Set with the verdict, in the same transaction (revision 0002): it lets
     #: ``pending_triage`` read a small partial index instead of anti-joining every verdict.
     Column("triaged_at", UTCDateTime),
+    #: What the digest counts by, copied from the scores and the verdict when they are
+    #: recorded (revision 0006): its aggregates read one index, never the joined rows.
+    Column("topic", String(64)),
+    Column("is_complaint", Boolean),
+    Column("negative", Boolean),
+    Column("model", String(128)),
+    Column("urgency", Integer),
+    Column("priority", Integer),
+    Column("incident_id", String(64)),
     PrimaryKeyConstraint("source", "id", name="pk_mentions"),
     # With the key, so history's keyset pages are index range scans (revision 0002).
     Index("ix_mentions_created_at", "created_at", "source", "id"),
-    Index("ix_mentions_brand_created_at", "brand", "created_at"),
+    # Covers the digest's aggregates (and history by brand): index-only scans (0006).
+    Index("ix_mentions_brand_created_at", *DIGEST_COLUMNS),
     Index("ix_mentions_conversation_id", "conversation_id"),
 )
 _untriaged = mentions.c.triaged_at.is_(None)
@@ -143,6 +163,10 @@ rejected = Table(
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    #: ``codec.rejected_key``: a resumed backfill's lines are kept once (revision 0006;
+    #: NULL for rows kept before it).
+    Column("key", String(64)),
+    Index("ix_rejected_key", "key", unique=True),
 )
 
 scores = Table(
@@ -156,7 +180,7 @@ scores = Table(
     Column("sentiment", String(16), nullable=False),
     Column("urgency", Integer, nullable=False),
     Column("topic", String(64), nullable=False),
-    #: float32 little-endian bytes (``array('f')``), or NULL without an embedding.
+    #: ``codec.pack_embedding`` (float16 since 0006; float32 before), or NULL.
     Column("embedding", LargeBinary),
     PrimaryKeyConstraint("source", "mention_id", name="pk_scores"),
     _key_fk("scores"),
@@ -214,6 +238,10 @@ alerts = Table(
     Column("interrupted", Integer, nullable=False, server_default=text("0")),
     _key_fk("alerts"),
     Index("ix_alerts_mention", "source", "mention_id"),
+    # A mention's primary alert (its first of kind "alert") and status: one index seek.
+    Index("ix_alerts_primary", "source", "mention_id", "kind", "id", "status"),
+    # The digest's "resolved in the period", whenever the mentions were created.
+    Index("ix_alerts_kind_resolved_at", "kind", "resolved_at"),
     Index("ix_alerts_state_next_attempt_at", "state", "next_attempt_at"),
     Index("ix_alerts_channel_created_at", "channel", "created_at"),
 )

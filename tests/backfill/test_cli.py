@@ -183,3 +183,51 @@ def test_archive_estimates_asks_and_pages(cli: CliRunner, monkeypatch: pytest.Mo
         assert "30 posts read from X in 2 requests" in done.output
         again = cli.invoke(make_app(), [*args, "--yes"])
         assert "already backfilled" in again.output
+
+
+def _jsonl_with_bad_lines(path: Path, n: int, bad_every: int) -> int:
+    lines, bad = [], 0
+    for i in range(n):
+        if i % bad_every == 7:
+            lines.append(f'{{"id": "{i}", "text": [broken')
+            bad += 1
+        else:
+            lines.append(f'{{"id": "{i}", "text": "order {i} never came, refund now", '
+                         f'"created_at": "2024-05-01T10:00:00Z", "author": "a{i}"}}')
+    path.write_text("\n".join(lines) + "\n")
+    return bad
+
+
+def test_rejects_are_shown_listed_and_kept_once_across_a_resume(
+    cli: CliRunner, tmp_path: Path, sqlite_url: str
+) -> None:
+    path = tmp_path / "history.jsonl"
+    bad = _jsonl_with_bad_lines(path, 1_000, 50)
+    sizes = ["--batch-size", "25", "--buffer-size", "100"]
+    first = cli.invoke(make_app(keyword_model(fail_after=500)),
+                       ["backfill", "--file", str(path), *sizes])
+    assert first.exit_code == 130
+    second = cli.invoke(make_app(), ["backfill", "--file", str(path), *sizes])
+    assert second.exit_code == 0, second.output
+    assert "resuming" in second.output
+    assert "rejected: line " in second.output
+    assert "all of them: firstreply backfill --rejected" in second.output
+    listed = cli.invoke(make_app(), ["backfill", "--rejected"])
+    assert listed.exit_code == 0, listed.output
+    rows = [line for line in listed.output.splitlines() if "\tline " in line]
+    assert len(rows) == bad  # read twice around the interrupt, kept once
+    assert '"text": [broken' in rows[0]  # brackets shown, not eaten as markup
+    assert f"{bad} rejected input(s)" in listed.output
+
+
+def test_urgent_alerts_are_a_subset_of_the_alerts(cli: CliRunner, tmp_path: Path) -> None:
+    import re
+
+    path = tmp_path / "twcs.csv"
+    shutil.copyfile(TWCS, path)
+    result = cli.invoke(make_app(), ["backfill", "--file", str(path)])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"would have sent ([\d,]+) alerts \(([\d,]+) urgent\)", result.output)
+    assert found, result.output
+    alerts, urgent = (int(g.replace(",", "")) for g in found.groups())
+    assert urgent <= alerts

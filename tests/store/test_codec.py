@@ -107,3 +107,31 @@ def test_scores_quoting_any_text_round_trip_through_sqlite_as_cleaned(
     assert item.scores is not None
     assert item.scores.explanation == clean_text(f"complaint: {text}")
     assert item.scores.signals[0].evidence == clean_text(text)
+
+
+def test_compact_embeddings_keep_direction_and_scale() -> None:
+    import numpy as np
+
+    from listener.store.codec import EMBED_F16, EMBED_I8, pack_embedding, unpack_embedding
+
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal(384)
+    v /= np.linalg.norm(v)
+    for fmt, size, worst in ((EMBED_I8, 1 + 4 + 384, 1e-3), (EMBED_F16, 1 + 2 * 384, 1e-4)):
+        blob = pack_embedding(tuple(v), fmt)
+        assert blob is not None and len(blob) == size
+        back = np.asarray(unpack_embedding(blob))
+        assert abs(float(back @ v) - 1) < worst
+        assert np.max(np.abs(back - v)) <= np.max(np.abs(v)) / 254 + 1e-6
+    assert pack_embedding(()) is None and unpack_embedding(None) == ()
+    assert unpack_embedding(pack_embedding((0.0, 0.0))) == (0.0, 0.0)
+
+
+def test_payload_is_compressed_json() -> None:
+    from listener.store.codec import pack_payload, unpack_payload
+
+    raw = {"text": "AT&T " * 50, "user": {"id": "1", "name": "Zoë"}, "n": [1, 2, None]}
+    blob = pack_payload(raw)
+    assert len(blob) < len(str(raw)) / 3
+    assert unpack_payload(blob) == raw
+    assert unpack_payload(None) == {}

@@ -6,16 +6,19 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event
+from sqlalchemy import JSON, Column, MetaData, Table, event
 
 from listener.errors import StoreError
 from listener.store import MemoryStore, migrate, open_store
+from listener.store.codec import DIGEST_COPIES as DIGEST_COPIES_
 from listener.store.engine import is_new_sqlite, make_engine, normalise_url
 from listener.store.sql import CHUNK, HISTORY_PAGE, SqlStore
+from listener.store.tables import mentions as mentions_table
 from listener.store.tables import metadata
 from tests.store import factories as f
 from tests.store.factories import T0
@@ -45,15 +48,35 @@ def test_migrations_build_exactly_the_tables_module(sql_url: str) -> None:
     assert migrate.current(sql_url) == migrate.head()
 
 
+def _as_before_0006(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``mentions`` row as revisions before 0006 held it: raw JSON, no digest copies."""
+    from listener.store.codec import DIGEST_COPIES, unpack_payload
+
+    row = {k: v for k, v in row.items() if k not in DIGEST_COPIES}
+    row["raw"] = unpack_payload(row.pop("payload"))
+    return row
+
+
+_OLD = MetaData()
+#: The 0004 shape of the tables 0006 changes.
+old_mentions = Table(
+    "mentions", _OLD,
+    *(Column(c.name, c.type) for c in mentions_table.c
+      if c.name not in ("payload", *DIGEST_COPIES_)),
+    Column("raw", JSON),
+)
+
+
 def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
     from listener.store.codec import mention_row, verdict_row
-    from listener.store.tables import mentions, verdicts
+    from listener.store.tables import verdicts
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     migrate.upgrade(url, "0001")
     engine = make_engine(url)
     with engine.begin() as conn:  # rows as a 0001 database held them
-        conn.execute(mentions.insert(), [mention_row(f.mention(i), T0) for i in (1, 2)])
+        conn.execute(old_mentions.insert(), [_as_before_0006(mention_row(f.mention(i), T0))
+                                         for i in (1, 2)])
         conn.execute(verdicts.insert(), verdict_row(f.verdict(("x", "1"))))
     engine.dispose()
     with pytest.raises(StoreError, match="at schema revision 0001"):
@@ -222,3 +245,63 @@ def test_0004_moves_checkpoints_and_replies_out_of_the_cursors_table(empty_url: 
     assert back == {"mentions:acme": "1900", "backfill:/data/twcs.csv": "10,2,0",
                     "backfill:archive:ab12": long[:64],
                     "reply:" + "f" * 64: "https://x.com/acme/status/7"}
+
+
+def test_0006_converts_an_existing_database(empty_url: str) -> None:
+    """Raw payloads compressed, float32 embeddings to float16, the digest's copies filled,
+    rejects keyed; on SQLite and PostgreSQL, and back down again."""
+    import numpy as np
+
+    from listener.digest import build_digest, collect_digest, period_bounds
+    from listener.domain import Rejected
+    from listener.store.codec import mention_row, scores_row, verdict_row
+    from listener.store.tables import rejected, scores, verdicts
+
+    migrate.upgrade(empty_url, "0004")
+    vec = np.linspace(-1, 1, 384).astype("<f4")
+    raw = {"id": "1", "text": "AT&T [down] 😡", "nested": {"a": [1, None]}}
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:  # as a 0004 database held them
+            conn.execute(old_mentions.insert(), [
+                _as_before_0006(mention_row(f.mention(i, raw=raw), T0)) for i in (1, 2)
+            ])
+            for i in (1, 2):
+                key = ("x", str(i))
+                row = scores_row(key, f.scores())
+                row["embedding"] = vec.tobytes()
+                conn.execute(scores.insert(), row)
+                conn.execute(verdicts.insert(), verdict_row(f.verdict(key)))
+            conn.execute(rejected.insert(), [
+                {"source": "file", "reason": "line 3: bad", "raw": "x", "received_at": T0}
+            ] * 2)
+    finally:
+        engine.dispose()
+    assert migrate.upgrade(empty_url) == migrate.head()
+    store = SqlStore(empty_url)
+    try:
+        m = store.get_mention(("x", "1"))
+        assert m is not None and m.raw == raw
+        [item, _] = store.history(T0, T0 + timedelta(days=1))
+        assert item.scores is not None
+        assert np.allclose(item.scores.embedding, vec, atol=1e-3)
+        store.add_rejected([Rejected("file", "line 3: bad", "x", T0)])
+        assert store.counts().rejected == 3  # rows kept before 0006 have no key
+        start, end = period_bounds(T0.date(), 1, "UTC")
+        pool = list(store.history(start - timedelta(days=30), end))
+        assert collect_digest(store, last_day=T0.date(), tz="UTC") == build_digest(
+            pool, period_start=start, period_end=end, tz="UTC"
+        )
+        assert collect_digest(store, last_day=T0.date(), tz="UTC").volume.value == 2
+    finally:
+        store.close()
+    migrate.downgrade(empty_url, "0004")
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            back = conn.execute(old_mentions.select()).first()
+            emb = conn.execute(scores.select()).first()
+    finally:
+        engine.dispose()
+    assert back is not None and back._mapping["raw"] == raw
+    assert emb is not None and np.allclose(np.frombuffer(emb.embedding, "<f4"), vec, atol=1e-3)

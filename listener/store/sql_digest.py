@@ -1,0 +1,296 @@
+"""``DigestQueries`` in SQL aggregates: a digest of months reads counts, not mentions.
+
+Every query reads ``ix_mentions_brand_created_at``, which covers what the digest counts
+by (copied onto the mention with its triage), and looks up a mention's primary alert only
+where the answer depends on it. The one question over the whole window is ``segments``:
+sums over each time segment's range of that index; the segments' edges come from the
+digest, so local days (DST included) stay its business rather than the database's. Only
+the posts the digest quotes are read whole (``load``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    true,
+)
+
+from listener.digest.items import WAITING, Post, to_post
+from listener.digest.queries import (
+    NOTABLE_VERIFIED,
+    AlertTimes,
+    Group,
+    GroupBy,
+    Health,
+    IncidentPart,
+    Segment,
+)
+from listener.domain import AlertKind, AlertStatus, Author, MentionKey, Priority
+from listener.ports import TriagedMention
+from listener.store.tables import alerts, mentions
+
+__all__ = ["SqlDigestQueries"]
+
+#: A select of any columns.
+AnySelect = Select[*tuple[Any, ...]]
+Loader = Callable[[Collection[MentionKey]], list[TriagedMention]]
+
+m = mentions.c
+#: The primary alert is the mention's first alert of kind "alert" (``ix_alerts_primary``).
+_primary = and_(
+    alerts.c.source == m.source,
+    alerts.c.mention_id == m.id,
+    alerts.c.kind == AlertKind.ALERT.value,
+)
+_status = (
+    select(alerts.c.status).where(_primary).order_by(alerts.c.id).limit(1).scalar_subquery()
+)
+_p = alerts.alias("p")
+_with_alert = mentions.join(
+    _p, _p.c.id == select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
+)
+#: The same, read from the alerts' side: for questions about the alerts' own times.
+_from_alert = _p.join(mentions, and_(m.source == _p.c.source, m.id == _p.c.mention_id))
+_not_ruled_out = or_(_status.is_(None), _status != AlertStatus.NOT_COMPLAINT.value)
+_complaint = and_(m.is_complaint == true(), _not_ruled_out)
+#: As a 0/1 column: the alert is looked up only for what the model calls a complaint.
+_complaint_flag = case(
+    (m.is_complaint == true(), case((_status == AlertStatus.NOT_COMPLAINT.value, 0), else_=1)),
+    else_=0,
+)
+_history_order = (m.created_at, m.source, m.id)
+
+
+def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((cond, 1), else_=0)
+
+
+class SqlDigestQueries:
+    """The mentions of ``brand`` (all brands when None) created in ``[start, end)``."""
+
+    def __init__(
+        self, engine: Engine, load: Loader, start: datetime, end: datetime, brand: str | None
+    ) -> None:
+        self._engine, self._load = engine, load
+        self._start, self._end, self._brand = start, end, brand
+
+    def _where(
+        self, q: AnySelect, start: datetime | None = None, end: datetime | None = None
+    ) -> AnySelect:
+        lo = self._start if start is None else max(start, self._start)
+        hi = min(end, self._end) if end is not None else self._end
+        q = q.where(m.created_at >= lo, m.created_at < hi)
+        return q if self._brand is None else q.where(m.brand == self._brand)
+
+    def _rows(self, q: AnySelect) -> list[Any]:
+        with self._engine.connect() as conn:
+            return list(conn.execute(q))
+
+    def segments(self, edges: Sequence[datetime]) -> list[Segment]:
+        # A range scan per segment, not one GROUP BY over a CASE: SQLite sorts to group,
+        # and that sort cost more than the scans themselves.
+        sums: AnySelect = select(
+            func.count(),
+            func.sum(_flag(m.topic.is_not(None))),
+            func.sum(_complaint_flag),
+            func.sum(_flag(m.negative == true())),
+            func.min(m.created_at),
+            func.max(m.created_at),
+        )
+        bounds: list[tuple[int, datetime | None, datetime | None]] = [(-1, None, edges[0])]
+        bounds += [(i, lo, hi) for i, (lo, hi) in enumerate(itertools.pairwise(edges))]
+        bounds.append((len(edges) - 1, edges[-1], None))
+        out = []
+        with self._engine.connect() as conn:
+            for i, lo, hi in bounds:
+                if (lo is not None and lo >= self._end) or (hi is not None and hi <= self._start):
+                    continue
+                r = conn.execute(self._where(sums, lo, hi)).one()
+                if r[0]:
+                    out.append(Segment(i, int(r[0]), int(r[1]), int(r[2]), int(r[3]), r[4], r[5]))
+        return out
+
+    def complaint_groups(self, start: datetime, end: datetime) -> list[Group]:
+        q = self._where(
+            select(m.topic, m.incident_id, func.count(), func.min(m.created_at))
+            .where(_complaint)
+            .group_by(m.topic, m.incident_id),
+            start,
+            end,
+        )
+        return [Group(r[0], r[1] or None, int(r[2]), r[3]) for r in self._rows(q)]
+
+    def incidents(self) -> list[IncidentPart]:
+        waiting = _flag(_status.in_([w.value for w in WAITING]))
+        inner = self._where(
+            select(
+                m.incident_id.label("incident"),
+                m.topic.label("topic"),
+                waiting.label("waiting"),
+                m.created_at.label("created_at"),
+            ).where(m.incident_id.is_not(None), m.incident_id != "")
+        ).subquery()
+        c = inner.c
+        q = select(
+            c.incident,
+            c.topic,
+            func.count(),
+            func.sum(c.waiting),
+            func.min(c.created_at),
+            func.max(c.created_at),
+        ).group_by(c.incident, c.topic)
+        return [
+            IncidentPart(r[0], r[1], int(r[2]), int(r[3]), r[4], r[5]) for r in self._rows(q)
+        ]
+
+    def health(self, start: datetime, end: datetime) -> Health:
+        inner = self._where(
+            select(
+                func.coalesce(m.model, "").label("model"),
+                _status.label("status"),
+                m.created_at.label("created_at"),
+            ),
+            start,
+            end,
+        ).subquery()
+        c = inner.c
+        q = select(
+            c.model,
+            func.count(),
+            func.count(c.status),
+            func.sum(_flag(c.status == AlertStatus.NOT_COMPLAINT.value)),
+            func.min(c.created_at),
+        ).group_by(c.model)
+        rows = self._rows(q)
+        return Health(
+            sum(int(r[2]) for r in rows),
+            sum(int(r[3]) for r in rows),
+            tuple((r[0], int(r[1]), r[4]) for r in rows if r[0]),
+        )
+
+    def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
+        p = _p.c
+        q = self._where(
+            select(m.source, m.id, m.created_at, p.sent_at, p.claimed_at, p.replied_at,
+                   p.resolved_at)
+            .select_from(_with_alert)
+            .where(p.status != AlertStatus.NOT_COMPLAINT.value)
+            .order_by(*_history_order),
+            start,
+            end,
+        )
+        return [AlertTimes((r[0], r[1]), *r[2:]) for r in self._rows(q)]
+
+    def top_posts(
+        self,
+        start: datetime | None,
+        end: datetime,
+        *,
+        by: GroupBy,
+        keys: Collection[str],
+        n: int,
+        complaints: bool,
+        min_followers: int | None = None,
+    ) -> dict[str, tuple[Post, ...]]:
+        group = {"topic": m.topic, "incident": m.incident_id, "author": m.author_id}[by]
+        rank = func.row_number().over(
+            partition_by=group,
+            order_by=(
+                func.coalesce(m.urgency, 0).desc(),
+                m.author_followers.desc(),
+                *_history_order,
+            ),
+        )
+        q: AnySelect = select(m.source, m.id, group.label("g"), rank.label("rn"))
+        q = self._where(q.where(group.in_(list(keys))), start, end)
+        if complaints:
+            q = q.where(_complaint)
+        if min_followers is not None:
+            q = q.where(_notable(min_followers))
+        ranked = q.subquery()
+        chosen = select(ranked.c.source, ranked.c.id, ranked.c.g).where(ranked.c.rn <= n)
+        rows = self._rows(chosen.order_by(ranked.c.g, ranked.c.rn))
+        posts = self._posts([(r.source, r.id) for r in rows])
+        out: dict[str, list[Post]] = {}
+        for r in rows:
+            out.setdefault(r.g, []).append(posts[(r.source, r.id)])
+        return {g: tuple(ps) for g, ps in out.items()}
+
+    def notable_authors(
+        self, start: datetime, end: datetime, min_followers: int
+    ) -> list[tuple[Author, int]]:
+        w = {"partition_by": m.author_id}
+        q = self._where(
+            select(
+                m.author_id,
+                m.author_username,
+                m.author_name,
+                m.author_followers,
+                m.author_verified_type,
+                func.count().over(**w).label("n"),  # type: ignore[arg-type]
+                func.row_number().over(order_by=_history_order, **w).label("rn"),  # type: ignore[arg-type]
+                *(c.label(f"o_{c.name}") for c in _history_order),
+            )
+            .where(_complaint, _notable(min_followers)),
+            start,
+            end,
+        ).subquery()
+        c = q.c
+        rows = self._rows(
+            select(q).where(c.rn == 1).order_by(c.o_created_at, c.o_source, c.o_id)
+        )
+        return [
+            (Author(r.author_id, r.author_username, r.author_name, r.author_followers,
+                    r.author_verified_type), int(r.n))
+            for r in rows
+        ]
+
+    def urgent(self, limit: int) -> tuple[int, tuple[Post, ...]]:
+        waiting = _status.in_([w.value for w in WAITING])
+        return self._oldest(and_(m.priority >= int(Priority.HIGH), waiting), limit)
+
+    def resolved(self, start: datetime, end: datetime, limit: int) -> tuple[int, tuple[Post, ...]]:
+        p = _p.c
+        first = select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
+        cond = and_(
+            p.kind == AlertKind.ALERT.value, p.resolved_at >= start, p.resolved_at < end,
+            p.id == first,
+        )
+        return self._oldest(cond, limit, _from_alert)
+
+    def _oldest(
+        self, cond: ColumnElement[bool], limit: int, joined: Any = mentions
+    ) -> tuple[int, tuple[Post, ...]]:
+        # One query for the count and the oldest: the keys are narrow, and a second scan
+        # of the window for the count cost more than reading them.
+        q = self._where(
+            select(m.source, m.id).select_from(joined).where(cond).order_by(*_history_order)
+        )
+        keys = [(r[0], r[1]) for r in self._rows(q)]
+        posts = self._posts(keys[:limit])
+        return len(keys), tuple(posts[k] for k in keys[:limit])
+
+    def posts(self, keys: Collection[MentionKey]) -> dict[MentionKey, Post]:
+        return self._posts(keys)
+
+    def _posts(self, keys: Collection[MentionKey]) -> dict[MentionKey, Post]:
+        if not keys:
+            return {}
+        return {tm.mention.key: to_post(tm) for tm in self._load(keys)}
+
+
+def _notable(min_followers: int) -> ColumnElement[bool]:
+    return or_(m.author_followers >= min_followers, m.author_verified_type.in_(NOTABLE_VERIFIED))
+

@@ -1,0 +1,38 @@
+"""``firstreply backfill --rejected`` as a shell sees it: the installed script."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from listener.domain import Rejected
+from listener.store import open_store
+from tests.test_console_script import firstreply, pytestmark  # noqa: F401
+
+
+def test_rejected_lists_every_kept_input_on_stdout(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fr.db'}"
+    store = open_store(url, create=True)
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    try:
+        store.add_rejected(
+            [Rejected("twcs.csv", f"line {i}: no text column", f"{i},[red]x[/]", at)
+             for i in range(2, 12)]
+        )
+    finally:
+        store.close()
+    result = firstreply("backfill", "--rejected", cwd=tmp_path,
+                        env={"FIRSTREPLY_DATABASE__URL": url, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("twcs.csv\t")]
+    assert len(rows) == 10
+    assert rows[0] == "twcs.csv\tline 2: no text column\t2,[red]x[/]"
+    assert "10 rejected input(s)" in result.stderr
+
+
+def test_rejected_with_nothing_kept_says_so(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fr.db'}"
+    result = firstreply("backfill", "--rejected", cwd=tmp_path,
+                        env={"FIRSTREPLY_DATABASE__URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "no rejected inputs stored" in result.stdout
