@@ -127,11 +127,11 @@ def link_line(item: TriagedMention) -> str:
     url = escape_url(mention.url) if mention.url else None
     link = f"<{url}|Open the post on {network}>" if url else "_no link to the post_"
     if mention.can_reply_via_api:
-        how = ":white_check_mark: *Reply here*: the post mentions or quotes the brand"
+        how = f":white_check_mark: *Reply here*: the reply is posted publicly on {network}"
     else:
         how = (
-            f":raised_hand: *Reply manually on {network}*: the API may only reply to posts "
-            "that mention or quote the brand"
+            f":raised_hand: *Reply manually on {network}*: {network} takes no reply to this "
+            "post from the brand's API client"
         )
     return f"{link}  ·  {how}"
 
