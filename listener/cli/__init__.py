@@ -22,6 +22,7 @@ from listener.cli import (
     digest_cmds,
     model_cmds,
     run_cmds,
+    train_cmds,
 )
 from listener.cli.logs import LogFormat, configure_logging
 from listener.errors import ConfigError, FirstReplyError
@@ -102,6 +103,7 @@ for _module in (
     demo_cmds,
     run_cmds,
     model_cmds,
+    train_cmds,
     backfill_cmds,
     digest_cmds,
     db_cmds,
