@@ -23,6 +23,7 @@ from listener.cli import (
     model_cmds,
     outbox_cmds,
     run_cmds,
+    train_cmds,
     triage_cmds,
 )
 from listener.cli.logs import LogFormat, configure_logging
@@ -105,6 +106,7 @@ for _module in (
     run_cmds,
     model_cmds,
     triage_cmds,
+    train_cmds,
     backfill_cmds,
     digest_cmds,
     db_cmds,
