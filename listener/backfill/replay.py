@@ -27,6 +27,7 @@ from rich.text import Text
 from classifiers.base import Classifier
 from listener.config import Settings
 from listener.decisions import DecisionEngine, NoLookup, Rulebook
+from listener.decisions.explain import reaches_slack
 from listener.domain import Alert, AlertKind, MentionKey, Priority, Route, Scores, Verdict
 from listener.ports import Store, TriagedMention
 
@@ -54,6 +55,9 @@ class ReplayRow:
     stored_alerts: int = 0
     #: Volume or complaint-share spikes the brand's channel would have been told about.
     spikes: int = 0
+    #: Complaints and requests a person sees: cards and thread replies (not the context
+    #: follow-ups threaded under them).
+    items: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +88,8 @@ class ReplayReport:
 
     @property
     def slack_items(self) -> int:
-        """Cards and thread replies: everything a person sees in Slack."""
-        return sum(r.alerts + r.threads for r in self.rows)
+        """Complaints and requests a person sees in Slack: cards and thread replies."""
+        return sum(r.items for r in self.rows)
 
     @property
     def urgent_share(self) -> float:
@@ -122,6 +126,7 @@ class _Cell:
     digest: int = 0
     stored_alerts: int = 0
     spikes: int = 0
+    items: int = 0
 
 
 class _StoredAlerts(NoLookup):
@@ -198,7 +203,7 @@ def replay_history(
             reasons.update(_NUMBER.sub("#", r) for r in verdict.reasons)
     rows = tuple(
         ReplayRow(day, channel, c.alerts, c.urgent, c.threads, c.digest, c.stored_alerts,
-                  c.spikes)
+                  c.spikes, c.items)
         for (day, channel), c in sorted(cells.items())
     )
     return ReplayReport(
@@ -222,7 +227,8 @@ def _count(cell: _Cell, verdict: Verdict) -> None:
         cell.threads += 1
     elif verdict.route is Route.DIGEST:
         cell.digest += 1
-    if verdict.route in (Route.ALERT, Route.THREAD) and verdict.actionable:
+    if reaches_slack(verdict):
+        cell.items += 1
         cell.urgent += verdict.priority >= Priority.HIGH
 
 

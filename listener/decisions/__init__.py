@@ -2,7 +2,10 @@
 
 - ``rules``: each brand's rules, built once (``Rulebook``), and the rule that finds a
   post's brand;
+- ``reading``: what a post's words say (situations at stake, stance), pure regexes;
+- ``urgency``: the urgency model: complaint or request to the brand? urgent, and why?
 - ``policy``: pure ``decide(mention, scores, rules, ctx, now)`` -> ``Verdict`` with reasons;
+- ``explain``: what a card or a report says about a verdict (decisive reasons only);
 - ``incidents``, ``spikes``, ``memory``: what deciding remembers between posts;
 - ``engine``: ``DecisionEngine.decide``, the one function from a post, its scores, the
   memory and a time to a verdict and its outbox rows. ``pipeline.Triage`` (live) and
