@@ -44,7 +44,8 @@ def _fold_table(folds: dict[str, Any], shipped_steps: int) -> str:
     if any(s < shipped_steps for s in steps):
         lines.append(
             f"**Measured with {', '.join(map(str, steps))} fine-tuning steps per fold, fewer than "
-            f"the shipped recipe's {shipped_steps}**: read them as a lower bound on the recipe.\n"
+            f"the shipped recipe's {shipped_steps}**: they are not the shipped model's figures; "
+            "folds not listed were not run.\n"
         )
     lines += [
         "| held out | rows | complaints | complaint macro-F1 | complaint F1 | recall "
