@@ -35,9 +35,11 @@ def configured_channels(settings: Settings) -> dict[str, list[str]]:
 
     add("slack.default_channel", settings.slack.default_channel)
     add("slack.escalation_channel", settings.slack.escalation_channel)
+    add("slack.queue_channel", settings.slack.queue_channel)
     add("digest.channel", settings.digest.channel)
     for i, brand in enumerate(settings.brands):
         add(f"brands.{i}.channel", brand.channel)
+        add(f"brands.{i}.queue_channel", brand.queue_channel)
         for topic, channel in brand.topic_channels.items():
             add(f"brands.{i}.topic_channels.{topic}", channel)
     return out

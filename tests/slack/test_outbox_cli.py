@@ -74,8 +74,9 @@ def test_check_config_online_names_each_channel_setting_slack_lacks(
     config.write_text(
         '[[brands]]\nname = "Acme"\nhandles = ["acme"]\nchannel = "#cx-acme-typo"\n'
         '[[brands]]\nname = "Beta"\nhandles = ["beta"]\nchannel = "#cx-beta"\n'
+        'queue_channel = "#cx-beta-queue"\n'
     )
-    for name in ("#cx-alerts", "#cx-escalations", "#cx-beta"):
+    for name in ("#cx-alerts", "#cx-escalations", "#cx-beta", "#cx-beta-queue"):
         fake_slack.add_channel(name)
     for i in range(450):  # three pages of 200
         fake_slack.add_channel(f"#random-{i:03d}")
@@ -91,6 +92,9 @@ def test_check_config_online_names_each_channel_setting_slack_lacks(
     assert "brands.0.channel: #cx-acme-typo is not a public channel" in result.stdout
     assert "digest.channel: #cx-leadership is archived" in result.stdout
     assert "brands.1.channel" not in result.stdout
+    # Non-urgent cards go to the queue channels: a missing one would kill them all.
+    assert "slack.queue_channel: #cx-queue is not a public channel" in result.stdout
+    assert "brands.1.queue_channel" not in result.stdout
     assert "slack.default_channel" not in result.stdout
     pages = [c.args.get("cursor") for c in fake_slack.calls_to("conversations.list")]
     assert len(pages) == 4  # the 429, then three pages
