@@ -17,6 +17,11 @@ from listener.cli import model_cmds
 def app(model: TriageModel, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     monkeypatch.setattr(model_cmds, "_load_model", lambda *a, **k: model)
     app = typer.Typer()
+
+    @app.callback()
+    def group() -> None:
+        """A group, as in the real CLI (one command alone would become the app)."""
+
     model_cmds.register(app)
     return app
 
