@@ -110,7 +110,7 @@ def bench_incidents(n: int) -> None:
     from listener.config import load_settings
     from listener.decisions.incidents import IncidentTracker
     from listener.runtime import build_classifier
-    from listener.store.codec import EMBED_F16, EMBED_I8, pack_embedding, unpack_embedding
+    from listener.store.compact import EMBED_F16, EMBED_I8, pack_embedding, unpack_embedding
 
     ms = [m for m in _mentions(4 * n) if not m.author.username.isalpha()][:n]  # type: ignore[attr-defined]
     settings = load_settings(None)

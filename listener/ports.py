@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
 from listener.domain import (
     Alert,
@@ -25,9 +25,6 @@ from listener.domain import (
     SlackRef,
     Verdict,
 )
-
-if TYPE_CHECKING:
-    from listener.digest.queries import DigestQueries
 
 
 class Clock(Protocol):
@@ -186,8 +183,9 @@ class TriageRepo(Protocol):
 
     def digest_queries(
         self, start: datetime, end: datetime, *, brand: str | None = None
-    ) -> DigestQueries:
-        """The digest's questions over the mentions created in ``[start, end)``: a SQL
+    ) -> Any:
+        """The digest's questions (a ``listener.digest.DigestQueries``, which the core
+        values here cannot import) over the mentions created in ``[start, end)``: a SQL
         store answers them in aggregates, without reading the mentions back."""
         ...
 

@@ -112,7 +112,7 @@ def test_scores_quoting_any_text_round_trip_through_sqlite_as_cleaned(
 def test_compact_embeddings_keep_direction_and_scale() -> None:
     import numpy as np
 
-    from listener.store.codec import EMBED_F16, EMBED_I8, pack_embedding, unpack_embedding
+    from listener.store.compact import EMBED_F16, EMBED_I8, pack_embedding, unpack_embedding
 
     rng = np.random.default_rng(3)
     v = rng.standard_normal(384)
@@ -128,7 +128,7 @@ def test_compact_embeddings_keep_direction_and_scale() -> None:
 
 
 def test_payload_is_compressed_json() -> None:
-    from listener.store.codec import pack_payload, unpack_payload
+    from listener.store.compact import pack_payload, unpack_payload
 
     raw = {"text": "AT&T " * 50, "user": {"id": "1", "name": "Zoë"}, "n": [1, 2, None]}
     blob = pack_payload(raw)

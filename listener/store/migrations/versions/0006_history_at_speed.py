@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # The formats are the codec's; this migration converts into them (and back).
-from listener.store.codec import (
+from listener.store.compact import (
     pack_embedding,
     pack_payload,
     unpack_embedding,
