@@ -158,12 +158,9 @@ class TriageRepo(Protocol):
         ...
 
     def record_triage_many(self, items: Sequence[TriageRecord]) -> list[bool]:
-        """``record_triage`` of each item in order, all in ONE transaction.
-
-        Per item: False if the mention already had a verdict (by then, or earlier in the
-        same batch) and nothing was written for it, else True. All or nothing: an error
-        on any item writes nothing of the batch.
-        """
+        """``record_triage`` of each item in order, all in ONE transaction (an error on
+        any item writes nothing of the batch). Per item: False if the mention already had
+        a verdict (by then, or earlier in the batch) and nothing was written, else True."""
         ...
 
     def history(
@@ -175,10 +172,8 @@ class TriageRepo(Protocol):
         embeddings: bool = True,
     ) -> Iterator[TriagedMention]:
         """Mentions created in ``[start, end)``, oldest first, with scores, verdicts, alerts.
-
-        ``embeddings=False`` leaves ``Scores.embedding`` empty: reports over months of
-        history need none, and as Python floats they are most of each item's memory.
-        """
+        ``embeddings=False`` leaves ``Scores.embedding`` empty: reports over months need
+        none, and as Python floats they are most of each item's memory."""
         ...
 
     def digest_queries(
@@ -245,10 +240,8 @@ class Outbox(Protocol):
         ...
 
     def revive(self, alert_ids: Sequence[int] | None, now: datetime) -> list[int]:
-        """Queue dead rows again (all of them for None) with a fresh attempt count.
-
-        Rows that are not dead are left alone; returns the ids queued again.
-        """
+        """Queue dead rows again (all of them for None) with a fresh attempt count;
+        rows that are not dead are left alone. Returns the ids queued again."""
         ...
 
 
@@ -385,11 +378,9 @@ class PublicReplier(Protocol):
     """Posts the brand's public reply to a mention on its network (X ``create_tweet``)."""
 
     def reply(self, mention: Mention, text: str, *, idempotency_key: str) -> str:
-        """Post ``text`` as a reply to ``mention``; return the new post's URL.
-
-        Refuses (``errors.FirstReplyError``) posts the API may not reply to, and returns
-        the earlier result for a repeated ``idempotency_key`` instead of posting twice.
-        """
+        """Post ``text`` as a reply to ``mention``; return the new post's URL. Refuses
+        (``errors.FirstReplyError``) posts the API may not reply to, and returns the
+        earlier result for a repeated ``idempotency_key`` instead of posting twice."""
         ...
 
     def cost_warning(self, mention: Mention, text: str) -> str | None:

@@ -359,12 +359,8 @@ class MemoryStore:
             return True
 
     def add_feedback(self, feedback: Feedback) -> None:
-        fb = dataclasses.replace(
-            feedback,
-            label=clean_text(feedback.label),
-            user=clean_text(feedback.user),
-            note=clean_text(feedback.note),
-        )
+        fb = dataclasses.replace(feedback, label=clean_text(feedback.label),
+                                 user=clean_text(feedback.user), note=clean_text(feedback.note))
         with self._lock:
             self._feedback.append(fb)
 
@@ -384,8 +380,6 @@ class MemoryStore:
                 return False
             self._digests[(brand, day)] = ref_json
             return True
-
-    # -- status ---------------------------------------------------------------------------
 
     def counts(self) -> StoreCounts:
         with self._lock:
