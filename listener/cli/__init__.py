@@ -32,8 +32,9 @@ from listener.errors import ConfigError, FirstReplyError
 app = typer.Typer(
     name="firstreply",
     help=(
-        "Hear brand complaints on X, triage them with an offline model, and route the ones "
-        "that need a human to Slack.\n\nStart with `firstreply demo` (no credentials needed)."
+        "Hear brand complaints on X and Bluesky, triage them with an offline model, and route "
+        "the ones that need a human to Slack.\n\n"
+        "Start with `firstreply demo` (no credentials needed)."
         "\n\nExit codes: 0 success, 1 failure, 2 bad usage or configuration, 130 interrupted."
     ),
     no_args_is_help=True,

@@ -39,7 +39,7 @@ def run(
         bool, typer.Option("--once", help="One cycle of every source, triage and dispatch; exit.")
     ] = False,
 ) -> None:
-    """Listen: poll X on schedule, triage, alert in Slack, escalate, post the digest.
+    """Listen: poll X and Bluesky on schedule, triage, alert in Slack, escalate, post the digest.
 
     Runs in the foreground until SIGTERM/SIGINT, finishing the job in progress (a second
     signal exits at once). With no SLACK_BOT_TOKEN the alerts and the digest are drawn in
