@@ -74,7 +74,7 @@ class FakeSlack:
     """The fake server plus its state. Use as a context manager, or ``start``/``stop``."""
 
     def __init__(
-        self, *, token: str = "fake-bot-token", app_token: str = "xapp-1-A0FIRSTRE-fake"
+        self, *, token: str = "fake-bot-token", app_token: str = "fake-app-token"
     ) -> None:
         self.token = token
         #: The app-level token ``apps.connections.open`` wants (Socket Mode), and the
