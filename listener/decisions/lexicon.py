@@ -12,8 +12,8 @@ import re
 
 __all__ = [
     "ASKS_OTHERS", "CLAUSE", "CLOSING_PRAISE", "CONTRAST", "HYPOTHETICAL", "IDIOM", "NEGATORS",
-    "NEWS", "NOT_YET", "OTHER_TARGET", "POSITIVE_TURN", "PRAISE", "PROBLEM", "PROBLEM_MARKS",
-    "REQUEST", "RESOLVED", "SARCASM", "SITUATION_CUES",
+    "NEWS", "NOT_YET", "OTHER_TARGET", "POLITE", "POSITIVE_TURN", "PRAISE", "PROBLEM", "PROBLEM_MARKS",
+    "REQUEST", "RESOLVED", "SARCASM", "SITUATION_CUES", "THREAT_AFTER",
 ]
 
 
@@ -31,7 +31,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"fire (?:department|service|fighters?)", r"smok(?:ing|ed)", r"smoke (?:coming|from|out)",
         r"spark(?:s|ing|ed)", r"explod\w*", r"explosion", r"burn(?:t|ed|s)? (?:my|his|her|our)",
         r"burns?", r"too hot to touch", r"overheat\w*", r"melt(?:ed|ing)", r"swoll?en",
-        r"injur\w*", r"bleed\w*", r"blood", r"hospital", r"ambulance", r"a&e", r"paramedics?",
+        r"injur\w*", r"bleed\w*", r"blood (?:everywhere|all over|on (?:my|the|his|her))", r"hospital", r"ambulance", r"a&e", r"paramedics?",
         r"epipen", r"allergic", r"allerg(?:y|en)", r"anaphyla\w*", r"peanuts?",
         r"food poisoning", r"poison\w*", r"vomit\w*", r"chok(?:e|ed|ing)", r"swallow\w*",
         r"(?:glass|plastic|metal|wire|bone|hair) in (?:my|the|his|her|our)",
@@ -81,7 +81,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"error (?:code )?\w*-?\d{3}", r"\b[45]0\d\b(?: errors?|s)?", r"timing out", r"timed? out",
         r"(?:payments?|cards?|checkout|transactions?) (?:\w+ )?(?:failing|failed|declin\w*)",
         r"(?:failing|erroring) (?:all|every|since)", r"crash(?:es|ing)? (?:on|every) (?:open|launch|start)\w*",
-        r"won'?t (?:load|open|start|connect)", r"every single (?:show|title|page|time)",
+        r"won'?t (?:load|open|start|connect)", r"every single (?:show|title|page|film|game|video|song|episode)",
     ),
     "legal": _rx(
         r"lawyers?", r"attorneys?", r"solicitors?", r"legal action", r"su(?:e|ing) (?:you|them)",
@@ -165,6 +165,56 @@ SITUATION_CUES["press"] = _extend(
 )
 
 
+# Constructions rather than phrases: a part and what went wrong with it, within a clause
+# ("brake pedal went almost to the floor", "battery is puffed up like a pillow"), a
+# service and its absence ("internet has been out since 7am"), an amount and a charge.
+_W = r"[^.!?\n]{0,40}?"  # the rest of the clause, a few words
+_AMOUNT = r"(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:quid|dollars|euros|pounds|bucks|rs\.?|inr|usd|gbp))"
+_SERVICE = r"(?:internet|wi-?fi|broadband|power|electricity|water|gas|signal|service|network|data|line|servers?|app|site|website|system|platform|portal)"
+SITUATION_CUES["safety"] = _extend(
+    SITUATION_CUES["safety"],
+    rf"(?:brakes?|brake pedal|steering|accelerator|throttle|tyres?|tires?|wheel){_W}(?:fail\w*|gave out|to the floor|spongy|locked up|stuck open|came off|blew out|not working|stopped working)",
+    rf"batter(?:y|ies){_W}(?:puff\w*|swell\w*|swollen|bulg\w*|expand\w*|leak\w*|hot|smok\w*|hiss\w*)",
+    r"gas smell", r"smells? (?:like|of) (?:gas|burning|smoke|electrical)", r"burning smell",
+    rf"(?:wrong|someone else'?s|different|another (?:person|patient)'?s?) (?:drug|medicine|medication|meds|tablets?|pills?|dose|prescription)",
+    rf"(?:tablets?|pills?|meds|medication|medicine|drugs?){_W}(?:for|belong to|belonging to) (?:someone|somebody) else",
+    r"(?:ran|run|running|went through|jump\w*) (?:a |two |\d |several )?red lights?", r"on (?:his|her|their) phone (?:the whole|while|all)",
+    rf"(?:exposed|bare|loose|hanging){_W}wires?", r"wires? (?:exposed|hanging|sparking)", r"electrocut\w*",
+    r"(?:nuts?|gluten|dairy|shellfish|sesame|egg)\b[^.!?\n]{0,30}(?:allerg\w*|reaction)", r"epi-?pen",
+)
+SITUATION_CUES["stranded"] = _extend(
+    SITUATION_CUES["stranded"],
+    r"where (?:am i|are we|do i|do we) (?:meant|supposed) to (?:go|sleep|stay)", r"(?:alone|by myself|on my own) (?:outside|at|in the|on the)",
+    r"(?:phone|battery)(?: is|'s)? (?:on|at|down to) \d+ ?%", r"(?:\d+|one|two|three|last) (?:doses?|pens?|pills|tablets|days? of (?:meds|medication|insulin|tablets))(?: are| is)? left",
+    r"(?:no record of|can'?t find|cancell?ed) my (?:booking|reservation|room)", r"(?:they'?re|hotel is|it'?s) (?:full|fully booked)",
+    r"no (?:cars?|taxis?|drivers?|buses|trains?|rooms?) (?:available|left|running)", r"(?:last|only) (?:train|bus|ferry) (?:home )?(?:was |got )?cancell?ed",
+)
+SITUATION_CUES["money"] = _extend(
+    SITUATION_CUES["money"],
+    rf"(?:charged|billed|debited|taken|took|deducted){_W}since (?:i |we )?(?:cancel\w*|closed|left|returned)",
+    rf"(?:charges?|payments?|debits?){_W}(?:i|we) (?:never|didn'?t|did not) (?:agree|authori[sz]e|make|approve|order)\w*",
+    r"never agreed to", rf"(?:money|payment|cash|funds) (?:has |have )?(?:left|gone from|came out of|taken from) (?:my|our) (?:bank|account|card)",
+    rf"{_AMOUNT}{_W}(?:x ?2|twice|two times|instead of {_AMOUNT})", rf"bill{_W}{_AMOUNT}", rf"(?:took|taken|charged|debited|deducted) (?:me )?(?:out )?{_W}twice",
+    rf"(?:payout|reimbursement|compensation|cashback|refund|deposit|money){_W}(?:still|never|not|hasn'?t|haven'?t|yet to)\s+(?:\w+ )?(?:arrived|come|landed|received|paid|shown|credited|reflected)",
+    r"(?:yet to|still (?:to|haven'?t|have not)) (?:receive|get|see)\w* (?:my |the |our )?(?:refund|money|payout|payment|funds)",
+    r"(?:not|never) (?:been )?(?:credited|reflected|refunded|reversed)", r"(?:amount|money) (?:was |got |has been )?debited",
+)
+SITUATION_CUES["outage"] = _extend(
+    SITUATION_CUES["outage"],
+    rf"{_SERVICE} (?:has been |have been |is |are |'s |s |been |went |was |keeps going |goes )?(?:out|off|dead|gone|offline|down)\b(?! of)",
+    r"(?:out|off|dead|down|offline) (?:since|for (?:\d|the|over|hours|days|a))",
+    rf"(?:fails?|failing|failed|errors?|erroring|crash\w*) (?:every (?:single )?time|each time|at (?:the )?(?:payment|checkout|login|log in|sign in))",
+    r"(?:can'?t|cannot|unable to|won'?t let (?:me|us)) (?:get )?past the (?:loading|login|log ?in|sign ?in|title) (?:screen|page)",
+    r"(?:locked|kicked) (?:out of|us out of|me out of) (?:our|my|the) (?:workspace|account|org\w*|app|dashboard)",
+    r"(?:nothing|none of (?:our|my|the) \w+) (?:will |would |wants to )?(?:load|play|open|work)s?",
+)
+SITUATION_CUES["press"] = _extend(
+    SITUATION_CUES["press"],
+    r"writ(?:e|ing) (?:up |about )(?:my|this|it|the|you)", r"(?:travel|money|consumer|business|tech) (?:section|desk|pages?)",
+    r"my (?:newsletter|column|readers)", r"for (?:the|a|my) (?:paper|newsletter|podcast|magazine)",
+)
+
+
 # -- stance ------------------------------------------------------------------------------
 
 PROBLEM = _rx(
@@ -192,7 +242,7 @@ PROBLEM = _rx(
     r"make it make sense", r"lost (?:their|your) minds", r"punishment", r"impossible", r"confusing", r"upsetting",
     r"deleting the app", r"wont be buying", r"won'?t be (?:buying|back|using)", r"never (?:again|flying|buying|using)",
     r"apparently", r"defeats the point", r"some of us", r"is anyone", r"anyone else", r"what (?:is|am) (?:going on|i supposed)",
-    r"thanks for nothing",
+    r"thanks for nothing", r"trying to", r"yet to", r"keeps? (?:saying|telling|asking|failing|spinning)",
 )
 #: Marks that need no word boundary: emoji, "??", and the brand's own words in scare
 #: quotes ("arriving today" for 4 days), which praise rarely uses.
@@ -202,7 +252,9 @@ SARCASM = re.compile(
     r"🙃|🙄|\blove (?:how|that for me|it when)|\boh (?:great|good|joy|wonderful)|^great,|\bcool cool"
     r"|\bwhat a time to be alive|\bnothing says|\bwould recommend if|\bfeeling valued|\bvery thoughtful"
     r"|\bsimply incredible|\bgotta love|\bjust what i needed|\bthanks for the (?:\d+(?:st|nd|rd|th)|third|fourth)"
-    r"|\bfor the (?:\d+(?:st|nd|rd|th)|third|fourth|fifth) (?:time|\")|\breally great stuff|\bcheers for the",
+    r"|\bfor the (?:\d+(?:st|nd|rd|th)|third|fourth|fifth) (?:time|\")|\breally great stuff|\bcheers for the"
+    r"|\bthanks? (?:you )?(?:so much |a lot )?for (?:\w+ ){0,3}(?:nothing|wasting|ruin\w*|unhelpful|useless|ignoring|losing|leaving|making me|cancel\w*|the (?:delay|wait))"
+    r"|\b(?:impressive|amazing|great|stellar) (?:consistency|work|job|service)(?: honestly| as always)?[.!]*\s*$",
     re.IGNORECASE,
 )
 #: Short praise closing a list of problems is sarcasm ("…the call dropped. love it").
@@ -213,6 +265,10 @@ CLOSING_PRAISE = re.compile(
 )
 #: The author says the alarming words are good news ("…in a good way").
 POSITIVE_TURN = _rx(r"in a good way", r"not complaining", r"no complaints", r"(?:i'?m|we'?re) fine")
+#: Thanks that close a request or a complaint ("… can you check? thank you"): politeness.
+POLITE = _rx(r"thanks?(?: in advance| so much| a lot)?", r"thank you(?: in advance| so much)?", r"thx", r"ty", r"tia", r"cheers", r"🙏", r"regards", r"genuinely", r"wow")
+#: A legal cue followed by what the author will do is a threat, even after an "if".
+THREAT_AFTER = re.compile(r"\s*(?:will|'ll|is going to|are going to|gets?|hears?|is getting|shall|has (?:a|been))\b", re.IGNORECASE)
 #: A question anyone could answer, not one about the author's own case.
 ASKS_OTHERS = _rx(
     r"anyone (?:here |else )?(?:know|tried|driven|used|been|recommend)\w*", r"worth it",
@@ -251,15 +307,15 @@ PRAISE = _extend(
 RESOLVED = _rx(
     r"works? again", r"working again",
     r"(?:is|are|'s|s|it'?s|we'?re|signal'?s|internet) (?:so )?back(?! to)(?: up| on| online)?",
-    r"back (?:up|online|on)", r"(?:already |all |got it |has been |was |been )fixed", r"fixed[!.,]", r"sorted(?: it| now)?[!.,]?",
-    r"(?:all )?sorted", r"resolved", r"went through", r"(?:refund|money|payment|it) (?:has )?(?:landed|arrived|came through|cleared)",
+    r"back online", r"(?:already |all |got it |has been |was |been )fixed", r"fixed[!.,]", r"sorted(?: it| now)?[!.,]?",
+    r"(?:all )?sorted", r"resolved", r"(?:payment|transfer|refund|order|transaction|it|booking|deploy)s? (?:finally )?went through", r"(?:refund|money|payment|it) (?:has )?(?:landed|arrived|came through|cleared)",
     r"got my (?:refund|money)", r"(?:turned|showed) up", r"found my", r"all good(?: now)?", r"panic over",
     r"false alarm", r"no longer", r"thanks for (?:sorting|fixing|escalating|chasing|the quick)",
     r"thank you for (?:sorting|fixing|escalating|chasing)", r"sorry for the (?:angry|rant)",
 )
 #: Wanting it fixed is not having it fixed ("need this fixed today", "when will it be back").
 NOT_YET = re.compile(
-    r"(?:need|needs|get|getting|want|please|pls|be|yet|until|when|if|to|will|should|must|can|could|not|never|isn'?t|hasn'?t)\s+(?:\w+\s+)?$",
+    r"(?:need|needs|get|getting|want|please|pls|be|yet|until|when|if|to|will|should|must|can|could|not|never|isn'?t|hasn'?t|haven'?t|havent|hasnt|didn'?t|didnt|still|waiting for)\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
 REQUEST = _rx(
@@ -269,18 +325,21 @@ REQUEST = _rx(
     r"what (?:do|should) (?:i|we)", r"what should i do",
     r"is (?:it|this|that|the \w+(?: \w+){0,2}) (?:safe|ok|okay) to", r"any help", r"(?:dm'?d|dmed|messaged|dming|sent) you",
     r"sent you a dm", r"please (?:check|help|look|advise|update|lock|call|contact|send)", r"can someone",
-    r"need (?:help|to (?:change|cancel|update|move|fix|know))",
+    r"need (?:help|to (?:change|cancel|update|move|fix|know))", r"is it possible (?:to|for (?:me|us))",
+    r"do (?:i|we) (?:need|have) to", r"what can (?:i|we) do", r"please (?:advise|assist|respond|reply|dm)",
+    r"(?:can'?t|cannot|unable to) (?:find|figure out|work out) how", r"(?:any|need) (?:advice|assistance|support)",
+    r"how (?:long|much|many) (?:do|does|will|would|should) (?:i|we|it)", r"(?:i|we) (?:want|would like|'d like) to (?:cancel|change|close|transfer|move|delete|report|know)",
 )
 NEWS = _rx(
-    r"breaking", r"according to", r"says the press release", r"press release", r"announces?", r"announced",
+    r"breaking(?=:| news)", r"^breaking", r"according to", r"says the press release", r"press release", r"announces?", r"announced",
     r"reports? say", r"court filings", r"faces? (?:a )?(?:class action|lawsuit|fine|probe)", r"to be contacted",
-    r"seen by", r"link in (?:bio|my bio)", r"use (?:my )?code", r"promo code", r"\d+% off", r"giveaway",
+    r"seen by", r"link in (?:bio|my bio)", r"use (?:my )?code", r"promo code", r"\d+% off (?:your|everything|all|sitewide|today)", r"giveaway",
     r"free \w+ for life", r"verify (?:now|your account) at", r"dot (?:net|com)", r"click (?:here|the link)",
     r"customers:", r"drivers!+", r"blog", r"if anyone'?s",
 )
 #: The brand set against the real target of the negativity ("…but at least @brand…").
 OTHER_TARGET = _rx(
-    r"at least", r"thank god for", r"saved by", r"switched to", r"carrying", r"still made it",
+    r"at least", r"thank god for", r"saved by", r"switched (?:\w+ )?to", r"moved (?:everything |it all |my \w+ )?(?:over )?to", r"carrying", r"still made it",
     r"nobody to blame", r"(?:my|the) (?:old|previous) (?:bank|provider|phone|car|airline|company)",
     r"i'?m fine", r"(?:i|we) (?:am|are) fine",
 )

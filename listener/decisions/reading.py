@@ -106,14 +106,15 @@ def _resolution(text: str) -> tuple[str | None, int]:
 
 
 def _discount(text: str, m: re.Match[str], idioms: Iterable[re.Match[str]], resolved_end: int,
-              contrast_after: bool) -> str:
+              contrast_after: bool, situation: str = "") -> str:
     for idiom in idioms:
         if idiom.start() <= m.start() < idiom.end() or m.start() <= idiom.start() < m.end():
             return "praise idiom"
     before = text[_clause_start(text, m.start()) : m.start()]
     if lx.NEGATORS.search(before):
         return "negated"
-    if lx.HYPOTHETICAL.search(before):
+    threat = situation == "legal" and lx.THREAT_AFTER.match(text, m.end()) is not None
+    if lx.HYPOTHETICAL.search(before) and not threat:
         return "hypothetical"
     if resolved_end >= 0 and (m.start() < resolved_end or not contrast_after):
         return "resolved"
@@ -179,7 +180,7 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
     negations: list[tuple[int, int]] = []
     for situation, pattern in lx.SITUATION_CUES.items():
         for m in pattern.finditer(clean):
-            why = _discount(clean, m, idioms, resolved_end, contrast_after)
+            why = _discount(clean, m, idioms, resolved_end, contrast_after, situation)
             cues.append(Cue(situation, m.group(0), why))
             if why in ("negated", "hypothetical"):
                 negations.append((_clause_start(clean, m.start()), m.end()))
@@ -205,10 +206,13 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         if not lx.CONTRAST.search(clean, m.end())  # "love the oil but it snapped"
         or not (lx.PROBLEM.search(clean, m.end()) or lx.PROBLEM_MARKS.search(clean, m.end()))
     )
+    request = lx.REQUEST.search(clean)
+    if problems or request is not None or "?" in clean:
+        # "… can you check? thank you": thanks that close a request are politeness.
+        praise = tuple(w for w in praise if not lx.POLITE.fullmatch(w))
     sarcasm = lx.SARCASM.search(clean) or _trailing_praise(clean, problems)
     if sarcasm is not None and problems:
         problems, praise = problems + praise, ()
-    request = lx.REQUEST.search(clean)
     news = lx.NEWS.search(clean)
     names = tuple(names)
     other = _elsewhere(clean, names, problems) if names else None
