@@ -61,7 +61,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
     "money": _rx(
         r"charged (?:me )?(?:twice|double|two times|2x|again|for)", r"double[- ]charged",
         r"billed (?:me )?(?:twice|again|after)", r"overcharg\w*", r"over-charg\w*",
-        r"(?:taken|took|taking|stole|stolen|gone from|drained) (?:my |our )?(?:money|£|\$|€|funds|savings|\d)",
+        r"(?:taken|took|taking|stole|stolen|gone from|drained) (?:my |our )?(?:money|£|\$|€|₹|funds|savings)",
         r"money'?s gone", r"(?:never|didn'?t|did not) (?:make|made|send|sent|authori[sz]e|order)",
         r"unauthori[sz]ed", r"fraud\w*", r"someone (?:got into|hacked|changed)",
         r"(?:no |still no |refus\w* (?:\S+ ){0,2}|waiting (?:on|for) (?:\S+ ){0,2}|where'?s my |not eligible for (?:a )?)refund",
@@ -277,14 +277,15 @@ ASKS_OTHERS = _rx(
 PRAISE = _rx(
     r"thanks?", r"thank you", r"thx", r"ty", r"cheers", r"love", r"loving", r"loved", r"great", r"amazing",
     r"awesome", r"brilliant", r"perfect\w*", r"best", r"excellent", r"fantastic", r"superb", r"impress\w*",
-    r"well done", r"kudos", r"shout ?out", r"credit where", r"legend", r"hero", r"lifesaver", r"obsessed",
+    r"well done", r"kudos", r"shout ?out", r"credit where", r"legends?", r"(?:a|absolute|total) gem", r"faith restored", r"bang on", r"spot on", r"hero", r"lifesaver", r"obsessed",
     r"slaps", r"top notch", r"can'?t complain", r"grateful", r"so (?:good|kind|nice|pretty|soft|easy|fast)",
     r"lovely", r"nice", r"pretty", r"easy", r"smooth", r"early", r"on time", r"quick(?:ly)?", r"fast",
     r"zero issues", r"no issues", r"going strong", r"more of this", r"give (?:that|her|him|them) a raise",
     r"fair play", r"5 stars", r"10/10", r"give (?:that|the) \w+ a raise", r"genuinely", r"finally", r"enjoy\w*", r"happy", r"glad", r"wow",
     r"crushing it", r"killing it", r"killed it", r"insane(?:ly)?", r"incredible", r"beautiful", r"stunning",
     r"felt (?:very )?safe", r"built like a tank", r"night and day", r"the future", r"sorcery", r"teleport",
-    r"treat", r"🔥", r"😍", r"🥹", r"🙏", r"❤️?", r"💕", r"😊", r"🥰", r"👌", r"💯", r"🎉", r"✨",
+    r"treat", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
+    r"scary (?:fast|good)", r"killer (?:deal|price|app|feature|setup|combo)", r"(?:is|so|was|straight) fire", r"witchcraft", r"🔥", r"😍", r"🥹", r"🙏", r"❤️?", r"💕", r"😊", r"🥰", r"👌", r"💯", r"🎉", r"✨",
 )
 PROBLEM = _extend(
     PROBLEM,
@@ -305,7 +306,7 @@ PRAISE = _extend(
     r"lol", r"lmao+", r"haha\w*", r"👍", r"🙌", r"😂", r"🤣", r"💪", r"🥳", r"😁", r"😄",
 )
 RESOLVED = _rx(
-    r"works? again", r"working again",
+    r"works again", r"(?:it|they|things|both|all|now) work again", r"working again",
     r"(?:is|are|'s|s|it'?s|we'?re|signal'?s|internet) (?:so )?back(?! to)(?: up| on| online)?",
     r"back online", r"(?:already |all |got it |has been |was |been )fixed", r"fixed[!.,]", r"sorted(?: it| now)?[!.,]?",
     r"(?:all )?sorted", r"resolved", r"(?:payment|transfer|refund|order|transaction|it|booking|deploy)s? (?:finally )?went through", r"(?:refund|money|payment|it) (?:has )?(?:landed|arrived|came through|cleared)",
@@ -346,7 +347,7 @@ OTHER_TARGET = _rx(
 #: Praise in alarm words: "this update is fire", "killer deal", "should be illegal".
 IDIOM = _rx(
     r"(?:is|so|was|looks?|sounds?|pure|straight|absolute|lowkey|honestly) fire", r"fire 🔥", r"🔥+",
-    r"killer (?:deal|price|app|feature)", r"died laughing", r"dying laughing", r"should be illegal",
+    r"killer (?:deal|price|app|feature|setup|combo)", r"died laughing", r"dying laughing", r"should be illegal",
     r"legally blind\w*", r"daylight robbery", r"call the police", r"killed me", r"killing me",
     r"destroyed me", r"in pieces", r"scary (?:fast|good)", r"dead serious", r"insane",
 )

@@ -135,6 +135,10 @@ def _elsewhere(text: str, names: Iterable[str], problems: tuple[str, ...]) -> st
     a, b = clauses[0]
     marker = lx.OTHER_TARGET.search(text)
     at = next((m.end() for n in names if (m := _name_at(text, n, a, b))), a)
+    # "…cancelled again so I switched to @brand and…": the brand's part starts at the turn.
+    turn = lx.OTHER_TARGET.search(text, a, at)
+    if turn is not None:
+        a = turn.start()
     inside = lx.OTHER_TARGET.search(text, at, b)
     if inside is not None:
         b = inside.start()
