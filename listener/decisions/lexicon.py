@@ -310,7 +310,8 @@ RESOLVED = _rx(
     r"(?:is|are|'s|s|it'?s|we'?re|signal'?s|internet) (?:so )?back(?! to)(?: up| on| online)?",
     r"back online", r"(?:already |all |got it |has been |was |been )fixed", r"fixed[!.,]", r"sorted(?: it| now)?[!.,]?",
     r"(?:all )?sorted", r"resolved", r"(?:payment|transfer|refund|order|transaction|it|booking|deploy)s? (?:finally )?went through", r"(?:refund|money|payment|it) (?:has )?(?:landed|arrived|came through|cleared)",
-    r"got my (?:refund|money)", r"(?:turned|showed) up", r"found my", r"all good(?: now)?", r"panic over",
+    r"got my (?:refund|money)", r"(?:turned|showed) up", r"un(?:blocked|frozen|locked|suspended)", r"reinstated", r"reactivated", r"restored",
+    r"got there in the end", r"we got there", r"found my", r"all good(?: now)?", r"panic over",
     r"false alarm", r"no longer", r"thanks for (?:sorting|fixing|escalating|chasing|the quick)",
     r"thank you for (?:sorting|fixing|escalating|chasing)", r"sorry for the (?:angry|rant)",
 )

@@ -178,7 +178,11 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
     handles, to tell the brand's clause from the rest."""
     clean = text.replace("\u2019", "'").replace("\u2018", "'")
     resolved, resolved_end = _resolution(clean)
-    contrast_after = resolved_end >= 0 and bool(lx.CONTRAST.search(clean, resolved_end))
+    # "fixed. took a while but we got there": a contrast undoes a resolution only when a
+    # problem follows it.
+    turn = lx.CONTRAST.search(clean, resolved_end) if resolved_end >= 0 else None
+    contrast_after = turn is not None and bool(
+        lx.PROBLEM.search(clean, turn.end()) or lx.PROBLEM_MARKS.search(clean, turn.end()))
     idioms = _find_all(lx.IDIOM, clean)
     cues: list[Cue] = []
     negations: list[tuple[int, int]] = []
