@@ -43,11 +43,11 @@ import pandas as pd
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from classifiers.base import Scores  # noqa: E402
-from listener.backfill.readers import mention_from_row  # noqa: E402
-from listener.config import Settings  # noqa: E402
-from listener.decisions import DecisionEngine  # noqa: E402
-from listener.domain import Author, Mention, Priority, Route  # noqa: E402
+from classifiers.base import Scores
+from listener.backfill.readers import mention_from_row
+from listener.config import Settings
+from listener.decisions import DecisionEngine
+from listener.domain import Author, Mention, Priority, Route
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SEED = 13
@@ -59,7 +59,8 @@ def _split_test(n: int, fraction: float) -> np.ndarray:
     return np.random.default_rng(SEED).permutation(n)[: int(n * fraction)]
 
 
-def _mention(ident: str, text: str, brand: str, *, addressed: bool, followers: int = 100) -> Mention:
+def _mention(ident: str, text: str, brand: str, *, addressed: bool,
+             followers: int = 100) -> Mention:
     return Mention(source="x", id=ident, text=text,
                    author=Author(id=f"a{ident}", username=f"a{ident}", followers=followers),
                    created_at=T0, brand=brand, lang="en", addresses_brand=addressed)
@@ -139,7 +140,10 @@ def scores_for(texts: Sequence[str], cache: Path) -> list[Scores]:
     return scores
 
 
-def decide(mentions: Sequence[Mention], scores: Sequence[Scores]) -> list[tuple[bool, bool, tuple[str, ...]]]:
+Outcome = tuple[bool, bool, tuple[str, ...]]
+
+
+def decide(mentions: Sequence[Mention], scores: Sequence[Scores]) -> list[Outcome]:
     engine = DecisionEngine.from_settings(Settings())
     out = []
     for m, s in zip(mentions, scores, strict=True):

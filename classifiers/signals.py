@@ -24,6 +24,7 @@ import numpy as np
 
 from classifiers.base import SIGNAL_NAMES, Signal
 
+
 def _compile(phrase: str) -> re.Pattern[str]:
     words = []
     for word in phrase.split():

@@ -10,7 +10,6 @@ they must produce the same verdicts and rows.
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
