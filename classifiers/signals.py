@@ -9,7 +9,7 @@ Two sources, both returning :class:`~classifiers.base.Signal` with evidence:
   word-boundary and case-insensitive; ``*`` at the end of a word matches any suffix
   (``refund*`` matches "refunds", "refunded"). It has **no built-in vocabulary**: the
   one vocabulary of what is at stake in a post (safety, stranded, money, outage,
-  legal, press) is the decision layer's, ``listener/decisions/lexicon.py``, which
+  legal, press) is the decision layer's, ``listener/decisions/situations.py``, which
   checks each cue for negation, resolution and praise before it counts. A second list
   here would only disagree with it.
 """

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from listener.config import URGENCY_REASONS
 from listener.decisions import lexicon as lx
+from listener.decisions.situations import SITUATION_CUES
 
 __all__ = ["SITUATIONS", "Cue", "Reading", "names_brand", "read"]
 
@@ -186,7 +187,7 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
     idioms = _find_all(lx.IDIOM, clean)
     cues: list[Cue] = []
     negations: list[tuple[int, int]] = []
-    for situation, pattern in lx.SITUATION_CUES.items():
+    for situation, pattern in SITUATION_CUES.items():
         for m in pattern.finditer(clean):
             why = _discount(clean, m, idioms, resolved_end, contrast_after, situation)
             cues.append(Cue(situation, m.group(0), why))
