@@ -156,7 +156,7 @@ NEWS = alternatives(
     r"reports? say", r"court filings", r"faces? (?:a )?(?:class action|lawsuit|fine|probe)", r"to be contacted",
     r"seen by", r"link in (?:bio|my bio)", r"use (?:my )?code", r"promo code", r"\d+% off (?:your|everything|all|sitewide|today)", r"giveaway",
     r"free \w+ for life", r"verify (?:now|your account) at", r"dot (?:net|com)", r"click (?:here|the link)",
-    r"customers:", r"drivers!+", r"blog", r"if anyone'?s",
+    r"customers:", r"drivers!+", r"blog", r"via @\w+", r"citing @?\w+", r"@\w+ reported", r"if anyone'?s",
 )
 #: The brand set against the real target of the negativity ("…but at least @brand…").
 OTHER_TARGET = alternatives(

@@ -70,7 +70,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"down for everyone", r"outages?", r"(?:no|zero) (?:internet|signal|service|data|connection|power|calls)",
         r"sos only", r"can'?t (?:even )?(?:log ?in|sign in|access|connect|get (?:in|to|on))",
         r"cannot (?:log ?in|sign in|access|connect)", r"unable to (?:log ?in|access|connect)",
-        r"error (?:code )?\w*-?\d{3}", r"\b[45]0\d\b(?: errors?|s)?", r"timing out", r"timed? out",
+        r"error (?:code )?\w*-?\d{3}", r"(?:http|status|code) [45]0\d", r"[45]0\d (?:errors?|page|response|bad gateway|service unavailable)", r"[45]0\ds\b", r"timing out", r"timed? out",
         r"(?:payments?|cards?|checkout|transactions?) (?:\w+ )?(?:failing|failed|declin\w*)",
         r"(?:failing|erroring) (?:all|every|since)", r"crash(?:es|ing)? (?:on|every) (?:open|launch|start)\w*",
         r"won'?t (?:load|open|start|connect)", r"every single (?:show|title|page|film|game|video|song|episode)",
@@ -89,7 +89,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"journalists?", r"reporters?", r"for (?:a|the|my) (?:piece|story|article|column|review|video)",
         r"piece i'?m writing", r"i write (?:the|a|for)", r"\w+ column", r"going in(?:to)? (?:the|my) (?:review|video|article)",
         r"my (?:readers|viewers|subscribers|listeners|audience|podcast|channel)", r"on (?:my )?stream",
-        r"the press", r"(?:local )?news(?:paper)?", r"tv station", r"going viral",
+        r"the press", r"(?:the|local|tv|evening|national) news", r"newspapers?", r"news (?:desk|outlets?|station|channel)", r"tv station", r"going viral",
     ),
 }
 
@@ -119,7 +119,6 @@ SITUATION_CUES["stranded"] = extended(
     r"(?:medication|meds|prescription|inhaler|oxygen) (?:hasn'?t|has not|not|never|still)",
     r"(?:run|ran|running) out of (?:medication|meds|insulin|my \w+ medication)",
     r"(?:phone|battery)(?:'s| is)? (?:dying|about to die|dead)",
-    r"with (?:my|a|two|2|three|3) (?:kids?|baby|toddler|children|newborn)",
 )
 SITUATION_CUES["money"] = extended(
     SITUATION_CUES["money"],
@@ -171,7 +170,7 @@ SITUATION_CUES["safety"] = extended(
 SITUATION_CUES["stranded"] = extended(
     SITUATION_CUES["stranded"],
     r"where (?:am i|are we|do i|do we) (?:meant|supposed) to (?:go|sleep|stay)", r"(?:alone|by myself|on my own) (?:outside|at|in the|on the)",
-    r"(?:phone|battery)(?: is|'s)? (?:on|at|down to) \d+ ?%", r"(?:\d+|one|two|three|last) (?:doses?|pens?|pills|tablets|days? of (?:meds|medication|insulin|tablets))(?: are| is)? left",
+    r"(?:phone|battery)(?: is|'s)? (?:on|at|down to) \d+ ?%", r"(?:only |just )?(?:[0-9]|1[0-5]) ?% (?:battery|charge)(?! in)", r"(?:\d+|one|two|three|last) (?:doses?|pens?|pills|tablets|days? of (?:meds|medication|insulin|tablets))(?: are| is)? left",
     r"(?:no record of|can'?t find|cancell?ed) my (?:booking|reservation|room)", r"(?:they'?re|hotel is|it'?s) (?:full|fully booked)",
     r"no (?:cars?|taxis?|drivers?|buses|trains?|rooms?) (?:available|left|running)", r"(?:last|only) (?:train|bus|ferry) (?:home )?(?:was |got )?cancell?ed",
 )
