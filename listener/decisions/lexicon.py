@@ -13,7 +13,7 @@ import re
 
 __all__ = [
     "ASKS_OTHERS", "CLAUSE", "CLOSING_PRAISE", "CONTRAST", "HYPOTHETICAL", "IDIOM", "NEGATORS",
-    "NEWS", "NOT_YET", "OTHER_TARGET", "POLITE", "POSITIVE_TURN", "PRAISE", "PROBLEM", "PROBLEM_MARKS",
+    "NEWS", "NOT_YET", "OTHER_TARGET", "OWN_QUESTION", "POLITE", "POSITIVE_TURN", "PRAISE", "PROBLEM", "PROBLEM_MARKS",
     "REQUEST", "RESOLVED", "SARCASM", "THREAT_AFTER", "alternatives", "extended",
 ]
 
@@ -85,7 +85,9 @@ CLOSING_PRAISE = re.compile(
 #: The author says the alarming words are good news ("…in a good way").
 POSITIVE_TURN = alternatives(r"in a good way", r"not complaining", r"no complaints", r"(?:i'?m|we'?re) fine")
 #: Thanks that close a request or a complaint ("… can you check? thank you"): politeness.
-POLITE = alternatives(r"thanks?(?: in advance| so much| a lot)?", r"thank you(?: in advance| so much)?", r"thx", r"ty", r"tia", r"cheers", r"🙏", r"regards", r"genuinely", r"wow")
+POLITE = alternatives(r"(?:any |much |advice |help )?appreciated", r"thanks?(?: in advance| so much| a lot)?", r"thank you(?: in advance| so much)?", r"thx", r"ty", r"tia", r"cheers", r"🙏", r"regards", r"genuinely", r"wow")
+#: A question to the brand about the author's own case ("…on my ps4, is there a fix?").
+OWN_QUESTION = re.compile(r"(?:^|[.!?\n])[^.!?\n]*\b(?:i|i'?m|i'?ve|my|me|we|our|us|mine)\b[^.!?\n]*\?", re.IGNORECASE)
 #: A legal cue followed by what the author will do is a threat, even after an "if".
 THREAT_AFTER = re.compile(r"\s*(?:will|'ll|is going to|are going to|gets?|hears?|is getting|shall|has (?:a|been))\b", re.IGNORECASE)
 #: A question anyone could answer, not one about the author's own case.
@@ -119,7 +121,7 @@ PROBLEM_MARKS = re.compile(PROBLEM_MARKS.pattern + r"|😞|😢|😭|🤦|😑|�
 PRAISE = extended(
     PRAISE,
     r"appreciate\w*", r"helpful", r"recommend\w*", r"delicious", r"tasty", r"yum\w*", r"gorgeous",
-    r"cute", r"excited", r"can'?t wait", r"proud", r"congrat\w*", r"bravo", r"kind", r"friendly",
+    r"cute", r"excited", r"can'?t wait", r"proud", r"congrat\w*", r"bravo", r"(?<!any )(?<!some )(?<!what )(?<!this )kind(?! of)", r"friendly",
     r"sweet", r"pleased", r"satisfied", r"joy", r"wonderful", r"worth it", r"solid", r"reliable",
     r"seamless", r"painless", r"hassle[- ]free", r"never had (?:a|an|any) (?:problem|issue)",
     r"lol", r"lmao+", r"haha\w*", r"👍", r"🙌", r"😂", r"🤣", r"💪", r"🥳", r"😁", r"😄",
@@ -149,7 +151,9 @@ REQUEST = alternatives(
     r"need (?:help|to (?:change|cancel|update|move|fix|know))", r"is it possible (?:to|for (?:me|us))",
     r"do (?:i|we) (?:need|have) to", r"what can (?:i|we) do", r"please (?:advise|assist|respond|reply|dm)",
     r"(?:can'?t|cannot|unable to) (?:find|figure out|work out) how", r"(?:any|need) (?:advice|assistance|support)",
-    r"how (?:long|much|many) (?:do|does|will|would|should) (?:i|we|it)", r"(?:i|we) (?:want|would like|'d like) to (?:cancel|change|close|transfer|move|delete|report|know)",
+    r"how (?:long|much|many) (?:do|does|will|would|should) (?:i|we|it)", r"is there (?:any ?way|anyway)",
+    r"any idea (?:why|how|when|what|where)", r"when (?:do|will|can|should) (?:i|we) (?:receive|get|see|expect|hear)",
+    r"(?:want|like|need) to know (?:if|how|why|when|whether|what)", r"(?:i'?m|i am|we'?re|we are) having (?:problems|issues|trouble)", r"(?:i|we) (?:want|would like|'d like) to (?:cancel|change|close|transfer|move|delete|report|know)",
 )
 NEWS = alternatives(
     r"breaking(?=:| news)", r"^breaking", r"according to", r"says the press release", r"press release", r"announces?", r"announced",

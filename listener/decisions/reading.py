@@ -215,7 +215,7 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         if not lx.CONTRAST.search(clean, m.end())  # "love the oil but it snapped"
         or not (lx.PROBLEM.search(clean, m.end()) or lx.PROBLEM_MARKS.search(clean, m.end()))
     )
-    request = lx.REQUEST.search(clean)
+    request = lx.REQUEST.search(clean) or lx.OWN_QUESTION.search(clean)
     if problems or request is not None or "?" in clean:
         # "… can you check? thank you": thanks that close a request are politeness.
         praise = tuple(w for w in praise if not lx.POLITE.fullmatch(w))
@@ -234,7 +234,7 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         problems=problems,
         praise=praise,
         resolved=resolved if resolved is not None and not contrast_after else None,
-        request=request.group(0) if request else None,
+        request=request.group(0).lstrip(".!?\n ") if request else None,
         news=news.group(0) if news else None,
         other_target=other,
         sarcasm=sarcasm.group(0) if sarcasm is not None and problems else None,
