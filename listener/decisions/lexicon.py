@@ -39,10 +39,10 @@ def extended(pattern: re.Pattern[str], *more: str) -> re.Pattern[str]:
 PROBLEM = alternatives(
     # repeats, waits and durations
     r"(?<!works )(?<!working )again", r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time", r"every (?:single )?(?:time|week|day|month)",
-    r"in a row", r"yet again", rf"(?<!\bin )(?<!within )(?<!under )(?<!only )(?<!every )(?<!in like ){_DURATION}(?!\s+(?:early|ahead|off|ago))",
+    r"in a row", r"yet again", rf"(?<!\bin )(?<!within )(?<!under )(?<!only )(?<!every )(?<!in like )(?<!spent )(?<!saved )(?<!saves )(?<!save ){_DURATION}(?!\s+(?:early|ahead|off|ago|to spare|helping|of (?!waiting|hold|delays?|this|no|nothing|being|calls|chasing)|and (?:i|we) (?:was|were) (?:back|done|home|sorted|on)))",
     r"still (?:no|not|waiting|nothing|says|shows|broken|down|stuck|pending|charging|processing|sending|missing|refusing|without|getting|having|the same|on hold|arriv\w*|happening|\w+n'?t)", r"since (?:\w+ )?(?:\d|last|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|this|the)",
     r"straight", r"waiting", r"waited", r"on hold", r"queue", r"delay\w*", r"late", r"(?:no|zero) (?:reply|response|answer|callback|call|show|warning|notice|one)",
-    r"nobody", r"no one", r"never", r"ignor\w*", r"(?:hasn'?t|haven'?t|hasnt|havent|didn'?t|didnt|doesn'?t|doesnt|won'?t|wont|can'?t|cant|isn'?t|isnt|wasn'?t|aren'?t|not) \w+",
+    r"nobody", r"no one", r"never", r"ignor\w*", r"(?:hasn'?t|haven'?t|hasnt|havent|didn'?t|didnt|doesn'?t|doesnt|won'?t|wont|can'?t|cant|isn'?t|isnt|wasn'?t|aren'?t|not) (?!(?:a |one |any )?(?:single )?(?:problems?|issues?|worry|worries|complaints?|faults?|hitch|hiccups?)\b|thank|recommend|fault|complain|wait\b|beat|stop (?:smiling|using))\w+",
     r"all over the place", r"already (?:a|broken|broke|cracked|scratched|stopped|dead)", r"apparently",
     # things gone wrong
     r"broke\w*", r"snapp\w*", r"crack\w*", r"died", r"dead", r"faulty", r"defect\w*", r"damaged", r"rattl\w*",
@@ -50,7 +50,7 @@ PROBLEM = alternatives(
     r"lost", r"wrong", r"instead", r"cancel\w*", r"changed", r"moved", r"removed", r"refus\w*",
     r"charged", r"fees?", r"surge", r"price", r"overpriced", r"went up", r"goes up", r"raising", r"refund\w*",
     r"out of order", r"logs? me out", r"kick\w* me", r"dropped", r"pilling", r"cold", r"soggy", r"limp", r"squashed",
-    r"substitut\w*", r"replac\w+ my", r"got (?:a|an|regular|the wrong)", r"received?", r"receiving", r"left my", r"tried to",
+    r"substitut\w*", r"replac\w+ my", r"got (?:the wrong|someone else'?s|regular|an? (?:broken|damaged|used|wrong|different|empty|half))", r"received?", r"receiving", r"left my", r"tried to",
     r"takes? (?:like )?\d+", r"slow", r"laggy", r"throttl\w*", r"outage", r"unavailable", r"expired",
     r"verif\w+ (?:my|again)", r"upload", r"transfers?", r"told me", r"shouted", r"rolled (?:her|his|their) eyes", r"rude",
     # reproach and frustration
@@ -61,7 +61,7 @@ PROBLEM = alternatives(
     r"make it make sense", r"lost (?:their|your) minds", r"punishment", r"impossible", r"confusing", r"upsetting",
     r"deleting the app", r"wont be buying", r"won'?t be (?:buying|back|using)", r"never (?:again|flying|buying|using)",
     r"apparently", r"defeats the point", r"some of us", r"is anyone", r"anyone else", r"what (?:is|am) (?:going on|i supposed)",
-    r"thanks for nothing", r"trying to", r"yet to", r"keeps? (?:saying|telling|asking|failing|spinning)",
+    r"thanks for nothing", r"mad", r"extortionate", r"steep", r"trying to", r"yet to", r"keeps? (?:saying|telling|asking|failing|spinning)",
 )
 #: Marks that need no word boundary: emoji, "??", and the brand's own words in scare
 #: quotes ("arriving today" for 4 days), which praise rarely uses.
@@ -105,7 +105,8 @@ PRAISE = alternatives(
     r"fair play", r"5 stars", r"10/10", r"give (?:that|the) \w+ a raise", r"genuinely", r"finally", r"enjoy\w*", r"happy", r"glad", r"wow",
     r"crushing it", r"killing it", r"killed it", r"insane(?:ly)?", r"incredible", r"beautiful", r"stunning",
     r"felt (?:very )?safe", r"built like a tank", r"night and day", r"the future", r"sorcery", r"teleport",
-    r"treat", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
+    r"treat", r"not (?:a|one) single (?:problem|issue|worry|complaint|fault|hiccup)", r"can'?t (?:thank|recommend|fault) (?:\w+ )?(?:enough|highly enough)?",
+    r"above and beyond", r"so patient", r"brand new", r"saved (?:my|me|us|the day)", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
     r"scary (?:fast|good)", r"killer (?:deal|price|app|feature|setup|combo)", r"(?:is|so|was|straight) fire", r"witchcraft", r"🔥", r"😍", r"🥹", r"🙏", r"❤️?", r"💕", r"😊", r"🥰", r"👌", r"💯", r"🎉", r"✨",
 )
 PROBLEM = extended(
@@ -132,7 +133,9 @@ RESOLVED = alternatives(
     r"back online", r"(?:already |all |got it |has been |was |been )fixed", r"fixed[!.,]", r"sorted(?: it| now)?[!.,]?",
     r"(?:all )?sorted", r"resolved", r"(?:payment|transfer|refund|order|transaction|it|booking|deploy)s? (?:finally )?went through", r"(?:refund|money|payment|it) (?:has )?(?:landed|arrived|came through|cleared)",
     r"got my (?:refund|money)", r"(?:turned|showed) up", r"un(?:blocked|frozen|locked|suspended)", r"reinstated", r"reactivated", r"restored",
-    r"got there in the end", r"we got there", r"found my", r"all good(?: now)?", r"panic over",
+    r"got there in the end", r"we got there", r"(?:is|'s|are) (?:all )?over(?=\s*(?:[.!,;]|$|now\b|and (?:done|we|i)\b))", r"(?:all )?working now", r"back to normal",
+    r"better than (?:before|ever)", r"ignore my (?:last|earlier|previous|other) (?:tweet|post|message|dm)", r"my bad", r"user error",
+    r"(?:was|it was|my) (?:my |me |own )?(?:fault|mistake)", r"found my", r"all good(?: now)?", r"panic over",
     r"false alarm", r"no longer", r"thanks for (?:sorting|fixing|escalating|chasing|the quick)",
     r"thank you for (?:sorting|fixing|escalating|chasing)", r"sorry for the (?:angry|rant)",
 )

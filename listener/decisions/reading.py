@@ -152,6 +152,13 @@ def _elsewhere(text: str, names: Iterable[str], problems: tuple[str, ...]) -> st
         return marker.group(0)
     if praise is not None and not later:
         return praise.group(0)
+    # "the train wifi was useless, but my @brand 5G held up": the brand's clause follows
+    # the contrast, with nothing wrong in it, and nothing wrong after it.
+    turn = lx.CONTRAST.search(text, max(0, a - 12), a + 1)
+    if turn is not None and turn.group(0).lower() != "still" and not later and (
+        lx.PROBLEM.search(text, 0, turn.start())
+    ):
+        return f"{turn.group(0)} …"
     return None
 
 
@@ -260,4 +267,7 @@ def names_brand(text: str, names: Iterable[str]) -> bool:
             head = "".join(parts[:k])
             if len(head) >= 5 and (head in words or (k > 1 and head in folded)):
                 return True
+        # "@tidewellnet" for "Tidewell Broadband": a handle that starts with the name.
+        if parts and len(parts[0]) >= 5 and f"@{parts[0]}" in text.casefold():
+            return True
     return False

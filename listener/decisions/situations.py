@@ -166,20 +166,27 @@ SITUATION_CUES["safety"] = extended(
     r"(?:ran|run|running|went through|jump\w*) (?:a |two |\d |several )?red lights?", r"on (?:his|her|their) phone (?:the whole|while|all)",
     rf"(?:exposed|bare|loose|hanging){_W}wires?", r"wires? (?:exposed|hanging|sparking)", r"electrocut\w*",
     r"(?:nuts?|gluten|dairy|shellfish|sesame|egg)\b[^.!?\n]{0,30}(?:allerg\w*|reaction)", r"epi-?pen",
+    rf"(?:glass|plastic|metal|wire|bone|hair|screw|bolt|stone|glove|nail|insect|bug|fly|worm|blade)\w*{_W}(?:in|into|inside|in the middle of) (?:my|the|our|his|her) (?:\w+ )?(?:food|meal|pizza|burger|sandwich|salad|drink|coffee|order|bowl|soup|curry|chips|fries|rice|bread|cake|wrap|dinner|lunch|breakfast|noodles|chicken)",
+    r"bit into (?:it|a|something|the)", r"(?:accelerat\w*|brak\w*|steer\w*|swerv\w*|mov(?:ed|ing)|roll(?:ed|ing)) (?:on its own|by itself)",
+    r"(?:sudden|unintended) acceleration", r"scared to (?:drive|use|charge|eat|plug)",
 )
 SITUATION_CUES["stranded"] = extended(
     SITUATION_CUES["stranded"],
     r"where (?:am i|are we|do i|do we) (?:meant|supposed) to (?:go|sleep|stay)", r"(?:alone|by myself|on my own) (?:outside|at|in the|on the)",
     r"(?:phone|battery)(?: is|'s)? (?:on|at|down to) \d+ ?%", r"(?:only |just )?(?:[0-9]|1[0-5]) ?% (?:battery|charge)(?! in)", r"(?:\d+|one|two|three|last) (?:doses?|pens?|pills|tablets|days? of (?:meds|medication|insulin|tablets))(?: are| is)? left",
     r"(?:no record of|can'?t find|cancell?ed) my (?:booking|reservation|room)", r"(?:they'?re|hotel is|it'?s) (?:full|fully booked)",
-    r"no (?:cars?|taxis?|drivers?|buses|trains?|rooms?) (?:available|left|running)", r"(?:last|only) (?:train|bus|ferry) (?:home )?(?:was |got )?cancell?ed",
+    r"no (?:cars?|taxis?|drivers?|buses|trains?|rooms?) (?:available|left|running)",
+    r"(?:room|booking|reservation|seat|cabin) (?:was |got |had been |has been )?(?:given|sold|re-?let) to (?:someone|somebody) else",
+    r"(?:every|all the|all) (?:other )?(?:hotels?|rooms?|places?)(?:'s| is| are)? (?:full|booked)", r"(?:a town|a city|somewhere) (?:we|i) don'?t know", r"(?:last|only) (?:train|bus|ferry) (?:home )?(?:was |got )?cancell?ed",
 )
 SITUATION_CUES["money"] = extended(
     SITUATION_CUES["money"],
-    rf"(?:charged|billed|debited|taken|took|deducted){_W}since (?:i |we )?(?:cancel\w*|closed|left|returned)",
+    rf"(?:charged|billed|debited|taken|took|deducted){_W}(?:since|after) (?:i |we )?(?:'d |had )?(?:cancel\w*|closed|left|returned|moved to|switched|sent (?:you )?the cancellation)",
+    rf"(?:payments?|charges?|transactions?|debits?){_W}(?:never heard of|don'?t recogni[sz]e|not mine|wasn'?t me|didn'?t make)", r"card(?:'s| has| was)? been in my (?:wallet|purse|pocket|hand)",
+    r"scammed (?:into|out of|me)", r"(?:pretending|claiming) to be (?:you|from you|your)",
     rf"(?:charges?|payments?|debits?){_W}(?:i|we) (?:never|didn'?t|did not) (?:agree|authori[sz]e|make|approve|order)\w*",
     r"never agreed to", r"(?:money|payment|cash|funds) (?:has |have )?(?:left|gone from|came out of|taken from) (?:my|our) (?:bank|account|card)",
-    rf"{_AMOUNT}{_W}(?:x ?2|twice|two times|instead of {_AMOUNT})", rf"bill{_W}{_AMOUNT}", rf"(?:took|taken|charged|debited|deducted) (?:me )?(?:out )?{_W}twice",
+    rf"{_AMOUNT}{_W}(?:x ?2|twice|two times|instead of {_AMOUNT})", rf"bill{_W}{_AMOUNT}", rf"(?:charged|debited|deducted|billed) (?:me |us )?{_W}twice",
     rf"(?:payout|reimbursement|compensation|cashback|refund|deposit|money){_W}(?:still|never|not|hasn'?t|haven'?t|yet to)\s+(?:\w+ )?(?:arrived|come|landed|received|paid|shown|credited|reflected)",
     r"(?:yet to|still (?:to|haven'?t|have not)) (?:receive|get|see)\w* (?:my |the |our )?(?:refund|money|payout|payment|funds)",
     r"(?:not|never) (?:been )?(?:credited|reflected|refunded|reversed)", r"(?:amount|money) (?:was |got |has been )?debited",
@@ -187,7 +194,7 @@ SITUATION_CUES["money"] = extended(
 SITUATION_CUES["outage"] = extended(
     SITUATION_CUES["outage"],
     rf"{_SERVICE} (?:has been |have been |is |are |'s |s |been |went |was |keeps going |goes )?(?:out|off|dead|gone|offline|down)\b(?! of)",
-    r"(?:out|off|dead|down|offline) (?:since|for (?:\d|the|over|hours|days|a))",
+    r"(?:out|dead|offline) (?:since|for (?:\d|over|hours|days|a))",
     r"(?:fails?|failing|failed|errors?|erroring|crash\w*) (?:every (?:single )?time|each time|at (?:the )?(?:payment|checkout|login|log in|sign in))",
     r"(?:can'?t|cannot|unable to|won'?t let (?:me|us)) (?:get )?past the (?:loading|login|log ?in|sign ?in|title) (?:screen|page)",
     r"(?:locked|kicked) (?:out of|us out of|me out of) (?:our|my|the) (?:workspace|account|org\w*|app|dashboard)",
@@ -233,4 +240,6 @@ SITUATION_CUES["outage"] = extended(
     r"(?:stuck on|frozen on|won'?t get past) (?:the )?(?:loading|splash|logo|login|sign-?in) (?:screen|page)?",
     r"(?:not (?:getting|receiving)|can'?t (?:get|receive)|never (?:get|got|received)) (?:the |my |any )?(?:otps?|codes?|verification codes?|sms|texts)",
     r"(?:netbanking|net banking|upi|online banking|mobile banking|card machine|terminal) (?:is |are |has been )?(?:not working|down|failing|offline)",
+    r"without (?:any )?(?:signal|service|internet|wi-?fi|power|network|broadband|data|a phone line|phone service)", r"can'?t (?:call|text|make calls|send texts|call or text)",
+    r"(?:just|keeps?|still) spin(?:s|ning)", r"spinning wheel", r"(?:none of|no) (?:our|my|the) \w+ (?:have|has) (?:sent|gone out|loaded|synced|gone through|arrived)",
 )

@@ -65,6 +65,8 @@ _MODEL_ALONE_MARGIN = 0.3
 #: ...or past it in a post whose sentiment is this negative and not positive.
 _NEGATIVE = 0.6
 _NOT_POSITIVE = 0.1
+#: The confidence at which the evidence reads as a complaint.
+_COMPLAINT_AT = 0.5
 
 
 class Stance(StrEnum):
@@ -246,7 +248,7 @@ def assess(
         stance = Stance.REQUEST
         evidence.insert(0, f"asks for help: '{reading.request}'")
         confidence = max(confidence, 0.5)
-    elif confidence >= 0.5:
+    elif confidence >= _COMPLAINT_AT:
         stance = Stance.COMPLAINT
     else:
         why = f"praise: '{reading.praise[0]}'" if praise else "no complaint or request read"
