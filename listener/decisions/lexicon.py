@@ -93,7 +93,7 @@ THREAT_AFTER = re.compile(r"\s*(?:will|'ll|is going to|are going to|gets?|hears?
 #: A question anyone could answer, not one about the author's own case.
 ASKS_OTHERS = alternatives(
     r"anyone (?:here |else )?(?:know|tried|driven|used|been|recommend)\w*", r"worth it",
-    r"is \S+ legit", r"do you (?:still )?(?:do|sell|have|stock)", r"what time do", r"who'?s coming",
+    r"is \S+ legit", r"what'?s the difference between", r"do you (?:still )?(?:do|sell|have|stock)", r"what time do", r"who'?s coming",
 )
 PRAISE = alternatives(
     r"thanks?", r"thank you", r"thx", r"ty", r"cheers", r"love", r"loving", r"loved", r"great", r"amazing",
@@ -106,7 +106,8 @@ PRAISE = alternatives(
     r"crushing it", r"killing it", r"killed it", r"insane(?:ly)?", r"incredible", r"beautiful", r"stunning",
     r"felt (?:very )?safe", r"built like a tank", r"night and day", r"the future", r"sorcery", r"teleport",
     r"treat", r"not (?:a|one) single (?:problem|issue|worry|complaint|fault|hiccup)", r"can'?t (?:thank|recommend|fault) (?:\w+ )?(?:enough|highly enough)?",
-    r"above and beyond", r"so patient", r"brand new", r"saved (?:my|me|us|the day)", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
+    r"above and beyond", r"so patient", r"(?:no|zero) (?:fuss|nonsense|hassle|upsell|drama|faff)", r"how it should be", r"rapid",
+    r"calm(?:est)?", r"easiest", r"best (?:bit|part)", r"highlight of", r"brand new", r"saved (?:my|me|us|the day)", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
     r"scary (?:fast|good)", r"killer (?:deal|price|app|feature|setup|combo)", r"(?:is|so|was|straight) fire", r"witchcraft", r"🔥", r"😍", r"🥹", r"🙏", r"❤️?", r"💕", r"😊", r"🥰", r"👌", r"💯", r"🎉", r"✨",
 )
 PROBLEM = extended(

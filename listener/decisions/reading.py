@@ -139,7 +139,7 @@ def _elsewhere(text: str, names: Iterable[str], problems: tuple[str, ...]) -> st
     # "…cancelled again so I switched to @brand and…": the brand's part starts at the turn.
     turn = lx.OTHER_TARGET.search(text, a, at)
     if turn is not None:
-        a = turn.start()
+        a = turn.end()
     inside = lx.OTHER_TARGET.search(text, at, b)
     if inside is not None:
         b = inside.start()

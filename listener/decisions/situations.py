@@ -25,7 +25,8 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"burns?", r"too hot to touch", r"overheat\w*", r"melt(?:ed|ing)", r"swoll?en",
         r"injur\w*", r"bleed\w*", r"blood (?:everywhere|all over|on (?:my|the|his|her))", r"hospital", r"ambulance", r"a&e", r"paramedics?",
         r"epipen", r"allergic", r"allerg(?:y|en)", r"anaphyla\w*", r"peanuts?",
-        r"food poisoning", r"poison\w*", r"vomit\w*", r"chok(?:e|ed|ing)", r"swallow\w*",
+        r"food poisoning", r"poison\w*", r"vomit\w*", r"throw(?:ing|n)? up", r"threw up", r"being sick", r"sick all (?:night|day)",
+        r"(?:coeliac|celiac|gluten[- ]free|dairy[- ]free|nut[- ]free|allergen[- ]free)\b[^.!?\n]{0,80}(?:sick|ill|reaction|hives|swell\w*|rash|hospital|throw\w* up|vomit\w*)", r"chok(?:e|ed|ing)", r"swallow\w*",
         r"(?:glass|plastic|metal|wire|bone|hair) in (?:my|the|his|her|our)",
         r"electric(?:al)? shock", r"electrocut\w*", r"shocked me", r"unsafe", r"dangerous",
         r"(?:fire|safety|choking|electrical|trip) hazard", r"gas leak", r"smell(?:s|ing)? (?:of )?gas", r"carbon monoxide",
@@ -132,13 +133,14 @@ SITUATION_CUES["money"] = extended(
 SITUATION_CUES["outage"] = extended(
     SITUATION_CUES["outage"],
     r"not working at all", r"(?:app|site|website|service|server|network|system|portal|checkout|payments?|internet|wifi|broadband) (?:is |are |keeps |has been )?(?:not working|broken|crashing|offline|unavailable|dead)",
-    r"offline", r"can'?t (?:connect|load|stream|pay|check ?out|place an order)",
+    r"offline(?! mode| maps| play| downloads?| access| version| feature)", r"can'?t (?:connect|load|stream|pay|check ?out|place an order)",
     r"(?:no|lost|zero) (?:wifi|wi-fi|broadband|connection|coverage|reception|network|dial tone)",
     r"won'?t (?:let me )?(?:log ?in|sign in|connect|load|open)", r"(?:keeps|kept) (?:crashing|failing)",
     r"unusable", r"nothing (?:works|is working|loads)",
 )
 SITUATION_CUES["legal"] = extended(
-    SITUATION_CUES["legal"],
+    SITUATION_CUES["legal"], r"unlawful\w*",
+    r"(?:equality|disability|discrimination|consumer rights|data protection|fair housing|civil rights|accessibility|disabilities) act",
     r"su(?:e|ing)", r"(?<!food )court", r"legal", r"discriminat\w*", r"data breach", r"breach(?:ed)? (?:of )?(?:my|the) \w+",
     r"watchdog", r"consumer (?:affairs|council|board|group)", r"report(?:ed|ing)? (?:this |you |it |them )?to the (?:police|authorities|council|state)",
     r"police report", r"my rights",
@@ -158,7 +160,7 @@ _AMOUNT = r"(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:quid|dollars|euros|pounds|
 _SERVICE = r"(?:internet|wi-?fi|broadband|power|electricity|water|gas|signal|service|network|data|line|servers?|app|site|website|system|platform|portal)"
 SITUATION_CUES["safety"] = extended(
     SITUATION_CUES["safety"],
-    rf"(?:brakes?|brake pedal|steering|accelerator|throttle|tyres?|tires?|wheel){_W}(?:fail\w*|gave out|to the floor|spongy|locked up|stuck open|came off|blew out|not working|stopped working)",
+    rf"(?:brakes?|brake pedal|steering|accelerator|throttle|tyres?|tires?|wheel){_W}(?:fail\w*|gave out|to the floor|spongy|locked up|stuck open|came off|blew out|burst|shred\w*|exploded|not working|stopped working)",
     rf"batter(?:y|ies){_W}(?:puff\w*|swell\w*|swollen|bulg\w*|expand\w*|leak\w*|hot|smok\w*|hiss\w*)",
     r"gas smell", r"smells? (?:like|of) (?:gas|burning|smoke|electrical)", r"burning smell",
     r"(?:wrong|someone else'?s|different|another (?:person|patient)'?s?) (?:drug|medicine|medication|meds|tablets?|pills?|dose|prescription)",
