@@ -98,7 +98,7 @@ ASKS_OTHERS = alternatives(
 PRAISE = alternatives(
     r"thanks?", r"thank you", r"thx", r"ty", r"cheers", r"love", r"loving", r"loved", r"great", r"amazing",
     r"awesome", r"brilliant", r"perfect\w*", r"best", r"excellent", r"fantastic", r"superb", r"impress\w*",
-    r"well done", r"kudos", r"shout ?out", r"credit where", r"legends?", r"(?:a|absolute|total) gem", r"faith restored", r"bang on", r"spot on", r"hero", r"lifesaver", r"obsessed",
+    r"well done", r"kudos", r"shout ?out", r"credit where", r"legends?", r"(?:a|absolute|total) gem", r"faith restored", r"bang on", r"spot on", r"hero(?:es)?", r"lifesaver", r"obsessed",
     r"slaps", r"top notch", r"can'?t complain", r"grateful", r"so (?:good|kind|nice|pretty|soft|easy|fast)",
     r"lovely", r"nice", r"pretty", r"easy", r"smooth", r"early", r"on time", r"quick(?:ly)?", r"fast",
     r"zero issues", r"no issues", r"going strong", r"more of this", r"give (?:that|her|him|them) a raise",
@@ -168,7 +168,7 @@ NEWS = alternatives(
 )
 #: The brand set against the real target of the negativity ("…but at least @brand…").
 OTHER_TARGET = alternatives(
-    r"at least", r"thank god for", r"saved by", r"switched (?:\w+ )?to", r"moved (?:everything |it all |my \w+ )?(?:over )?to", r"carrying", r"still made it",
+    r"at least", r"(?:the )?only (?:thing|one) (?:going right|that works|keeping me sane)", r"only good thing", r"thank god for", r"saved by", r"switched (?:\w+ )?to", r"moved (?:everything |it all |my \w+ )?(?:over )?to", r"carrying", r"still made it",
     r"nobody to blame", r"(?:my|the) (?:old|previous) (?:bank|provider|phone|car|airline|company)",
     r"i'?m fine", r"(?:i|we) (?:am|are) fine",
 )

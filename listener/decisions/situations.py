@@ -110,7 +110,7 @@ SITUATION_CUES["safety"] = extended(
 SITUATION_CUES["stranded"] = extended(
     SITUATION_CUES["stranded"],
     r"stuck (?:here|outside|in the (?:cold|rain|snow|dark|middle))", r"left (?:me |us )?(?:stranded|behind)",
-    r"abandoned", r"middle of nowhere", r"(?:in|out in) the (?:cold|rain|snow|dark)", r"freezing",
+    r"abandoned", r"middle of nowhere", r"(?:stuck|stranded|standing|waiting|sat|sitting|sleeping|left|locked out|outside)(?: here| \w+)? (?:out )?in the (?:cold|rain|snow|dark)", r"freezing",
     r"no (?:ac|air ?con\w*|water|electricity)", r"can'?t (?:get to|reach) (?:work|home|the hospital|my)",
     r"no way to (?:get|pay|reach)", r"(?:flight|train|bus|ferry) (?:was |got |is )?cancell?ed",
     r"missed (?:my|the|our) (?:flight|train|bus|connection|appointment|exam|surgery)",
@@ -169,7 +169,7 @@ SITUATION_CUES["safety"] = extended(
     rf"(?:exposed|bare|loose|hanging){_W}wires?", r"wires? (?:exposed|hanging|sparking)", r"electrocut\w*",
     r"(?:nuts?|gluten|dairy|shellfish|sesame|egg)\b[^.!?\n]{0,30}(?:allerg\w*|reaction)", r"epi-?pen",
     rf"(?:glass|plastic|metal|wire|bone|hair|screw|bolt|stone|glove|nail|insect|bug|fly|worm|blade)\w*{_W}(?:in|into|inside|in the middle of) (?:my|the|our|his|her) (?:\w+ )?(?:food|meal|pizza|burger|sandwich|salad|drink|coffee|order|bowl|soup|curry|chips|fries|rice|bread|cake|wrap|dinner|lunch|breakfast|noodles|chicken)",
-    r"bit into (?:it|a|something|the)", r"(?:accelerat\w*|brak\w*|steer\w*|swerv\w*|mov(?:ed|ing)|roll(?:ed|ing)) (?:on its own|by itself)",
+    r"bit into (?:it|a|something|the)", r"(?:took|taken|ate|eaten|drank|swallowed|gave (?:him|her|them)) (?:one|it|some|a dose|a bite|half)[^.!?\n]{0,20}before (?:i|we|she|he) noticed", r"(?:accelerat\w*|brak\w*|steer\w*|swerv\w*|mov(?:ed|ing)|roll(?:ed|ing)) (?:on its own|by itself)",
     r"(?:sudden|unintended) acceleration", r"scared to (?:drive|use|charge|eat|plug)",
 )
 SITUATION_CUES["stranded"] = extended(
@@ -186,9 +186,12 @@ SITUATION_CUES["money"] = extended(
     rf"(?:charged|billed|debited|taken|took|deducted){_W}(?:since|after) (?:i |we )?(?:'d |had )?(?:cancel\w*|closed|left|returned|moved to|switched|sent (?:you )?the cancellation)",
     rf"(?:payments?|charges?|transactions?|debits?){_W}(?:never heard of|don'?t recogni[sz]e|not mine|wasn'?t me|didn'?t make)", r"card(?:'s| has| was)? been in my (?:wallet|purse|pocket|hand)",
     r"scammed (?:into|out of|me)", r"(?:pretending|claiming) to be (?:you|from you|your)",
+    r"(?:opened|took out|applied for) (?:a |an )?(?:credit card|card|account|loan|phone contract|contract|mortgage) in my name", r"identity (?:theft|fraud)", r"debt collectors?",
     rf"(?:charges?|payments?|debits?){_W}(?:i|we) (?:never|didn'?t|did not) (?:agree|authori[sz]e|make|approve|order)\w*",
     r"never agreed to", r"(?:money|payment|cash|funds) (?:has |have )?(?:left|gone from|came out of|taken from) (?:my|our) (?:bank|account|card)",
-    rf"{_AMOUNT}{_W}(?:x ?2|twice|two times|instead of {_AMOUNT})", rf"bill{_W}{_AMOUNT}", rf"(?:charged|debited|deducted|billed) (?:me |us )?{_W}twice",
+    rf"{_AMOUNT}{_W}(?:x ?2|twice|two times|instead of {_AMOUNT})",
+    # an unexpected amount on a bill is money; a bill that went up is a price
+    rf"bill(?! (?:has |have )?(?:gone|went|going|goes) up)(?! increase)(?! rise){_W}{_AMOUNT}(?! a month| per month| more| extra)", rf"(?:charged|debited|deducted|billed) (?:me |us )?{_W}twice",
     rf"(?:payout|reimbursement|compensation|cashback|refund|deposit|money){_W}(?:still|never|not|hasn'?t|haven'?t|yet to)\s+(?:\w+ )?(?:arrived|come|landed|received|paid|shown|credited|reflected)",
     r"(?:yet to|still (?:to|haven'?t|have not)) (?:receive|get|see)\w* (?:my |the |our )?(?:refund|money|payout|payment|funds)",
     r"(?:not|never) (?:been )?(?:credited|reflected|refunded|reversed)", r"(?:amount|money) (?:was |got |has been )?debited",
@@ -224,6 +227,7 @@ SITUATION_CUES["stranded"] = extended(
     r"(?:left|dumped|abandoned) (?:us |me )?(?:at|on|in) the (?:airport|station|side of|roadside|motorway|highway)",
     r"(?:without|no) (?:power|electricity|heat|heating|water) (?:for|since) (?:\d|two|three|four|five|days|hours|yesterday|last)",
     r"(?:stuck|trapped) (?:in|inside) (?:the|a|my) (?:lift|elevator|car|room|building|car park)",
+    r"(?:flight|plane|train|bus|ship|ferry|boat|coach|tour|shuttle) (?:left|departed|went|has gone) (?:port |the \w+ )?without (?:us|me)", r"(?:no|without) (?:our |my )?passports?",
 )
 SITUATION_CUES["money"] = extended(
     SITUATION_CUES["money"],
