@@ -58,9 +58,11 @@ def _tweet_id(value: str) -> str:
 
 
 class _Twcs:
-    def __init__(self, *, source: str, inbound_only: bool) -> None:
+    def __init__(self, *, source: str, inbound_only: bool, end: Position | None = None) -> None:
         self.source = source
         self.inbound_only = inbound_only
+        #: A shard's end: rows from there only answer tweets still waiting (``lookahead``).
+        self.end = end
         #: Brand tweet id -> (brand, created_at as written).
         self.brands: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self.waiting: OrderedDict[str, _Waiting] = OrderedDict()
@@ -70,6 +72,8 @@ class _Twcs:
         if self.waiting:
             oldest = next(iter(self.waiting.values())).row
             return Position(oldest.start, oldest.first_line - 1, 0)
+        if self.end is not None and row.end > self.end.offset:
+            return self.end  # a shard never resumes past its own end
         return Position(row.end, row.last_line, 0)
 
     def mention(self, values: dict[str, str], brand: str) -> Mention:
@@ -96,7 +100,9 @@ class _Twcs:
         if len(self.brands) > BRAND_MEMORY:
             self.brands.popitem(last=False)
 
-    def rows(self, fh: BinaryIO, start: Position | None) -> Iterator[Record]:
+    def rows(
+        self, fh: BinaryIO, start: Position | None, warm: Position | None = None
+    ) -> Iterator[Record]:
         header_rows = csv_rows(fh)
         header = next(header_rows, None)
         if header is None:
@@ -108,14 +114,62 @@ class _Twcs:
         offset, line = header.end, header.last_line
         if start is not None and start.offset > offset:
             offset, line = start.offset, start.line
+        if warm is not None and offset > warm.offset >= header.end:
+            self.warm_up(fh, warm, offset)
         last: CsvRow | None = None
         for index, row in enumerate(csv_rows(fh, offset=offset, line=line), start=1):
+            if self.end is not None and row.start >= self.end.offset:
+                if not self.waiting:
+                    break
+                yield from self.lookahead(row)
+                yield from self.expire(index, row)
+                continue
             last = row
             yield from self.row(row, index)
             yield from self.expire(index, row)
         while self.waiting and last is not None:
             _, w = self.waiting.popitem(last=False)
             yield self.emit(w, self.resume_after(last))
+
+    def warm_up(self, fh: BinaryIO, warm: Position, stop: int) -> None:
+        """Remember the brand tweets of ``[warm, stop)``: answers that came first."""
+        for row in csv_rows(fh, offset=warm.offset, line=warm.line):
+            if row.start >= stop:
+                return
+            values = self.values(row)
+            if values is not None and values["inbound"].strip().lower() == "false":
+                self.remember_brand(values["tweet_id"].strip(), values["author_id"].strip(),
+                                    values["created_at"])
+
+    def lookahead(self, row: CsvRow) -> Iterator[Record]:
+        """A row past the shard's end: only its answers to tweets waiting here count."""
+        values = self.values(row)
+        if values is None:
+            return
+        tweet_id = values["tweet_id"].strip()
+        parent = _tweet_id(values["in_response_to_tweet_id"])
+        if values["inbound"].strip().lower() == "false":
+            ready = self.answered(parent, tweet_id, brand=values["author_id"].strip(),
+                                  at=values["created_at"])
+        else:
+            ready = self.answered(parent, tweet_id, brand=None)
+        for w in ready:
+            yield self.emit(w, self.resume_after(row))
+
+    def values(self, row: CsvRow) -> dict[str, str] | None:
+        """A well-formed row's fields by column (what ``row`` would not reject)."""
+        if len(row.fields) != len(self.columns):
+            return None
+        values = dict(zip(self.columns, row.fields, strict=True))
+        if not values["tweet_id"].strip().isdigit():
+            return None
+        if values["inbound"].strip().lower() not in ("true", "false"):
+            return None
+        try:
+            parse_datetime(values["created_at"])
+        except ValueError:
+            return None
+        return values
 
     def row(self, row: CsvRow, index: int) -> Iterator[Record]:
         if len(row.fields) == 1 and row.fields[0] == "":
@@ -209,6 +263,12 @@ def read_twcs(
     start: Position | None = None,
     source: str = "twcs",
     inbound_only: bool = True,
+    end: Position | None = None,
+    warm: Position | None = None,
 ) -> Iterator[Record]:
-    """Records from a twcs CSV opened in binary mode; brand tweets only if not ``inbound_only``."""
-    return _Twcs(source=source, inbound_only=inbound_only).rows(fh, start)
+    """Records from a twcs CSV opened in binary mode; brand tweets only if not ``inbound_only``.
+
+    ``end`` and ``warm`` read one shard (``shards``): records of the rows before ``end``,
+    with brand memory from ``warm`` on and answers found past ``end``.
+    """
+    return _Twcs(source=source, inbound_only=inbound_only, end=end).rows(fh, start, warm)
