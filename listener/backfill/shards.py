@@ -68,10 +68,7 @@ def plan_shards(path: Path, kind: str, count: int) -> list[Shard]:
     size = path.stat().st_size
     targets = [size * k // count for k in range(1, count)]
     with path.open("rb") as fh:
-        if kind in ("csv", "twcs"):
-            cuts = _csv_cuts(fh, targets)
-        else:
-            cuts = _line_cuts(fh, targets)
+        cuts = _csv_cuts(fh, targets) if kind in ("csv", "twcs") else _line_cuts(fh, targets)
     starts = [Position(0, 0, 0)]
     warms = [Position(0, 0, 0)]
     for at, warm in cuts:
