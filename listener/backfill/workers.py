@@ -37,7 +37,6 @@ from typing import Any, BinaryIO
 from classifiers.base import Classifier, Scores
 from listener.backfill.batch import (
     BackfillStats,
-    Decider,
     _classify,
     buffers,
     store_scored,
@@ -45,6 +44,9 @@ from listener.backfill.batch import (
 )
 from listener.backfill.records import Position, Record
 from listener.backfill.shards import Shard
+from listener.decisions import Decision, DecisionEngine, Rulebook
+from listener.decisions.policy import assess_with_rules
+from listener.decisions.urgency import Assessment
 from listener.domain import Mention, MentionKey
 from listener.errors import FirstReplyError
 from listener.ports import CheckpointRepo, Store
@@ -95,6 +97,9 @@ class Job:
     batch_size: int = 64
     buffer_size: int = 4096
     threads: int = 1
+    #: The rules each post is read under (``assess_with_rules``): the costly, memoryless
+    #: part of deciding, done here in parallel; the decision pass does the rest.
+    rules: Rulebook | None = None
 
 
 # -- the spool: what a worker hands the decision pass ---------------------------------------
@@ -111,18 +116,32 @@ def _unpack(packed: tuple[Scores, bytes]) -> Scores:
     return replace(s, embedding=tuple(emb))
 
 
-def _spool(fh: BinaryIO, records: Sequence[Record], scores: Sequence[Scores]) -> None:
-    pickle.dump((list(records), [_pack(s) for s in scores]), fh, protocol=_PROTOCOL)
+_Spooled = tuple[list[Record], list[Scores], list[Assessment]]
 
 
-def read_spool(fh: BinaryIO) -> Iterator[tuple[list[Record], list[Scores]]]:
-    """Each spooled buffer: its records and the scores of its distinct mentions."""
+def _spool(fh: BinaryIO, records: Sequence[Record], scores: Sequence[Scores],
+           assessed: Sequence[Assessment]) -> None:
+    pickle.dump((list(records), [_pack(s) for s in scores], list(assessed)), fh,
+                protocol=_PROTOCOL)
+
+
+def read_spool(fh: BinaryIO) -> Iterator[_Spooled]:
+    """Each spooled buffer: its records, and the scores and readings of its distinct
+    mentions (none when the worker had no rules)."""
     while True:
         try:
-            records, packed = pickle.load(fh)
+            records, packed, assessed = pickle.load(fh)
         except EOFError:
             return
-        yield records, [_unpack(p) for p in packed]
+        yield records, [_unpack(p) for p in packed], assessed
+
+
+def _assess(rules: Rulebook | None, mentions: Sequence[Mention],
+            scores: Sequence[Scores]) -> list[Assessment]:
+    if rules is None:
+        return []
+    return [assess_with_rules(m, s, rules.rules_for(m.brand))
+            for m, s in zip(mentions, scores, strict=True)]
 
 
 # -- one worker ------------------------------------------------------------------------------
@@ -175,7 +194,8 @@ def _work(job: Job, events: Any) -> dict[str, float]:
                 scored = _classify(buf, classifier, job.batch_size, stats, progress)
                 if scored.mentions:
                     stats.new_mentions += store.add_mentions(scored.mentions)
-                _spool(fh, scored.records, scored.scores)
+                _spool(fh, scored.records, scored.scores,
+                       _assess(job.rules, scored.mentions, scored.scores))
                 fh.flush()
                 store.set_checkpoint(job.key, f"{buf[-1].resume.encode()}|{fh.tell()}",
                                      _now())
@@ -263,11 +283,22 @@ def _check_alive(procs: Sequence[Any], done: dict[int, dict[str, float]]) -> Non
                                f"(exit code {p.exitcode})")
 
 
+class _Preread:
+    """The engine's ``decide_history`` with the posts the workers already read."""
+
+    def __init__(self, engine: DecisionEngine, assessed: dict[MentionKey, Assessment]) -> None:
+        self.engine = engine
+        self.assessed = assessed
+
+    def decide_history(self, items: Sequence[tuple[Mention, Scores]]) -> list[Decision]:
+        return self.engine.decide_history(items, self.assessed)
+
+
 def decide_spools(
     spools: Sequence[Path],
     *,
     store: Store,
-    decider: Decider,
+    engine: DecisionEngine,
     buffer_size: int,
     alert: bool = False,
     progress: ProgressAll | None = None,
@@ -277,25 +308,30 @@ def decide_spools(
     stats = BackfillStats()
     pending: list[Record] = []
     scores: dict[MentionKey, Scores] = {}
+    assessed: dict[MentionKey, Assessment] = {}
     read = 0
 
     def flush(buf: list[Record]) -> None:
         mentions = unique_mentions(buf)
-        store_scored(store, decider, buf, mentions, [scores[m.key] for m in mentions],
-                     alert=alert, stats=stats)
+        store_scored(store, _Preread(engine, assessed), buf, mentions,
+                     [scores[m.key] for m in mentions], alert=alert, stats=stats)
 
     for path in spools:
         with path.open("rb") as fh:
-            for records, got in read_spool(fh):
-                for m, s in zip(unique_mentions(records), got, strict=True):
+            for records, got, readings in read_spool(fh):
+                distinct = unique_mentions(records)
+                for m, s in zip(distinct, got, strict=True):
                     scores[m.key] = s
+                for m, a in zip(distinct, readings, strict=False):
+                    assessed[m.key] = a
                 pending.extend(records)
                 while len(pending) >= buffer_size:
                     flush(pending[:buffer_size])
                     pending = pending[buffer_size:]
-                    # Keep only the scores the rest still needs: memory stays one buffer.
+                    # Keep only what the rest still needs: memory stays one buffer.
                     left = {r.item.key for r in pending if isinstance(r.item, Mention)}
                     scores = {k: v for k, v in scores.items() if k in left}
+                    assessed = {k: v for k, v in assessed.items() if k in left}
                 if progress is not None:
                     progress(read + fh.tell(), stats.triaged)
             read += fh.tell()

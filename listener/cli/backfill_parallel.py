@@ -118,7 +118,7 @@ def _run_parallel(console: Console, store: Store, settings: Settings, path: Path
         run_workers,
         shard_key,
     )
-    from listener.decisions import DecisionEngine
+    from listener.decisions import DecisionEngine, Rulebook
 
     base = f"backfill:{path.resolve()}"
     brand_settings = settings.brand(brand) if brand else None
@@ -129,7 +129,8 @@ def _run_parallel(console: Console, store: Store, settings: Settings, path: Path
             spool=str(spools / f"shard-{s.index + 1}-of-{s.count}.spool"),
             key=shard_key(base, s), brand=brand or "",
             handles=tuple(brand_settings.handles) if brand_settings else (),
-            batch_size=sizes.batch_size, buffer_size=sizes.buffer_size, threads=threads)
+            batch_size=sizes.batch_size, buffer_size=sizes.buffer_size, threads=threads,
+            rules=Rulebook.from_settings(settings))
         for s in shards
     ]
     size = path.stat().st_size
@@ -159,7 +160,7 @@ def _run_parallel(console: Console, store: Store, settings: Settings, path: Path
             bar.update(deciding, completed=position, mentions=triaged, rate=rate)
 
         decided = decide_spools(paths, store=store,
-                                decider=DecisionEngine.from_settings(settings),
+                                engine=DecisionEngine.from_settings(settings),
                                 buffer_size=sizes.buffer_size, alert=alert,
                                 progress=on_decide)
         bar.update(deciding, completed=total)

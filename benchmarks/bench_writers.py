@@ -1,0 +1,158 @@
+"""Parallel backfill writers (``backfill --workers N``) into PostgreSQL, side by side.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_writers.py               # 1, 2, 4 writers
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_writers.py --rows 40000 --model
+
+Each run gets a fresh PostgreSQL schema (dropped afterwards) and a twcs-format file
+built from the real sample (``bench_backfill.make_file``). The model is a test double
+that returns fixed scores with a 384-float embedding (so the scores rows weigh what real
+ones weigh): what shows is the non-model ceiling — parsing, storing mentions in N
+processes, and the one decision pass that stores the verdicts. ``--model`` adds 1 vs 2
+workers with the real model on the 5,000-row sample. ``--workers 1`` is today's
+one-process path (``batch.backfill``), the baseline of each table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_backfill import SAMPLE, make_file  # noqa: E402
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+class FakeModel:
+    """Fixed scores, a real-sized embedding, no compute: the non-model ceiling."""
+
+    name = "bench-fake"
+
+    def __init__(self) -> None:
+        from classifiers.base import Scores
+
+        emb = tuple(1.0 / 384**0.5 for _ in range(384))
+        self._scores = Scores("negative", {"negative": 0.9, "neutral": 0.1}, 0.9, True, 2, (),
+                              "delivery", {"delivery": 1.0}, "", "bench-fake", emb)
+
+    def predict(self, texts: Sequence[str]) -> list[Any]:
+        return [self._scores] * len(texts)
+
+
+def fake_factory() -> FakeModel:
+    return FakeModel()
+
+
+def with_schema(url: str, run: Callable[[str], dict[str, float]]) -> dict[str, float]:
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    from listener.store import migrate
+
+    u = make_url(url)
+    conn = psycopg.connect(host=u.host, port=u.port or 5432, user=u.username,
+                           dbname=u.database, connect_timeout=3, autocommit=True)
+    schema = f"fr_bench_{uuid.uuid4().hex[:8]}"
+    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+        migrate.upgrade(scoped)
+        return run(scoped)
+    finally:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        conn.close()
+
+
+def one(url: str, path: Path, workers: int, factory: Callable[[], Any],
+        batch: int) -> dict[str, float]:
+    """One backfill of ``path``: what the CLI does for ``--workers N``, timed by phase."""
+    from listener.backfill.batch import backfill
+    from listener.backfill.readers import open_records
+    from listener.backfill.shards import plan_shards
+    from listener.backfill.workers import Job, decide_spools, run_workers, shard_key
+    from listener.config import Settings
+    from listener.decisions import DecisionEngine, Rulebook
+    from listener.store import open_store
+
+    store = open_store(url)
+    decider = DecisionEngine.from_settings(Settings())
+    began = time.perf_counter()
+    try:
+        if workers == 1:
+            model = factory()
+            with open_records(path, "twcs") as records:
+                stats = backfill(records, store=store, classifier=model, decider=decider,
+                                 batch_size=batch)
+            total = time.perf_counter() - began
+            return {"mentions": stats.mentions, "plan": 0.0, "write": total, "decide": 0.0,
+                    "total": total}
+        shards = plan_shards(path, "twcs", workers)
+        planned = time.perf_counter()
+        threads = max(1, (os.cpu_count() or 1) // len(shards))
+        with tempfile.TemporaryDirectory() as spool:
+            jobs = [Job(path=str(path), kind="twcs", shard=s, url=url, factory=factory,
+                        spool=f"{spool}/{s.index}.spool", key=shard_key(f"bench:{path}", s),
+                        batch_size=batch, threads=threads,
+                        rules=Rulebook.from_settings(Settings())) for s in shards]
+            run_workers(jobs)
+            written = time.perf_counter()
+            stats = decide_spools([Path(j.spool) for j in jobs], store=store, engine=decider,
+                                  buffer_size=4096)
+        done = time.perf_counter()
+        return {"mentions": stats.mentions, "plan": planned - began, "write": written - planned,
+                "decide": done - written, "total": done - began}
+    finally:
+        store.close()
+
+
+def table(title: str, url: str, path: Path, counts: list[int], factory: Callable[[], Any],
+          batch: int) -> None:
+    print(f"\n{title}")
+    print(f"{'workers':>7} {'mentions':>9} {'plan s':>7} {'workers s':>9} {'decide s':>8} "
+          f"{'total s':>8} {'mentions/s':>10} {'vs 1':>6}")
+    base = None
+    for n in counts:
+        r = with_schema(url, lambda scoped, n=n: one(scoped, path, n, factory, batch))
+        rate = r["mentions"] / r["total"]
+        base = base or rate
+        print(f"{n:>7} {int(r['mentions']):>9,} {r['plan']:>7.1f} {r['write']:>9.1f} "
+              f"{r['decide']:>8.1f} {r['total']:>8.1f} {rate:>10,.0f} {rate / base:>5.2f}x",
+              flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=40_000, help="twcs rows in the fake-model file")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    ap.add_argument("--postgres", default=PG_DEFAULT)
+    ap.add_argument("--model", action="store_true",
+                    help="also 1 vs 2 workers with the real model on the 5,000-row sample")
+    args = ap.parse_args()
+    print(f"{os.cpu_count()} CPUs (shared: figures are lower bounds); PostgreSQL "
+          f"{args.postgres.split('@')[-1]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "twcs.csv"
+        make_file(path, args.rows, SAMPLE)
+        table(f"test-double model, {args.rows:,} twcs rows ({path.stat().st_size / 1e6:.1f} MB)",
+              args.postgres, path, args.workers, fake_factory, 256)
+    if args.model:
+        from listener.config import Settings
+        from listener.runtime import model_spec
+
+        table("real model, the 5,000-row twcs sample", args.postgres, SAMPLE, [1, 2],
+              model_spec(Settings()), 64)
+
+
+if __name__ == "__main__":
+    main()
