@@ -1,22 +1,23 @@
 """Parallel backfill writers: N processes parse, classify and store; one pass decides.
 
     parent: plan shards (``shards``) --spawn--> N workers, one shard each
-    worker: read its byte range -> model -> store mentions -> spool (records + scores)
-    parent: one progress bar over the workers' bytes; then ONE decision pass over the
-            spools in file order -> ``store_scored`` (verdicts, scores, alerts)
+    worker: its byte range -> model -> store mentions -> spool (records, scores, readings)
+    parent: ONE decision pass over the spools in file order, as they fill
+            (``spool.DecisionPass``: verdicts, scores, alerts), and one progress bar
 
 Why decide in the parent: incidents, spikes, budgets and cooldowns are decided over
 history in order, with memory carried from one buffer to the next; a shard cannot know
 what the shards before it decided. The spools, read one after another, are the file's
 records in file order, re-cut into the same ``buffer_size`` buffers the one-process run
-uses, so every verdict is the one ``--workers 1`` stores. The expensive, parallel part
-is parsing, the model and inserting the mentions; the pass stores the verdicts.
+uses, so every verdict is the one ``--workers 1`` stores. Parsing, the model, reading
+each post (``assess_with_rules``) and inserting the mentions run in parallel; the pass
+keeps the memory and stores the verdicts, starting on shard 1 while the others work.
 
 Resume: each worker checkpoints ``<position>|<spool bytes>`` under its own key (the
 path, its index and the shard count) after each buffer is stored and spooled; a re-run
 with the same count continues each shard, truncating its spool to the checkpointed
 length. The decision pass is deterministic and idempotent (``record_triage`` keeps the
-first verdict), so after a crash it simply runs again.
+first verdict), so after a crash it simply runs again from the first spool.
 """
 
 from __future__ import annotations
@@ -25,39 +26,28 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
-import pickle
 import queue
-from array import array
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from classifiers.base import Classifier, Scores
-from listener.backfill.batch import (
-    BackfillStats,
-    _classify,
-    buffers,
-    store_scored,
-    unique_mentions,
-)
-from listener.backfill.records import Position, Record
+from classifiers.base import Classifier
+from listener.backfill.batch import BackfillStats, _classify, buffers
+from listener.backfill.records import Position
 from listener.backfill.shards import Shard
-from listener.decisions import Decision, DecisionEngine, Rulebook
-from listener.decisions.policy import assess_with_rules
-from listener.decisions.urgency import Assessment
-from listener.domain import Mention, MentionKey
+from listener.backfill.spool import DecisionPass, SpoolTail, assess, write_spool
+from listener.decisions import DecisionEngine, Rulebook
 from listener.errors import FirstReplyError
 from listener.ports import CheckpointRepo, Store
 
-__all__ = ["Job", "WorkerFailed", "decide_spools", "merge", "read_shard_checkpoint",
-           "run_workers", "shard_key"]
+__all__ = ["Job", "WorkerFailed", "merge", "read_shard_checkpoint", "run_parallel",
+           "shard_key"]
 
 log = logging.getLogger(__name__)
 
 _POLL = 0.2
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 class WorkerFailed(FirstReplyError):
@@ -102,48 +92,6 @@ class Job:
     rules: Rulebook | None = None
 
 
-# -- the spool: what a worker hands the decision pass ---------------------------------------
-
-def _pack(s: Scores) -> tuple[Scores, bytes]:
-    # float32 bytes, not a tuple of Python floats: a quarter of the pickle.
-    return replace(s, embedding=()), array("f", s.embedding).tobytes()
-
-
-def _unpack(packed: tuple[Scores, bytes]) -> Scores:
-    s, raw = packed
-    emb = array("f")
-    emb.frombytes(raw)
-    return replace(s, embedding=tuple(emb))
-
-
-_Spooled = tuple[list[Record], list[Scores], list[Assessment]]
-
-
-def _spool(fh: BinaryIO, records: Sequence[Record], scores: Sequence[Scores],
-           assessed: Sequence[Assessment]) -> None:
-    pickle.dump((list(records), [_pack(s) for s in scores], list(assessed)), fh,
-                protocol=_PROTOCOL)
-
-
-def read_spool(fh: BinaryIO) -> Iterator[_Spooled]:
-    """Each spooled buffer: its records, and the scores and readings of its distinct
-    mentions (none when the worker had no rules)."""
-    while True:
-        try:
-            records, packed, assessed = pickle.load(fh)
-        except EOFError:
-            return
-        yield records, [_unpack(p) for p in packed], assessed
-
-
-def _assess(rules: Rulebook | None, mentions: Sequence[Mention],
-            scores: Sequence[Scores]) -> list[Assessment]:
-    if rules is None:
-        return []
-    return [assess_with_rules(m, s, rules.rules_for(m.brand))
-            for m, s in zip(mentions, scores, strict=True)]
-
-
 # -- one worker ------------------------------------------------------------------------------
 
 def work(job: Job, events: Any) -> None:
@@ -178,7 +126,8 @@ def _work(job: Job, events: Any) -> dict[str, float]:
         with spool.open("ab") as fh:
             fh.truncate(spooled)  # what came after the last checkpoint is read again
         if start.offset >= shard.end.offset:
-            return {"new_mentions": 0, "classified": 0, "classify_seconds": 0.0}
+            return {"new_mentions": 0, "classified": 0, "classify_seconds": 0.0,
+                    "spooled": spooled}
         classifier = job.factory()
         _torch_threads(job.threads)
         stats = BackfillStats()
@@ -194,15 +143,18 @@ def _work(job: Job, events: Any) -> dict[str, float]:
                 scored = _classify(buf, classifier, job.batch_size, stats, progress)
                 if scored.mentions:
                     stats.new_mentions += store.add_mentions(scored.mentions)
-                _spool(fh, scored.records, scored.scores,
-                       _assess(job.rules, scored.mentions, scored.scores))
+                write_spool(fh, scored.records, scored.scores,
+                            assess(job.rules, scored.mentions, scored.scores))
                 fh.flush()
                 store.set_checkpoint(job.key, f"{buf[-1].resume.encode()}|{fh.tell()}",
                                      _now())
+                # Checkpointed, so the decision pass may read this far.
+                events.put(("spooled", shard.index, fh.tell()))
             store.set_checkpoint(job.key, f"{shard.end.encode()}|{fh.tell()}", _now())
+            spooled = fh.tell()
         progress(position=shard.end.offset, classified=stats.classified)
         return {"new_mentions": stats.new_mentions, "classified": stats.classified,
-                "classify_seconds": stats.classify_seconds}
+                "classify_seconds": stats.classify_seconds, "spooled": spooled}
     finally:
         store.close()
 
@@ -220,45 +172,60 @@ def _torch_threads(threads: int) -> None:
 
 # -- the parent -------------------------------------------------------------------------------
 
-ProgressAll = Callable[[int, int], None]
+#: ``progress(bytes read by the workers, texts classified, mentions decided)``.
+Progress = Callable[[int, int, int], None]
 
 
-def run_workers(jobs: Sequence[Job], *, progress: ProgressAll | None = None) -> dict[str, float]:
-    """Run one spawned process per job until all are done; their summed counts.
+def run_parallel(
+    jobs: Sequence[Job],
+    *,
+    store: Store,
+    engine: DecisionEngine,
+    buffer_size: int,
+    alert: bool = False,
+    progress: Progress | None = None,
+) -> tuple[BackfillStats, dict[str, float]]:
+    """Run one spawned process per job and the decision pass over their spools.
 
-    ``progress(bytes, classified)`` sums every worker's. A worker that raises or dies
-    stops the others and raises ``WorkerFailed``; Ctrl-C stops them all.
+    Returns the pass's stats and the workers' summed counts. A worker that raises or
+    dies stops the others and raises ``WorkerFailed``; Ctrl-C stops them all.
     """
     ctx = mp.get_context("spawn")
     events: Any = ctx.Queue()
     procs = [ctx.Process(target=work, args=(job, events), name=f"backfill-{job.shard.index + 1}")
              for job in jobs]
-    consumed = [0] * len(jobs)
-    classified = [0] * len(jobs)
+    n = len(jobs)
+    consumed, classified, written = [0] * n, [0] * n, [0] * n
     done: dict[int, dict[str, float]] = {}
+    decisions = DecisionPass(store=store, engine=engine, buffer_size=buffer_size, alert=alert)
+    tail = SpoolTail([Path(j.spool) for j in jobs], decisions)
     try:
         for p in procs:
             p.start()
-        while len(done) < len(jobs):
-            try:
-                event = events.get(timeout=_POLL)
-            except queue.Empty:
-                _check_alive(procs, done)
-                continue
-            what, index = event[0], event[1]
-            if what == "error":
-                raise WorkerFailed(f"backfill worker {index + 1}/{len(jobs)} failed: "
-                                   f"{event[2]}")
-            if what == "done":
-                done[index] = event[2]
-                consumed[index] = jobs[index].shard.size
-            else:
-                consumed[index], classified[index] = event[2], event[3]
+        while not tail.finished:
+            # Decide what is spooled; wait for the workers only when nothing is.
+            event = _next_event(events, wait=not tail.step(written, [i in done for i in range(n)]))
+            while event is not None:
+                what, index = event[0], event[1]
+                if what == "error":
+                    raise WorkerFailed(f"backfill worker {index + 1}/{n} failed: {event[2]}")
+                if what == "done":
+                    done[index] = event[2]
+                    consumed[index] = jobs[index].shard.size
+                    written[index] = int(event[2]["spooled"])
+                elif what == "spooled":
+                    written[index] = event[2]
+                else:
+                    consumed[index], classified[index] = event[2], event[3]
+                event = _next_event(events, wait=False)
+            _check_alive(procs, done)
             if progress is not None:
-                progress(sum(consumed), sum(classified))
+                progress(sum(consumed), sum(classified), decisions.stats.mentions)
+        stats = decisions.finish()
         for p in procs:
             p.join()
     finally:
+        tail.close()
         for p in procs:
             if p.is_alive():
                 p.terminate()
@@ -270,7 +237,14 @@ def run_workers(jobs: Sequence[Job], *, progress: ProgressAll | None = None) -> 
     for counts in done.values():
         for name in totals:
             totals[name] += counts[name]
-    return totals
+    return stats, totals
+
+
+def _next_event(events: Any, *, wait: bool) -> Any:
+    try:
+        return events.get(timeout=_POLL) if wait else events.get_nowait()
+    except queue.Empty:
+        return None
 
 
 def _check_alive(procs: Sequence[Any], done: dict[int, dict[str, float]]) -> None:
@@ -281,65 +255,6 @@ def _check_alive(procs: Sequence[Any], done: dict[int, dict[str, float]]) -> Non
                 continue
             raise WorkerFailed(f"backfill worker {i + 1}/{len(procs)} died "
                                f"(exit code {p.exitcode})")
-
-
-class _Preread:
-    """The engine's ``decide_history`` with the posts the workers already read."""
-
-    def __init__(self, engine: DecisionEngine, assessed: dict[MentionKey, Assessment]) -> None:
-        self.engine = engine
-        self.assessed = assessed
-
-    def decide_history(self, items: Sequence[tuple[Mention, Scores]]) -> list[Decision]:
-        return self.engine.decide_history(items, self.assessed)
-
-
-def decide_spools(
-    spools: Sequence[Path],
-    *,
-    store: Store,
-    engine: DecisionEngine,
-    buffer_size: int,
-    alert: bool = False,
-    progress: ProgressAll | None = None,
-) -> BackfillStats:
-    """The decision pass: the spooled records in file order, in ``buffer_size`` buffers,
-    each stored by ``store_scored`` exactly as the one-process backfill stores it."""
-    stats = BackfillStats()
-    pending: list[Record] = []
-    scores: dict[MentionKey, Scores] = {}
-    assessed: dict[MentionKey, Assessment] = {}
-    read = 0
-
-    def flush(buf: list[Record]) -> None:
-        mentions = unique_mentions(buf)
-        store_scored(store, _Preread(engine, assessed), buf, mentions,
-                     [scores[m.key] for m in mentions], alert=alert, stats=stats)
-
-    for path in spools:
-        with path.open("rb") as fh:
-            for records, got, readings in read_spool(fh):
-                distinct = unique_mentions(records)
-                for m, s in zip(distinct, got, strict=True):
-                    scores[m.key] = s
-                for m, a in zip(distinct, readings, strict=False):
-                    assessed[m.key] = a
-                pending.extend(records)
-                while len(pending) >= buffer_size:
-                    flush(pending[:buffer_size])
-                    pending = pending[buffer_size:]
-                    # Keep only what the rest still needs: memory stays one buffer.
-                    left = {r.item.key for r in pending if isinstance(r.item, Mention)}
-                    scores = {k: v for k, v in scores.items() if k in left}
-                    assessed = {k: v for k, v in assessed.items() if k in left}
-                if progress is not None:
-                    progress(read + fh.tell(), stats.triaged)
-            read += fh.tell()
-    if pending:
-        flush(pending)
-    if progress is not None:
-        progress(read, stats.triaged)
-    return stats
 
 
 def merge(decided: BackfillStats, workers: dict[str, float], *, count: int,

@@ -110,14 +110,7 @@ def _now() -> datetime:
 def _run_parallel(console: Console, store: Store, settings: Settings, path: Path, kind: str,
                   brand: str | None, sizes: _Batching, alert: bool, shards: list[Shard],
                   spools: Path) -> BackfillStats:
-    from listener.backfill.workers import (
-        Job,
-        WorkerFailed,
-        decide_spools,
-        merge,
-        run_workers,
-        shard_key,
-    )
+    from listener.backfill.workers import Job, WorkerFailed, merge, run_parallel, shard_key
     from listener.decisions import DecisionEngine, Rulebook
 
     base = f"backfill:{path.resolve()}"
@@ -135,33 +128,22 @@ def _run_parallel(console: Console, store: Store, settings: Settings, path: Path
     ]
     size = path.stat().st_size
     began = time.perf_counter()
+    name = f"{path.name} ({kind}, {len(jobs)} workers)"
     with _progress(console) as bar:
-        task = bar.add_task(f"{path.name} ({kind}, {len(jobs)} workers)", total=size or None,
-                            mentions=0, rate=0.0)
+        task = bar.add_task(name, total=size or None, mentions=0, rate=0.0)
 
-        def on_read(position: int, classified: int) -> None:
+        def on_progress(position: int, classified: int, decided: int) -> None:
             rate = classified / max(time.perf_counter() - began, 1e-9)
-            bar.update(task, completed=position, mentions=classified, rate=rate)
+            bar.update(task, completed=position, mentions=classified, rate=rate,
+                       description=f"{name}, {decided:,} decided")
 
         try:
-            counts = run_workers(jobs, progress=on_read)
+            decided, counts = run_parallel(jobs, store=store,
+                                           engine=DecisionEngine.from_settings(settings),
+                                           buffer_size=sizes.buffer_size, alert=alert,
+                                           progress=on_progress)
         except WorkerFailed as exc:
             raise WorkerFailed(f"{exc}; everything stored so far is kept: run the same "
                                "command again to resume") from None
-        bar.update(task, completed=size)
-        paths = [Path(j.spool) for j in jobs]
-        total = sum(p.stat().st_size for p in paths)
-        deciding = bar.add_task("deciding, oldest first", total=total or None, mentions=0,
-                                rate=0.0)
-        decided_at = time.perf_counter()
-
-        def on_decide(position: int, triaged: int) -> None:
-            rate = triaged / max(time.perf_counter() - decided_at, 1e-9)
-            bar.update(deciding, completed=position, mentions=triaged, rate=rate)
-
-        decided = decide_spools(paths, store=store,
-                                engine=DecisionEngine.from_settings(settings),
-                                buffer_size=sizes.buffer_size, alert=alert,
-                                progress=on_decide)
-        bar.update(deciding, completed=total)
+        bar.update(task, completed=size, description=f"{name}, {decided.mentions:,} decided")
     return merge(decided, counts, count=len(jobs), seconds=time.perf_counter() - began)

@@ -68,10 +68,6 @@ def summary(output: str) -> list[str]:
             if line.strip() and not skip.search(line)]
 
 
-def _without_new(lines: list[str]) -> list[str]:
-    return [line for line in lines if "new mentions" not in line]
-
-
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.delenv("FIRSTREPLY_CONFIG", raising=False)
@@ -101,15 +97,16 @@ def baseline(tmp: Path, path: Path) -> tuple[list[tuple[object, ...]], list[str]
 
 def test_workers_crash_resume_and_match_one_process(env: Path) -> None:
     path = history_file(env / "posts.jsonl", marker_at=130)
-    want, want_summary = baseline(env, path)
+    want, _ = baseline(env, path)
     url = f"sqlite:///{env / 'two.db'}"
     spool = env / "spool"
 
-    # The worker of the second half fails on the marked post: exit 1, and why.
-    code, out = run(url, path, "--workers", "2", comp=components(crash_on=CRASH_TEXT),
-                    spool=spool)
+    # The worker of the second half dies on the marked post: exit 1, and why.
+    code, out = run(url, path, "--workers", "2",
+                    comp=components(crash_on=CRASH_TEXT, hard=True), spool=spool)
     assert code == 1
-    assert "worker 2/2 failed" in out and "run the same command again to resume" in out
+    assert "worker 2/2 died (exit code 3)" in out
+    assert "run the same command again to resume" in out
     # Another worker count would read other byte ranges: refused, nothing touched.
     code, out = run(url, path, "--workers", "3", spool=spool)
     assert code == 2
@@ -120,23 +117,26 @@ def test_workers_crash_resume_and_match_one_process(env: Path) -> None:
     # The same count resumes each shard where its checkpoint says.
     code, out = run(url, path, "--workers", "2", spool=spool)
     assert code == 0, out
-    # Same posts, same verdicts, same summary as one process (but for the count of new
-    # mentions: the failed run had stored some already).
+    # Same posts, same verdicts as one process. (Its summary counts what this run added:
+    # the decision pass of the failed run had stored the first shard's verdicts.)
     assert stored(url) == want
     assert "2 workers" in out
-    assert _without_new(summary(out)) == _without_new(want_summary)
     assert not list(spool.glob("*/*.spool"))  # the spools go once decided
     code, out = run(url, path, "--workers", "2", spool=spool)
     assert code == 0 and "already backfilled" in out
 
 
-@pytest.mark.postgres
-def test_two_workers_into_postgresql(env: Path, postgres_url: str) -> None:
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_workers_store_and_summarise_what_one_process_does(
+    env: Path, db: str, request: pytest.FixtureRequest
+) -> None:
     path = history_file(env / "posts.jsonl")
     want, want_summary = baseline(env, path)
-    code, out = run(postgres_url, path, "--workers", "2", spool=env / "spool")
+    url = (request.getfixturevalue("postgres_url") if db == "postgres"
+           else f"sqlite:///{env / 'two.db'}")
+    code, out = run(url, path, "--workers", "2", spool=env / "spool")
     assert code == 0, out
-    assert stored(postgres_url) == want
+    assert stored(url) == want
     assert summary(out)[-len(want_summary):] == want_summary
 
 
@@ -160,3 +160,26 @@ def test_what_cannot_run_in_parallel_exits_2(env: Path, name: str, url: str,
     code, out = run(db, path, *args)
     assert code == 2
     assert says in out
+
+
+def test_a_worker_that_raises_reports_it_and_exits_1(tmp_path: Path, sqlite_url: str) -> None:
+    # In process (no spawn): what the parent is told when the model raises.
+    from listener.backfill.shards import plan_shards
+    from listener.backfill.workers import Job, shard_key, work
+
+    path = history_file(tmp_path / "posts.jsonl", marker_at=3)
+    shard = plan_shards(path, "jsonl", 1)[0]
+    events: list[tuple[object, ...]] = []
+
+    class Events:
+        def put(self, event: tuple[object, ...]) -> None:
+            events.append(event)
+
+    job = Job(path=str(path), kind="jsonl", shard=shard, url=sqlite_url,
+              factory=KeywordFactory(crash_on=CRASH_TEXT), spool=str(tmp_path / "s.spool"),
+              key=shard_key("test", shard), buffer_size=16)
+    with pytest.raises(SystemExit) as exit_:
+        work(job, Events())
+    assert exit_.value.code == 1
+    assert events[-1][:2] == ("error", 0)
+    assert "simulated model failure" in str(events[-1][2])
