@@ -1,15 +1,17 @@
 """Parallel backfill writers (``backfill --workers N``) into PostgreSQL, side by side.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_writers.py               # 1, 2, 4 writers
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_writers.py --rows 40000 --model
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_writers.py --no-fake --model --model-rows 1000
 
 Each run gets a fresh PostgreSQL schema (dropped afterwards) and a twcs-format file
 built from the real sample (``bench_backfill.make_file``). The model is a test double
 that returns fixed scores with a 384-float embedding (so the scores rows weigh what real
 ones weigh): what shows is the non-model ceiling — parsing, storing mentions in N
 processes, and the one decision pass that stores the verdicts. ``--model`` adds 1 vs 2
-workers with the real model on the 5,000-row sample. ``--workers 1`` is today's
-one-process path (``batch.backfill``), the baseline of each table.
+workers with the real model on the twcs sample (``--model-rows``). ``--workers 1`` is
+today's one-process path (``batch.backfill``), the baseline of each table. "workers s"
+is until the workers have read the whole file, "then s" what the decision pass still
+needed after that (it runs alongside them).
 """
 
 from __future__ import annotations
@@ -142,21 +144,27 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--postgres", default=PG_DEFAULT)
     ap.add_argument("--model", action="store_true",
-                    help="also 1 vs 2 workers with the real model on the 5,000-row sample")
+                    help="also 1 vs 2 workers with the real model")
+    ap.add_argument("--model-rows", type=int, default=5_000,
+                    help="twcs rows for the real model (the sample has 5,000)")
+    ap.add_argument("--no-fake", action="store_true", help="skip the test-double table")
     args = ap.parse_args()
     print(f"{os.cpu_count()} CPUs (shared: figures are lower bounds); PostgreSQL "
           f"{args.postgres.split('@')[-1]}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "twcs.csv"
-        make_file(path, args.rows, SAMPLE)
-        table(f"test-double model, {args.rows:,} twcs rows ({path.stat().st_size / 1e6:.1f} MB)",
-              args.postgres, path, args.workers, fake_factory, 256)
-    if args.model:
-        from listener.config import Settings
-        from listener.runtime import model_spec
+        if not args.no_fake:
+            make_file(path, args.rows, SAMPLE)
+            table(f"test-double model, {args.rows:,} twcs rows "
+                  f"({path.stat().st_size / 1e6:.1f} MB)", args.postgres, path, args.workers,
+                  fake_factory, 256)
+        if args.model:
+            from listener.config import Settings
+            from listener.runtime import model_spec
 
-        table("real model, the 5,000-row twcs sample", args.postgres, SAMPLE, [1, 2],
-              model_spec(Settings()), 64)
+            make_file(path, args.model_rows, SAMPLE)
+            table(f"real model, the first {args.model_rows:,} rows of the twcs sample",
+                  args.postgres, path, [1, 2], model_spec(Settings()), 64)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from classifiers.base import Scores
 from listener.backfill.batch import BackfillStats, store_scored, unique_mentions
@@ -75,12 +75,27 @@ class _Preread:
         return self.engine.decide_history(items, self.assessed)
 
 
+class _MentionsStored:
+    """The store as the pass sees it: a worker stored each mention before spooling it,
+    so ``add_mentions`` has nothing to do (building the rows to find that out cost the
+    pass 15 % of its time)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add_mentions(self, mentions: Sequence[Mention]) -> int:
+        return 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 class DecisionPass:
     """Spooled buffers in, in file order; ``store_scored`` per ``buffer_size`` records."""
 
     def __init__(self, *, store: Store, engine: DecisionEngine, buffer_size: int,
                  alert: bool = False) -> None:
-        self.store = store
+        self.store = cast(Store, _MentionsStored(store))
         self.engine = engine
         self.buffer_size = buffer_size
         self.alert = alert
