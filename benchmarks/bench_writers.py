@@ -11,7 +11,11 @@ processes, and the one decision pass that stores the verdicts. ``--model`` adds 
 workers with the real model on the twcs sample (``--model-rows``). ``--workers 1`` is
 today's one-process path (``batch.backfill``), the baseline of each table. "workers s"
 is until the workers have read the whole file, "then s" what the decision pass still
-needed after that (it runs alongside them).
+needed after that (it runs alongside them). The CPU columns do not depend on how busy
+the machine is: CPU ms per mention of the parent (one process: everything; N workers:
+planning and the decision pass) and of all workers together; "ceiling/s" is what that
+allows with a core for each process, min(N / workers, 1 / parent) (PostgreSQL's own CPU
+not counted).
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ def one(url: str, path: Path, workers: int, factory: Callable[[], Any],
     store = open_store(url)
     decider = DecisionEngine.from_settings(Settings())
     began = time.perf_counter()
+    cpu0, kids0 = time.process_time(), _children_cpu()
     try:
         if workers == 1:
             model = factory()
@@ -98,7 +103,8 @@ def one(url: str, path: Path, workers: int, factory: Callable[[], Any],
                                  batch_size=batch)
             total = time.perf_counter() - began
             return {"mentions": stats.mentions, "plan": 0.0, "write": total, "decide": 0.0,
-                    "total": total}
+                    "total": total, "parent_cpu": time.process_time() - cpu0,
+                    "workers_cpu": 0.0}
         shards = plan_shards(path, "twcs", workers)
         planned = time.perf_counter()
         threads = max(1, (os.cpu_count() or 1) // len(shards))
@@ -118,24 +124,38 @@ def one(url: str, path: Path, workers: int, factory: Callable[[], Any],
         done = time.perf_counter()
         written = marks.get("w", done)
         return {"mentions": stats.mentions, "plan": planned - began, "write": written - planned,
-                "decide": done - written, "total": done - began}
+                "decide": done - written, "total": done - began,
+                "parent_cpu": time.process_time() - cpu0, "workers_cpu": _children_cpu() - kids0}
     finally:
         store.close()
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the reaped child processes (the workers, once joined)."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def table(title: str, url: str, path: Path, counts: list[int], factory: Callable[[], Any],
           batch: int) -> None:
     print(f"\n{title}")
     print(f"{'workers':>7} {'mentions':>9} {'plan s':>7} {'workers s':>9} {'then s':>8} "
-          f"{'total s':>8} {'mentions/s':>10} {'vs 1':>6}")
+          f"{'total s':>8} {'mentions/s':>10} {'vs 1':>6} {'CPU ms/mention: one process':>27} "
+          f"{'workers':>8} {'ceiling/s':>9}")
     base = None
     for n in counts:
         r = with_schema(url, lambda scoped, n=n: one(scoped, path, n, factory, batch))
         rate = r["mentions"] / r["total"]
         base = base or rate
+        m = max(r["mentions"], 1)
+        parent, workers = 1000 * r["parent_cpu"] / m, 1000 * r["workers_cpu"] / m
+        # With a core for each: the slower of N workers together and the one pass.
+        ceiling = min(1000 * n / workers if workers else float("inf"), 1000 / parent)
         print(f"{n:>7} {int(r['mentions']):>9,} {r['plan']:>7.1f} {r['write']:>9.1f} "
-              f"{r['decide']:>8.1f} {r['total']:>8.1f} {rate:>10,.0f} {rate / base:>5.2f}x",
-              flush=True)
+              f"{r['decide']:>8.1f} {r['total']:>8.1f} {rate:>10,.0f} {rate / base:>5.2f}x "
+              f"{parent:>27.2f} {workers:>8.2f} {ceiling:>9,.0f}", flush=True)
 
 
 def main() -> None:
