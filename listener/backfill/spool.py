@@ -11,6 +11,8 @@ stores each with ``store_scored``: the same verdicts as ``--workers 1``.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import pickle
 from array import array
 from collections.abc import Sequence
@@ -30,6 +32,8 @@ from listener.ports import Store
 __all__ = ["DecisionPass", "SpoolTail", "assess", "write_spool"]
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+#: The end of the last shard: nothing is read past it.
+_NEVER = 1 << 63
 Spooled = tuple[list[Record], list[Scores], list[Assessment]]
 
 
@@ -91,37 +95,59 @@ class _MentionsStored:
 
 
 class DecisionPass:
-    """Spooled buffers in, in file order; ``store_scored`` per ``buffer_size`` records."""
+    """Spooled buffers in, in file order; ``store_scored`` per ``buffer_size`` records.
+
+    ``starts``: each shard's first byte. A twcs shard emits some records while reading
+    past its end (answers found there, ``Record.order``); the one-process reader emits
+    them among the next shard's records, so they wait in ``_held`` and join there, in
+    the one-process order: same buffers, same verdicts.
+    """
 
     def __init__(self, *, store: Store, engine: DecisionEngine, buffer_size: int,
-                 alert: bool = False) -> None:
+                 starts: Sequence[int] = (0,), alert: bool = False) -> None:
         self.store = cast(Store, _MentionsStored(store))
         self.engine = engine
         self.buffer_size = buffer_size
         self.alert = alert
         self.stats = BackfillStats()
+        self._ends = [*starts[1:], _NEVER]
         self._pending: list[Record] = []
+        self._held: list[tuple[tuple[int, int, int, int], Record]] = []
+        self._seq = itertools.count()
         self._scores: dict[MentionKey, Scores] = {}
         self._assessed: dict[MentionKey, Assessment] = {}
 
-    def feed(self, spooled: Spooled) -> None:
+    def feed(self, spooled: Spooled, shard: int = 0) -> None:
         records, scores, readings = spooled
         distinct = unique_mentions(records)
         self._scores.update((m.key, s) for m, s in zip(distinct, scores, strict=True))
         self._assessed.update((m.key, a) for m, a in zip(distinct, readings, strict=False))
-        self._pending.extend(records)
+        for r in records:
+            if r.order is None:
+                self._pending.append(r)
+                continue
+            key = (*r.order, shard, next(self._seq))
+            if r.order[0] >= self._ends[shard]:
+                heapq.heappush(self._held, (key, r))
+                continue
+            while self._held and self._held[0][0] < key:
+                self._pending.append(heapq.heappop(self._held)[1])
+            self._pending.append(r)
         while len(self._pending) >= self.buffer_size:
             self._store(self._pending[: self.buffer_size])
             self._pending = self._pending[self.buffer_size :]
             # Keep only what the rest still needs: memory stays about one buffer.
             left = {r.item.key for r in self._pending if isinstance(r.item, Mention)}
+            left.update(r.item.key for _, r in self._held if isinstance(r.item, Mention))
             self._scores = {k: v for k, v in self._scores.items() if k in left}
             self._assessed = {k: v for k, v in self._assessed.items() if k in left}
 
     def finish(self) -> BackfillStats:
-        if self._pending:
-            self._store(self._pending)
-            self._pending = []
+        while self._held:
+            self._pending.append(heapq.heappop(self._held)[1])
+        for at in range(0, len(self._pending), self.buffer_size):
+            self._store(self._pending[at : at + self.buffer_size])
+        self._pending = []
         return self.stats
 
     def _store(self, buf: list[Record]) -> None:
@@ -164,7 +190,7 @@ class SpoolTail:
                     return False  # its worker may not have made the file yet
                 self._fh = self.paths[self.shard].open("rb")
             if self._fh.tell() < written[self.shard]:
-                self.decisions.feed(_read_one(self._fh))
+                self.decisions.feed(_read_one(self._fh), self.shard)
                 return True
             if not done[self.shard]:
                 return False

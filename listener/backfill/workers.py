@@ -197,7 +197,8 @@ def run_parallel(
     n = len(jobs)
     consumed, classified, written = [0] * n, [0] * n, [0] * n
     done: dict[int, dict[str, float]] = {}
-    decisions = DecisionPass(store=store, engine=engine, buffer_size=buffer_size, alert=alert)
+    decisions = DecisionPass(store=store, engine=engine, buffer_size=buffer_size, alert=alert,
+                             starts=[j.shard.start.offset for j in jobs])
     tail = SpoolTail([Path(j.spool) for j in jobs], decisions)
     try:
         for p in procs:
