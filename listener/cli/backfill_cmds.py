@@ -1,6 +1,7 @@
 """``firstreply backfill``: load history from a file or X's full archive, or replay it.
 
     firstreply backfill --file twcs.csv                 # classify + store, no alerts
+    firstreply backfill --file twcs.csv --workers 4     # 4 writer processes (backfill_parallel)
     firstreply backfill --archive --query "@acme" --start 2026-01-01 --end 2026-02-01
     firstreply backfill --replay --start 2026-01-01     # what the current rules would send
     firstreply backfill --rejected                      # every input kept as unreadable
