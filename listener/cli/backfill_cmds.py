@@ -286,7 +286,7 @@ def _from_file(console: Console, store: Store, settings: Settings, path: Path, f
 
         from_file_parallel(console, store, settings, path, kind, brand, sizes, alert, resume)
         return
-    parallel = store.get_checkpoint(f"{key}:workers")
+    parallel = (store.get_checkpoint(f"{key}:workers") or "").partition("|")[0]
     if resume and parallel:
         raise typer.BadParameter(f"this file's backfill was started with --workers {parallel}:"
                                  f" resume with --workers {parallel}, or start over with "

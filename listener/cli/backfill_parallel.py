@@ -64,30 +64,34 @@ def from_file_parallel(console: Console, store: Store, settings: Settings, path:
         raise _refuse("--workers and --ray-actors do not combine: choose one")
     base = f"backfill:{path.resolve()}"
     manifest = f"{base}:workers"
-    recorded = store.get_checkpoint(manifest)
+    # "<workers>|<file size>": byte ranges and checkpoints hold only for the same both.
+    recorded, _, recorded_size = (store.get_checkpoint(manifest) or "").partition("|")
     spools = spool_dir(base, url, n, sizes.spool_dir)
     if not resume:
-        counts = {n} | ({int(recorded)} if recorded and recorded.isdigit() else set())
+        counts = {n} | ({int(recorded)} if recorded.isdigit() else set())
         _forget(store, base, counts)
         for c in counts:
             shutil.rmtree(spool_dir(base, url, c, sizes.spool_dir), ignore_errors=True)
-        recorded = None
+        recorded = ""
     size = path.stat().st_size
     done = load_checkpoint(store, base)
     if done is not None and done.offset >= size:
         console.print(f"{path} was already backfilled; use --restart to read it again.")
         return
-    if done is not None and done.offset and recorded is None:
+    if done is not None and done.offset and not recorded:
         raise _refuse("a --workers 1 run of this file stopped part way: resume it with "
                       "--workers 1, or start over with --restart")
-    if recorded is not None and recorded != str(n):
+    if recorded and recorded != str(n):
         raise _refuse(f"this file's backfill was started with --workers {recorded}: resume "
                       f"with --workers {recorded}, or start over with --restart")
+    if recorded and recorded_size != str(size):
+        raise _refuse(f"{path} changed since its backfill started ({recorded_size} bytes, now "
+                      f"{size}): start over with --restart")
     try:
         shards = plan_shards(path, kind, n)
     except Unsplittable as exc:
         raise _refuse(str(exc)) from None
-    store.set_checkpoint(manifest, str(n), _now())
+    store.set_checkpoint(manifest, f"{n}|{size}", _now())
     spools.mkdir(parents=True, exist_ok=True)
     stats = _run_parallel(console, store, settings, path, kind, brand, sizes, alert,
                           shards, spools)

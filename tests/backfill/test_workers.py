@@ -113,6 +113,12 @@ def test_workers_crash_resume_and_match_one_process(env: Path) -> None:
     assert "started with --workers 2" in out
     code, out = run(url, path, spool=spool)
     assert code == 2 and "--workers 2" in out
+    # A file that changed would not match its checkpoints either.
+    original = path.read_bytes()
+    path.write_bytes(original + b"\n")
+    code, out = run(url, path, "--workers", "2", spool=spool)
+    assert code == 2 and "changed since its backfill started" in out
+    path.write_bytes(original)
 
     # The same count resumes each shard where its checkpoint says.
     code, out = run(url, path, "--workers", "2", spool=spool)
