@@ -13,9 +13,9 @@ today's one-process path (``batch.backfill``), the baseline of each table. "work
 is until the workers have read the whole file, "then s" what the decision pass still
 needed after that (it runs alongside them). The CPU columns do not depend on how busy
 the machine is: CPU ms per mention of the parent (one process: everything; N workers:
-planning and the decision pass) and of all workers together; "ceiling/s" is what that
-allows with a core for each process, min(N / workers, 1 / parent) (PostgreSQL's own CPU
-not counted).
+planning and the decision pass) and of its children together (N workers and, unless
+``--verdict-writers 0``, N verdict writers); "ceiling/s" is what that allows with a core
+for each process, min(children / their CPU, 1 / parent) (PostgreSQL's CPU not counted).
 """
 
 from __future__ import annotations
@@ -80,6 +80,14 @@ def with_schema(url: str, run: Callable[[str], dict[str, float]]) -> dict[str, f
         conn.close()
 
 
+#: Verdict writer processes beside N workers (-1: N, as the CLI runs; 0: the pass writes).
+VERDICT_WRITERS = -1
+
+
+def _writers(workers: int) -> int:
+    return workers if VERDICT_WRITERS < 0 else VERDICT_WRITERS
+
+
 def one(url: str, path: Path, workers: int, factory: Callable[[], Any],
         batch: int) -> dict[str, float]:
     """One backfill of ``path``: what the CLI does for ``--workers N``, timed by phase."""
@@ -120,6 +128,7 @@ def one(url: str, path: Path, workers: int, factory: Callable[[], Any],
                     marks["w"] = time.perf_counter()
 
             stats, _ = run_parallel(jobs, store=store, engine=decider, buffer_size=4096,
+                                    writers=_writers(workers),
                                     progress=seen)
         done = time.perf_counter()
         written = marks.get("w", done)
@@ -143,7 +152,7 @@ def table(title: str, url: str, path: Path, counts: list[int], factory: Callable
     print(f"\n{title}")
     print(f"{'workers':>7} {'mentions':>9} {'plan s':>7} {'workers s':>9} {'then s':>8} "
           f"{'total s':>8} {'mentions/s':>10} {'vs 1':>6} {'CPU ms/mention: one process':>27} "
-          f"{'workers':>8} {'ceiling/s':>9}")
+          f"{'children':>8} {'ceiling/s':>9}")
     base = None
     for n in counts:
         r = with_schema(url, lambda scoped, n=n: one(scoped, path, n, factory, batch))
@@ -151,8 +160,9 @@ def table(title: str, url: str, path: Path, counts: list[int], factory: Callable
         base = base or rate
         m = max(r["mentions"], 1)
         parent, workers = 1000 * r["parent_cpu"] / m, 1000 * r["workers_cpu"] / m
-        # With a core for each: the slower of N workers together and the one pass.
-        ceiling = min(1000 * n / workers if workers else float("inf"), 1000 / parent)
+        # With a core for each: the slower of the children together and the one pass.
+        children = n + _writers(n) if n > 1 else 0
+        ceiling = min(1000 * children / workers if workers else float("inf"), 1000 / parent)
         print(f"{n:>7} {int(r['mentions']):>9,} {r['plan']:>7.1f} {r['write']:>9.1f} "
               f"{r['decide']:>8.1f} {r['total']:>8.1f} {rate:>10,.0f} {rate / base:>5.2f}x "
               f"{parent:>27.2f} {workers:>8.2f} {ceiling:>9,.0f}", flush=True)
@@ -168,7 +178,11 @@ def main() -> None:
     ap.add_argument("--model-rows", type=int, default=5_000,
                     help="twcs rows for the real model (the sample has 5,000)")
     ap.add_argument("--no-fake", action="store_true", help="skip the test-double table")
+    ap.add_argument("--verdict-writers", type=int, default=-1,
+                    help="verdict writer processes (-1: as many as workers; 0: the pass)")
     args = ap.parse_args()
+    global VERDICT_WRITERS
+    VERDICT_WRITERS = args.verdict_writers
     print(f"{os.cpu_count()} CPUs (shared: figures are lower bounds); PostgreSQL "
           f"{args.postgres.split('@')[-1]}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,7 +15,7 @@ import heapq
 import itertools
 import pickle
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -27,7 +27,7 @@ from listener.decisions import Decision, DecisionEngine, Rulebook
 from listener.decisions.policy import assess_with_rules
 from listener.decisions.urgency import Assessment
 from listener.domain import Mention, MentionKey
-from listener.ports import Store
+from listener.ports import Store, TriageRecord
 
 __all__ = ["DecisionPass", "SpoolTail", "assess", "write_spool"]
 
@@ -35,6 +35,7 @@ _PROTOCOL = pickle.HIGHEST_PROTOCOL
 #: The end of the last shard: nothing is read past it.
 _NEVER = 1 << 63
 Spooled = tuple[list[Record], list[Scores], list[Assessment]]
+Sink = Callable[[Sequence[TriageRecord]], None]
 
 
 def _pack(s: Scores) -> tuple[Scores, bytes]:
@@ -84,11 +85,19 @@ class _MentionsStored:
     so ``add_mentions`` has nothing to do (building the rows to find that out cost the
     pass 15 % of its time)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, sink: Sink | None) -> None:
         self._store = store
+        self._sink = sink
 
     def add_mentions(self, mentions: Sequence[Mention]) -> int:
         return 0
+
+    def record_triage_many(self, items: Sequence[TriageRecord]) -> list[bool]:
+        if self._sink is None:
+            return self._store.record_triage_many(items)
+        # The verdict writers store them, and count what was new (``verdicts``).
+        self._sink(items)
+        return [False] * len(items)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -100,12 +109,14 @@ class DecisionPass:
     ``starts``: each shard's first byte. A twcs shard emits some records while reading
     past its end (answers found there, ``Record.order``); the one-process reader emits
     them among the next shard's records, so they wait in ``_held`` and join there, in
-    the one-process order: same buffers, same verdicts.
+    the one-process order: same buffers, same verdicts. ``sink``: where the verdicts go
+    to be stored (``verdicts``); without it the pass stores them itself.
     """
 
     def __init__(self, *, store: Store, engine: DecisionEngine, buffer_size: int,
-                 starts: Sequence[int] = (0,), alert: bool = False) -> None:
-        self.store = cast(Store, _MentionsStored(store))
+                 starts: Sequence[int] = (0,), alert: bool = False,
+                 sink: Sink | None = None) -> None:
+        self.store = cast(Store, _MentionsStored(store, sink))
         self.engine = engine
         self.buffer_size = buffer_size
         self.alert = alert

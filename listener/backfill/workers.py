@@ -38,6 +38,7 @@ from listener.backfill.batch import BackfillStats, _classify, buffers
 from listener.backfill.records import Position
 from listener.backfill.shards import Shard
 from listener.backfill.spool import DecisionPass, SpoolTail, assess, write_spool
+from listener.backfill.verdicts import add_tally, put_batch, write_verdicts
 from listener.decisions import DecisionEngine, Rulebook
 from listener.errors import FirstReplyError
 from listener.ports import CheckpointRepo, Store
@@ -183,57 +184,85 @@ def run_parallel(
     engine: DecisionEngine,
     buffer_size: int,
     alert: bool = False,
+    writers: int = 0,
     progress: Progress | None = None,
 ) -> tuple[BackfillStats, dict[str, float]]:
     """Run one spawned process per job and the decision pass over their spools.
 
-    Returns the pass's stats and the workers' summed counts. A worker that raises or
-    dies stops the others and raises ``WorkerFailed``; Ctrl-C stops them all.
+    ``writers``: verdict writer processes (``verdicts``; not with ``alert``), else the
+    pass stores the verdicts itself. Returns the pass's stats and the workers' summed
+    counts. A process that raises or dies stops the others and raises ``WorkerFailed``;
+    Ctrl-C stops them all.
     """
     ctx = mp.get_context("spawn")
     events: Any = ctx.Queue()
     procs = [ctx.Process(target=work, args=(job, events), name=f"backfill-{job.shard.index + 1}")
              for job in jobs]
+    k = 0 if alert else writers
+    batches: Any = ctx.Queue(maxsize=2 * k) if k else None
+    pool = [ctx.Process(target=write_verdicts, args=(jobs[0].url, i, batches, events),
+                        name=f"verdicts-{i + 1}") for i in range(k)]
     n = len(jobs)
     consumed, classified, written = [0] * n, [0] * n, [0] * n
     done: dict[int, dict[str, float]] = {}
+    tallies: dict[int, dict[str, Any]] = {}
+
+    def check() -> None:
+        _check_alive(procs, done, "backfill worker")
+        _check_alive(pool, tallies, "verdict writer")
+
+    sink = (lambda items: put_batch(batches, items, check)) if k else None
     decisions = DecisionPass(store=store, engine=engine, buffer_size=buffer_size, alert=alert,
-                             starts=[j.shard.start.offset for j in jobs])
+                             starts=[j.shard.start.offset for j in jobs], sink=sink)
     tail = SpoolTail([Path(j.spool) for j in jobs], decisions)
+    stats: BackfillStats | None = None
     try:
-        for p in procs:
+        for p in [*procs, *pool]:
             p.start()
-        while not tail.finished:
-            # Decide what is spooled; wait for the workers only when nothing is.
-            event = _next_event(events, wait=not tail.step(written, [i in done for i in range(n)]))
+        while stats is None or len(tallies) < k:
+            busy = False
+            if stats is None:
+                # Decide what is spooled; wait for the processes only when nothing is.
+                busy = tail.step(written, [i in done for i in range(n)])
+                if tail.finished:
+                    stats = decisions.finish()
+                    for _ in pool:
+                        put_batch(batches, None, check)  # each writer stops at one
+            event = _next_event(events, wait=not busy)
             while event is not None:
                 what, index = event[0], event[1]
                 if what == "error":
                     raise WorkerFailed(f"backfill worker {index + 1}/{n} failed: {event[2]}")
+                if what == "writer-error":
+                    raise WorkerFailed(f"verdict writer {index + 1}/{k} failed: {event[2]}")
                 if what == "done":
                     done[index] = event[2]
                     consumed[index] = jobs[index].shard.size
                     written[index] = int(event[2]["spooled"])
+                elif what == "verdicts":
+                    tallies[index] = event[2]
                 elif what == "spooled":
                     written[index] = event[2]
                 else:
                     consumed[index], classified[index] = event[2], event[3]
                 event = _next_event(events, wait=False)
-            _check_alive(procs, done)
+            check()
             if progress is not None:
                 progress(sum(consumed), sum(classified), decisions.stats.mentions)
-        stats = decisions.finish()
-        for p in procs:
+        for p in [*procs, *pool]:
             p.join()
     finally:
         tail.close()
-        for p in procs:
+        for p in [*procs, *pool]:
             if p.is_alive():
                 p.terminate()
-        for p in procs:
+        for p in [*procs, *pool]:
             with contextlib.suppress(AssertionError):  # never started
                 p.join(timeout=10)
         events.close()
+    assert stats is not None  # the loop ends once the pass has finished
+    for tally in tallies.values():
+        add_tally(stats, tally)
     totals = {"new_mentions": 0.0, "classified": 0.0, "classify_seconds": 0.0}
     for counts in done.values():
         for name in totals:
@@ -248,14 +277,11 @@ def _next_event(events: Any, *, wait: bool) -> Any:
         return None
 
 
-def _check_alive(procs: Sequence[Any], done: dict[int, dict[str, float]]) -> None:
+def _check_alive(procs: Sequence[Any], done: dict[int, Any], what: str) -> None:
     for i, p in enumerate(procs):
-        if i not in done and p.exitcode is not None:
-            # Its "done" may still be in the queue if it exited cleanly: look again later.
-            if p.exitcode == 0:
-                continue
-            raise WorkerFailed(f"backfill worker {i + 1}/{len(procs)} died "
-                               f"(exit code {p.exitcode})")
+        # Exit 0 without its last event yet: the event is still in the queue.
+        if i not in done and p.exitcode not in (None, 0):
+            raise WorkerFailed(f"{what} {i + 1}/{len(procs)} died (exit code {p.exitcode})")
 
 
 def merge(decided: BackfillStats, workers: dict[str, float], *, count: int,

@@ -145,7 +145,7 @@ def _run_parallel(console: Console, store: Store, settings: Settings, path: Path
             decided, counts = run_parallel(jobs, store=store,
                                            engine=DecisionEngine.from_settings(settings),
                                            buffer_size=sizes.buffer_size, alert=alert,
-                                           progress=on_progress)
+                                           writers=len(jobs), progress=on_progress)
         except WorkerFailed as exc:
             raise WorkerFailed(f"{exc}; everything stored so far is kept: run the same "
                                "command again to resume") from None
