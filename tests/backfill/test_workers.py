@@ -189,3 +189,31 @@ def test_a_worker_that_raises_reports_it_and_exits_1(tmp_path: Path, sqlite_url:
     assert exit_.value.code == 1
     assert events[-1][:2] == ("error", 0)
     assert "simulated model failure" in str(events[-1][2])
+
+
+def test_a_verdict_writer_that_fails_reports_it_and_exits_1(sqlite_url: str) -> None:
+    # In process: a verdict for a mention no worker stored is a store error, named.
+    from listener.backfill.verdicts import write_verdicts
+    from listener.config import Settings
+    from listener.decisions import DecisionEngine
+    from listener.domain import Author, Mention
+
+    m = Mention(source="import", id="x1", text="refund please", created_at=T0,
+                author=Author(id="a", username="a"), brand="acme")
+    decision = DecisionEngine.from_settings(Settings()).decide_history(
+        [(m, KeywordClassifier().predict([m.text])[0])])[0]
+    batches = iter([[decision.record(with_rows=False)], None])
+    events: list[tuple[object, ...]] = []
+
+    class Queue:
+        def get(self) -> object:
+            return next(batches)
+
+        def put(self, event: tuple[object, ...]) -> None:
+            events.append(event)
+
+    with pytest.raises(SystemExit) as exit_:
+        write_verdicts(sqlite_url, 0, Queue(), Queue())
+    assert exit_.value.code == 1
+    assert events[-1][:2] == ("writer-error", 0)
+    assert "cannot record triage of" in str(events[-1][2])
