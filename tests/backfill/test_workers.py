@@ -35,6 +35,7 @@ def history_file(path: Path, *, marker_at: int | None = None) -> Path:
         lines.append(json.dumps({
             "id": f"p{i}", "text": f"{text} #{i}", "created_at": at.isoformat(),
             "author": f"user{i % 23}", "brand": "acme", "conversation_id": f"c{i // 4}",
+            "addressed": "true", "followers": str(10 ** (i % 6)),
         }))
         if i == 40:
             lines.append("{not json")
