@@ -54,9 +54,8 @@ _primary = and_(
     alerts.c.mention_id == m.id,
     alerts.c.kind == AlertKind.ALERT.value,
 )
-_status = (
-    select(alerts.c.status).where(_primary).order_by(alerts.c.id).limit(1).scalar_subquery()
-)
+#: Its status, kept on the mention (revision 0007).
+_status = m.alert_status
 _p = alerts.alias("p")
 _with_alert = mentions.join(
     _p, _p.c.id == select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
@@ -65,11 +64,7 @@ _with_alert = mentions.join(
 _from_alert = _p.join(mentions, and_(m.source == _p.c.source, m.id == _p.c.mention_id))
 _not_ruled_out = or_(_status.is_(None), _status != AlertStatus.NOT_COMPLAINT.value)
 _complaint = and_(m.is_complaint == true(), _not_ruled_out)
-#: As a 0/1 column: the alert is looked up only for what the model calls a complaint.
-_complaint_flag = case(
-    (m.is_complaint == true(), case((_status == AlertStatus.NOT_COMPLAINT.value, 0), else_=1)),
-    else_=0,
-)
+_complaint_flag = case((_complaint, 1), else_=0)
 _history_order = (m.created_at, m.source, m.id)
 
 
