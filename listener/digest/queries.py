@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from listener.digest.items import (
     Post,
@@ -99,9 +99,10 @@ class Health:
     models: tuple[tuple[str, int, datetime], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AlertTimes:
-    """One alerted mention's response steps, for response times and the SLA."""
+class AlertTimes(NamedTuple):
+    """One alerted mention's response steps, for response times and the SLA.
+
+    A tuple, not a dataclass: a 90-day digest makes hundreds of thousands of them."""
 
     key: MentionKey
     created_at: datetime
