@@ -16,12 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Engine,
     Select,
     String,
     and_,
     case,
+    cast,
+    extract,
     func,
     or_,
     select,
@@ -68,7 +71,22 @@ _not_ruled_out = or_(_status.is_(None), _status != AlertStatus.NOT_COMPLAINT.val
 _complaint = and_(m.is_complaint == true(), _not_ruled_out)
 _complaint_flag = case((_complaint, 1), else_=0)
 _history_order = (m.created_at, m.source, m.id)
-_utc = datetime.fromisoformat
+
+
+def _micros_sqlite(at: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Microseconds since the epoch, exact, in SQL: a 90-day digest reads five times for
+    each of ~400,000 alerts, and converting them in Python cost seconds. SQLite holds
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC)."""
+    text = type_coerce(at, String)
+    return (
+        cast(func.strftime("%s", text), BigInteger) * 1_000_000
+        + cast(func.substr(text, 21, 6), BigInteger)
+    )
+
+
+def _micros_pg(at: ColumnElement[Any]) -> ColumnElement[Any]:
+    # extract() is numeric (exact) since PostgreSQL 14.
+    return cast(extract("epoch", at) * 1_000_000, BigInteger)
 
 
 def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
@@ -181,9 +199,9 @@ class SqlDigestQueries:
     def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
         p = _p.c
         times = (m.created_at, p.sent_at, p.claimed_at, p.replied_at, p.resolved_at)
-        text = self._engine.dialect.name == "sqlite"
+        us = _micros_sqlite if self._engine.dialect.name == "sqlite" else _micros_pg
         q = self._where(
-            select(m.source, m.id, *(type_coerce(t, String) if text else t for t in times))
+            select(m.source, m.id, *(us(t) for t in times))
             .select_from(_with_alert)
             # The copy of the status first: the alert is joined only for those it keeps.
             .where(m.alert_status.is_not(None), m.alert_status != AlertStatus.NOT_COMPLAINT.value)
@@ -192,15 +210,7 @@ class SqlDigestQueries:
             start,
             end,
         )
-        rows = self._rows(q)
-        if not text:
-            return [AlertTimes((r[0], r[1]), *r[2:]) for r in rows]
-        # SQLite's naive UTC text, parsed in C: typed columns cost ~2 us each in Python,
-        # and a 90-day digest reads five for each of ~400,000 alerts.
-        return [
-            AlertTimes((r[0], r[1]), *(None if t is None else _utc(t + "+00:00") for t in r[2:]))
-            for r in rows
-        ]
+        return [AlertTimes((r[0], r[1]), *r[2:]) for r in self._rows(q)]
 
     def top_posts(
         self,
