@@ -37,6 +37,7 @@ from listener.ports import TriagedMention
 
 __all__ = [
     "NOTABLE_VERIFIED",
+    "NO_TIME",
     "AlertTimes",
     "DigestQueries",
     "Group",
@@ -101,18 +102,21 @@ class Health:
     models: tuple[tuple[str, int, datetime], ...]
 
 
+#: A response step that has not happened (numpy's NaT as an integer).
+NO_TIME = -(2**63)
+
+
 class AlertTimes(NamedTuple):
     """One alerted mention's response steps, for response times and the SLA, in
-    microseconds since the epoch (``micros``): exact arithmetic, in bulk.
-
-    A tuple, not a dataclass: a 90-day digest makes hundreds of thousands of them."""
+    microseconds since the epoch (``micros``; ``NO_TIME``: not yet): exact arithmetic,
+    in bulk. A tuple, not a dataclass: a 90-day digest makes hundreds of thousands."""
 
     key: MentionKey
     created_at: int
-    sent_at: int | None
-    claimed_at: int | None
-    replied_at: int | None
-    resolved_at: int | None
+    sent_at: int
+    claimed_at: int
+    replied_at: int
+    resolved_at: int
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -128,8 +132,8 @@ def at_micros(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-def _micros(at: datetime | None) -> int | None:
-    return None if at is None else micros(at)
+def _micros(at: datetime | None) -> int:
+    return NO_TIME if at is None else micros(at)
 
 
 class DigestQueries(Protocol):

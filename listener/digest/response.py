@@ -17,14 +17,14 @@ import numpy as np
 import numpy.typing as npt
 
 from listener.digest.model import LIST_LIMIT, Breach, Durations, Response
-from listener.digest.queries import AlertTimes, DigestQueries, at_micros, micros
+from listener.digest.queries import NO_TIME, AlertTimes, DigestQueries, at_micros, micros
 from listener.digest.sections import percentile
 from listener.timewindow import BusinessClock, Window
 
 __all__ = ["response_of"]
 
 Micros = npt.NDArray[np.int64]
-_NONE = np.iinfo(np.int64).min  # an absent step
+_NONE = NO_TIME
 
 
 class _Clock:
@@ -80,7 +80,7 @@ def _durations(values: Micros) -> Durations:
 
 
 def _column(times: Sequence[AlertTimes], i: int) -> Micros:
-    return np.array([_NONE if t[i] is None else t[i] for t in times], dtype=np.int64)
+    return np.fromiter((t[i] for t in times), dtype=np.int64, count=len(times))
 
 
 def response_of(

@@ -13,7 +13,7 @@ import pytest
 
 from listener.digest.items import Post
 from listener.digest.model import LIST_LIMIT, Breach, Response
-from listener.digest.queries import AlertTimes, at_micros, micros
+from listener.digest.queries import NO_TIME, AlertTimes, at_micros, micros
 from listener.digest.response import response_of
 from listener.digest.sections import percentile
 from listener.domain import MentionKey
@@ -49,8 +49,8 @@ def _loop(q: _Times, *, span: tuple[datetime, datetime] | None, sla: timedelta,
         return (len(secs), None if med is None else timedelta(seconds=med),
                 None if p90 is None else timedelta(seconds=p90))
 
-    def dt(us: int | None) -> datetime | None:
-        return None if us is None else at_micros(us)
+    def dt(us: int) -> datetime | None:
+        return None if us == NO_TIME else at_micros(us)
 
     to_alert, to_claim, to_reply = [], [], []
     within = measured = pending = 0
@@ -92,9 +92,9 @@ def _times(rng: random.Random, n: int) -> list[AlertTimes]:
     for i in range(n):
         born = micros(START) + rng.randrange(7 * 86_400 * 1_000_000)
 
-        def step(p: float, spread: int, born: int = born) -> int | None:
+        def step(p: float, spread: int, born: int = born) -> int:
             if rng.random() > p:
-                return None
+                return NO_TIME
             return born + rng.randrange(-60_000_000, spread)  # some before the post
 
         out.append(AlertTimes(("x", str(i)), born, step(0.9, 600_000_000),
@@ -120,6 +120,6 @@ def test_bulk_equals_the_loop(hours: str | None, seed: int) -> None:
 def test_no_alerts_and_ties() -> None:
     _loop(_Times([]), span=None, sla=timedelta(minutes=30), hours=None, now=END)
     born = micros(START)
-    same = [AlertTimes(("x", str(i)), born, None, None, None, None) for i in range(LIST_LIMIT + 5)]
+    same = [AlertTimes(("x", str(i)), born, *[NO_TIME] * 4) for i in range(LIST_LIMIT + 5)]
     got = _loop(_Times(same), span=(START, START), sla=timedelta(0), hours=None, now=END)
     assert [b.post.key for b in got.breaches] == [("x", str(i)) for i in range(LIST_LIMIT)]
