@@ -79,6 +79,7 @@ def bench_bytes(n: int) -> None:
         m_rows, s_rows, v_rows = [], [], []
         for (m, s), d in zip(scored, decisions, strict=True):
             row = mention_row(m, now)  # type: ignore[arg-type]
+            row["triaged_at"] = now  # as record_triage leaves it: out of ix_mentions_pending
             row["raw"] = dict(m.raw)  # type: ignore[attr-defined]
             del row["payload"]  # 0004 had no digest copies: the insert ignores them
             m_rows.append(row)
@@ -97,11 +98,64 @@ def bench_bytes(n: int) -> None:
         migrate.upgrade(url)
         took = time.perf_counter() - t0
         after = _size(db)
+        parts = _breakdown(db)
+        levers = _levers(db, len(ms))
     k = len(ms)
     print(f"{k:,} mentions of the twcs sample (SQLite file, VACUUMed; indexes included)")
     print(f"  {'revision 0004 (JSON raw, float32 embedding)':<48} {before / k:8,.0f} B/mention")
-    print(f"  {'revision 0006 (zlib raw, float16 embedding)':<48} {after / k:8,.0f} B/mention")
-    print(f"  migration 0004 -> 0006 in place: {took:.1f} s ({k / took:,.0f} mentions/s)")
+    print(f"  {'head (0006 zlib raw, float16; 0007 rollup)':<48} {after / k:8,.0f} B/mention")
+    print(f"  migration 0004 -> head in place: {took:.1f} s ({k / took:,.0f} mentions/s)")
+    print("  where the bytes are at head (per mention; tables and indexes, then columns):")
+    for name, size in parts:
+        if size / k >= 1:
+            print(f"    {name:<46} {size / k:8,.0f}")
+    print("\n".join(levers))
+
+
+def _levers(path: Path, k: int) -> list[str]:
+    """What the levers left would save, measured on these rows (none is applied: each
+    costs a feature or incident quality, see docs/batch.md)."""
+    import zlib
+
+    conn = sqlite3.connect(path)
+    try:
+        emb = conn.execute("SELECT SUM(LENGTH(embedding)) FROM scores").fetchone()[0] or 0
+        datas = [r[0] for r in conn.execute("SELECT data FROM scores")]
+    finally:
+        conn.close()
+    # A preset dictionary of the JSON's keys, as a codec would ship it.
+    zdict = datas[0].encode() if datas else b""
+    packed = 0
+    for d in datas:
+        c = zlib.compressobj(9, zdict=zdict)
+        packed += len(c.compress(d.encode()) + c.flush())
+    plain = sum(len(d.encode()) for d in datas)
+    n = max(len(datas), 1)
+    return [
+        "  levers not applied (bytes a mention each would save):",
+        f"    {'embeddings int8 + scale (moves incidents)':<46} {emb / k / 2 - 4:8,.0f}",
+        f"    {'no embedding past the incident window':<46} {emb / k:8,.0f}",
+        # The test double's scores JSON barely varies: a real model's saves less.
+        f"    {'scores JSON zlib, preset dictionary (double)':<46} {(plain - packed) / n:8,.0f}",
+    ]
+
+
+def _breakdown(path: Path) -> list[tuple[str, float]]:
+    """Bytes of each table and index (``dbstat``), then the widest columns' average
+    stored length, summed over their rows."""
+    conn = sqlite3.connect(path)
+    try:
+        out = [(f"{name} (pages)", float(size)) for name, size in conn.execute(
+            "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")]
+        for table, column in (("mentions", "payload"), ("mentions", "text"),
+                              ("scores", "embedding"), ("scores", "data"),
+                              ("verdicts", "reasons"), ("mentions", "url")):
+            (total,) = conn.execute(f"SELECT SUM(LENGTH({column})) FROM {table}").one() \
+                if False else conn.execute(f"SELECT SUM(LENGTH({column})) FROM {table}").fetchone()
+            out.append((f"  {table}.{column} (bytes stored)", float(total or 0)))
+        return out
+    finally:
+        conn.close()
 
 
 def bench_incidents(n: int) -> None:

@@ -188,8 +188,8 @@ scores = Table(
     Column("embedding", LargeBinary),
     PrimaryKeyConstraint("source", "mention_id", name="pk_scores"),
     _key_fk("scores"),
-    Index("ix_scores_topic", "topic"),
-    Index("ix_scores_urgency", "urgency"),
+    # ix_scores_topic and ix_scores_urgency went with revision 0007: nothing asks the
+    # scores by topic or urgency since the digest reads the mention's copies (0006).
 )
 
 verdicts = Table(
@@ -331,4 +331,7 @@ digest_hours = Table(
     PrimaryKeyConstraint(
         "brand", "hour", "topic", "incident_id", "model", "status", name="pk_digest_hours"
     ),
+    # Clustered on its key: a digest's range of hours is one contiguous read, and there
+    # is no second copy of the key in an index.
+    sqlite_with_rowid=False,
 )

@@ -5,7 +5,9 @@
 covers it: "ruled out" and "waiting" without a lookup per mention. ``digest_hours``
 counts the mentions that carry the digest's copies (the triaged ones) per brand, UTC
 hour, topic, incident, model and status (``rollup.py``); it is filled here from the
-mentions, in one ``INSERT ... SELECT``.
+mentions, in one ``INSERT ... SELECT``. ``ix_scores_topic`` and ``ix_scores_urgency``
+are dropped: no query has used them since the digest reads the mention's copies (0006),
+and they cost ~35 bytes a mention.
 
 Revision ID: 0007
 Revises: 0006
@@ -35,6 +37,8 @@ _HOUR = {
 
 
 def upgrade() -> None:
+    op.drop_index("ix_scores_topic", table_name="scores")
+    op.drop_index("ix_scores_urgency", table_name="scores")
     op.add_column("mentions", sa.Column("alert_status", sa.String(16), nullable=True))
     # The primary alert is the mention's first of kind "alert" (``ix_alerts_primary``).
     op.execute(
@@ -62,6 +66,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "brand", "hour", "topic", "incident_id", "model", "status", name="pk_digest_hours"
         ),
+        sqlite_with_rowid=False,
     )
     hour = _HOUR[op.get_bind().dialect.name]
     keys = ("COALESCE(topic, ''), COALESCE(incident_id, ''), COALESCE(model, ''),"
@@ -83,3 +88,5 @@ def downgrade() -> None:
     op.drop_index("ix_mentions_brand_created_at", table_name="mentions")
     op.create_index("ix_mentions_brand_created_at", "mentions", _BEFORE)
     op.drop_column("mentions", "alert_status")
+    op.create_index("ix_scores_urgency", "scores", ["urgency"])
+    op.create_index("ix_scores_topic", "scores", ["topic"])
