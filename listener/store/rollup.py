@@ -24,12 +24,40 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, select, update
 
-from listener.domain import AlertKind, MentionKey, Priority
+from listener.digest.items import WAITING
+from listener.domain import AlertKind, AlertStatus, MentionKey, Priority
 from listener.store.tables import alerts, digest_hours, mentions
 
-__all__ = ["Fact", "RollupKey", "add", "aligned", "hour_of", "refresh_status", "start_of"]
+__all__ = [
+    "STATUS_CLASS",
+    "Fact",
+    "RollupKey",
+    "add",
+    "aligned",
+    "hour_of",
+    "refresh_status",
+    "start_of",
+    "status_class",
+]
 
 RollupKey = tuple[str, int, str, str, str, str]
+#: The rollup keeps what the digest asks of a status, not the status: "waiting" (open,
+#: claimed, snoozed), "done" (replied, resolved), "not_complaint", '' (no alert). A
+#: claim or a reply then moves nothing, and an hour has fewer rows.
+STATUS_CLASS = {
+    **{s.value: "waiting" for s in WAITING},
+    AlertStatus.REPLIED.value: "done",
+    AlertStatus.RESOLVED.value: "done",
+    AlertStatus.NOT_COMPLAINT.value: AlertStatus.NOT_COMPLAINT.value,
+}
+
+
+def status_class(status: str | None) -> str:
+    return STATUS_CLASS[status] if status else ""
+
+
+def _members(cls: str) -> list[str]:
+    return [s for s, c in STATUS_CLASS.items() if c == cls]
 #: The dialect's INSERT that knows ``ON CONFLICT`` (``SqlOutbox._insert``).
 Insert = Callable[[Any], Any]
 _KEY = ("brand", "hour", "topic", "incident_id", "model", "status")
@@ -80,7 +108,7 @@ class Fact:
             copies["topic"] or "",
             copies["incident_id"] or "",
             copies["model"] or "",
-            status or "",
+            status_class(status),
             bool(copies["is_complaint"]),
             bool(copies["negative"]),
             (copies["priority"] or 0) >= int(Priority.HIGH),
@@ -142,7 +170,7 @@ def _remove(conn: Connection, f: Fact) -> None:
         func.coalesce(m.topic, "") == f.topic,
         func.coalesce(m.incident_id, "") == f.incident,
         func.coalesce(m.model, "") == f.model,
-        func.coalesce(m.alert_status, "") == f.status,
+        m.alert_status.in_(_members(f.status)) if f.status else m.alert_status.is_(None),
     )
 
     def over(fn: Any, *extra: Any) -> Any:
@@ -186,8 +214,8 @@ def refresh_status(conn: Connection, insert: Insert, keys: Sequence[MentionKey])
         conn.execute(
             update(mentions).where(m.source == source, m.id == mid).values(alert_status=status)
         )
-        if got.topic is None:
-            continue  # not counted in the rollup until triaged (scored)
+        if got.topic is None or status_class(got.alert_status) == status_class(status):
+            continue  # not in the rollup until triaged (scored), or in the same row
         copies = got._mapping
         old = Fact.of(got.brand, got.created_at, dict(copies), got.alert_status)
         new = Fact.of(got.brand, got.created_at, dict(copies), status)

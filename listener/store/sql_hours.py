@@ -30,7 +30,7 @@ __all__ = ["HourlyDigestQueries"]
 h = digest_hours.c
 m = mentions.c
 _NC = AlertStatus.NOT_COMPLAINT.value
-_WAITING = [w.value for w in WAITING]
+_WAITING = ["waiting"]  # the rollup's class of the WAITING statuses (``STATUS_CLASS``)
 
 
 def _sum_if(cond: ColumnElement[bool], value: Any) -> Any:
@@ -164,7 +164,7 @@ class HourlyDigestQueries(SqlDigestQueries):
         count = int(self._rows(q)[0][0] or 0)
         # Untriaged mentions have no priority: never urgent. The oldest few: the covering
         # index in time order, stopping at ``limit``.
-        waiting = m.alert_status.in_(_WAITING)
+        waiting = m.alert_status.in_([w.value for w in WAITING])
         oldest = self._where(
             select(m.source, m.id)
             .where(m.priority >= int(Priority.HIGH), waiting)

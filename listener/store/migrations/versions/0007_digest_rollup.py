@@ -4,7 +4,7 @@
 (kept by ``rollup.refresh_status`` from now on), and ``ix_mentions_brand_created_at``
 covers it: "ruled out" and "waiting" without a lookup per mention. ``digest_hours``
 counts the mentions that carry the digest's copies (the triaged ones) per brand, UTC
-hour, topic, incident, model and status (``rollup.py``); it is filled here from the
+hour, topic, incident, model and class of status (``rollup.py``); it is filled here from the
 mentions, in one ``INSERT ... SELECT``. ``ix_scores_topic`` and ``ix_scores_urgency``
 are dropped: no query has used them since the digest reads the mention's copies (0006),
 and they cost ~35 bytes a mention.
@@ -69,8 +69,11 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     hour = _HOUR[op.get_bind().dialect.name]
-    keys = ("COALESCE(topic, ''), COALESCE(incident_id, ''), COALESCE(model, ''),"
-            " COALESCE(alert_status, '')")
+    # The status's class, as ``rollup.STATUS_CLASS`` has it.
+    cls = ("CASE WHEN alert_status IN ('open', 'claimed', 'snoozed') THEN 'waiting'"
+           " WHEN alert_status IN ('replied', 'resolved') THEN 'done'"
+           " ELSE COALESCE(alert_status, '') END")
+    keys = f"COALESCE(topic, ''), COALESCE(incident_id, ''), COALESCE(model, ''), {cls}"
     yes = "CASE WHEN {} THEN 1 ELSE 0 END"
     op.execute(
         "INSERT INTO digest_hours (brand, hour, topic, incident_id, model, status, n,"
