@@ -269,17 +269,16 @@ class SqlStore(SqlRecords):
                         if item.key not in where:
                             key = item.key
                             raise _NotStored
-                    marks = [
+                    copies = [digest_copies(i.scores, i.verdict) for i in chunk]
+                    status = [_primary_status(i.alerts) for i in chunk]
+                    conn.execute(mark, [
                         {"k_source": i.key[0], "k_id": i.key[1], "k_at": i.verdict.decided_at,
-                         "k_status": _primary_status(i.alerts),
-                         **{f"k_{c}": v for c, v in digest_copies(i.scores, i.verdict).items()}}
-                        for i in chunk
-                    ]
-                    conn.execute(mark, marks)
+                         "k_status": st, **{f"k_{c}": v for c, v in cp.items()}}
+                        for i, cp, st in zip(chunk, copies, status, strict=True)
+                    ])
                     rollup.add(conn, self._insert, (
-                        rollup.Fact.of(*where[i.key], digest_copies(i.scores, i.verdict),
-                                       r["k_status"])
-                        for i, r in zip(chunk, marks, strict=True)
+                        rollup.Fact.of(*where[i.key], cp, st)
+                        for i, cp, st in zip(chunk, copies, status, strict=True)
                     ))
                 score_rows = [scores_row(item.key, item.scores) for item in fresh]
                 alert_rows = [
