@@ -1,11 +1,12 @@
-"""``DigestQueries`` in SQL aggregates: a digest of months reads counts, not mentions.
+"""``DigestQueries`` in SQL aggregates over the mentions themselves.
 
 Every query reads ``ix_mentions_brand_created_at``, which covers what the digest counts
-by (copied onto the mention with its triage), and looks up a mention's primary alert only
-where the answer depends on it. The one question over the whole window is ``segments``:
-sums over each time segment's range of that index; the segments' edges come from the
-digest, so local days (DST included) stay its business rather than the database's. Only
-the posts the digest quotes are read whole (``load``).
+by (copied onto the mention with its triage, and its primary alert's status since 0007);
+the alert itself is joined only for its times. ``segments`` sums each time segment's
+range of that index; the segments' edges come from the digest, so local days (DST
+included) stay its business rather than the database's. Only the posts the digest
+quotes are read whole (``load``). ``HourlyDigestQueries`` (``sql_hours.py``) answers the
+counts from the per-hour rollup instead, and falls back to these where it cannot.
 """
 
 from __future__ import annotations
