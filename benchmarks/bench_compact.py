@@ -5,8 +5,10 @@ float16 embeddings change how posts group into incidents.
     PYTHONPATH=. .venv/bin/python benchmarks/bench_compact.py --incidents [--n 2000]
 
 ``--bytes`` backfills the twcs sample (``../shared/data/twcs-sample``) into a SQLite file
-at revision 0004 (raw payload as JSON, float32 embeddings), measures it, runs the 0006
-migration in place, VACUUMs and measures again: the same rows, before and after. The
+at revision 0004 (raw payload as JSON, float32 embeddings), measures it, migrates it in
+place to ``--revision`` (default: the newest), VACUUMs and measures again: the same rows,
+before and after, with where the bytes are (``dbstat``) and what the levers left would
+save. The
 embeddings are the classifier's real dimension (384) but random: their size does not
 depend on their values. ``--incidents`` embeds the sample's customer posts with the
 configured model, groups them with ``IncidentTracker`` from the float32 vectors and
@@ -52,7 +54,7 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
-def bench_bytes(n: int) -> None:
+def bench_bytes(n: int, revision: str = "head") -> None:
     import numpy as np
     from sqlalchemy import MetaData, Table, create_engine
 
@@ -95,7 +97,7 @@ def bench_bytes(n: int) -> None:
         engine.dispose()
         before = _size(db)
         t0 = time.perf_counter()
-        migrate.upgrade(url)
+        migrate.upgrade(url, revision)
         took = time.perf_counter() - t0
         after = _size(db)
         parts = _breakdown(db)
@@ -103,9 +105,10 @@ def bench_bytes(n: int) -> None:
     k = len(ms)
     print(f"{k:,} mentions of the twcs sample (SQLite file, VACUUMed; indexes included)")
     print(f"  {'revision 0004 (JSON raw, float32 embedding)':<48} {before / k:8,.0f} B/mention")
-    print(f"  {'head (0006 zlib raw, float16; 0007 rollup)':<48} {after / k:8,.0f} B/mention")
-    print(f"  migration 0004 -> head in place: {took:.1f} s ({k / took:,.0f} mentions/s)")
-    print("  where the bytes are at head (per mention; tables and indexes, then columns):")
+    label = f"revision {revision} (zlib raw, float16 embedding)"
+    print(f"  {label:<48} {after / k:8,.0f} B/mention")
+    print(f"  migration 0004 -> {revision} in place: {took:.1f} s ({k / took:,.0f} mentions/s)")
+    print(f"  where the bytes are at {revision} (per mention; tables and indexes, then columns):")
     for name, size in parts:
         if size / k >= 1:
             print(f"    {name:<46} {size / k:8,.0f}")
@@ -218,9 +221,10 @@ def main() -> None:
     ap.add_argument("--bytes", action="store_true")
     ap.add_argument("--incidents", action="store_true")
     ap.add_argument("--n", type=int, default=0)
+    ap.add_argument("--revision", default="head", help="--bytes: migrate to this (0006: before)")
     args = ap.parse_args()
     if args.bytes:
-        bench_bytes(args.n or 5000)
+        bench_bytes(args.n or 5000, args.revision)
     if args.incidents:
         bench_incidents(args.n or 2000)
 
