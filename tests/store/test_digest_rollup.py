@@ -140,3 +140,21 @@ def test_an_empty_day_and_untriaged_mentions(sqlite_url: str) -> None:
         assert collect_digest(store, last_day=date(2026, 1, 1), tz="UTC").volume.value == 0
     finally:
         store.close()
+
+
+def test_an_alert_enqueued_after_triage_counts(sql_store: SqlStore) -> None:
+    """A first alert of kind "alert" enqueued later gives its mention a primary status
+    (the rollup moves it), and a second one changes nothing."""
+    from listener.domain import Alert
+
+    _seed(sql_store)
+    start, end = period_bounds(LAST, 7, "America/Los_Angeles")
+    quiet = [t for t in sql_store.history(start, end, brand="Acme", embeddings=False)
+             if t.scores is not None and not t.alerts]
+    assert len(quiet) >= 3
+    before, _ = _both(sql_store, 7, "America/Los_Angeles")
+    sql_store.enqueue([Alert(t.mention.key, "#cx") for t in quiet[:3]], NOW)
+    sql_store.enqueue([Alert(quiet[0].mention.key, "#other")], NOW)
+    new, old = _both(sql_store, 7, "America/Los_Angeles")
+    assert new == old
+    assert new.model_health.alerts == before.model_health.alerts + 3
