@@ -62,7 +62,7 @@ _OLD = MetaData()
 old_mentions = Table(
     "mentions", _OLD,
     *(Column(c.name, c.type) for c in mentions_table.c
-      if c.name not in ("payload", *DIGEST_COPIES_)),
+      if c.name not in ("payload", "alert_status", *DIGEST_COPIES_)),
     Column("raw", JSON),
 )
 
