@@ -134,8 +134,9 @@ class SqlStore(SqlRecords):
                 stored = self._stored_keys(conn, chunk)
                 fresh = [r for r in chunk if (r["source"], r["id"]) not in stored]
                 if fresh:
-                    conn.execute(insert, fresh)
-                new += len(fresh)
+                    # Counted from what was inserted: a parallel backfill writer may store
+                    # the same post between the look-up and the insert.
+                    new += len(conn.execute(insert.returning(mentions.c.id), fresh).all())
         return new
 
     def _brands_and_times(
@@ -155,9 +156,9 @@ class SqlStore(SqlRecords):
     def _stored_keys(self, conn: Connection, rows: list[dict[str, Any]]) -> set[MentionKey]:
         """Which of ``rows`` are stored already: one indexed query per source in the chunk.
 
-        Skipping them makes the common overlapping poll (mostly known posts) cheap, and
-        the count exact unless another writer stores the same post at the same moment;
-        ``ON CONFLICT DO NOTHING`` keeps the insert itself safe in that race.
+        Skipping them makes the common overlapping poll (mostly known posts) cheap;
+        ``ON CONFLICT DO NOTHING`` keeps the insert safe when another writer stores the
+        same post at the same moment, and ``RETURNING`` keeps the count exact.
         """
         by_source: dict[str, list[str]] = {}
         for r in rows:
