@@ -110,6 +110,7 @@ class Encoder:
         layers: Sequence[int] = (-1,),
         dtype: str = "auto",
         weights: str | Path | None = None,
+        threads: int = 0,
     ) -> None:
         self.name = name_or_path or DEFAULT_ENCODER
         self.path = resolve_encoder(name_or_path)
@@ -120,6 +121,8 @@ class Encoder:
         self.batch_size = batch_size
         self.layers = tuple(layers)
         self.dtype_setting = dtype
+        #: torch's threads on a CPU; 0 = one per core.
+        self.threads = threads
         self._model: Any = None
         self._tokenizer: Any = None
         self._tokenize_lock = threading.Lock()
@@ -138,6 +141,10 @@ class Encoder:
     def _load_now(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        # Idle OpenMP workers sleep instead of spinning. Spinning took the CPU that the
+        # backfill's reader and writer threads (and anything else on a small machine)
+        # needed; see docs/batch.md. Read when torch first loads; a user's setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -146,7 +153,7 @@ class Encoder:
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self._device = pick_device(self.device_setting)
         if self._device == "cpu":
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
+            torch.set_num_threads(self.threads or max(1, os.cpu_count() or 1))
         logger.info("loading encoder %s on %s", self.path, self._device)
         self._tokenizer = AutoTokenizer.from_pretrained(self.path)
         dtype = _pick_dtype(self.dtype_setting, self._device)

@@ -133,7 +133,7 @@ class TriageModel:
     # -- persistence -------------------------------------------------------------
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, *, device: str = "auto", batch_size: int = 64
+        cls, path: str | Path, *, device: str = "auto", batch_size: int = 64, threads: int = 0
     ) -> TriageModel:
         """Load a directory written by :meth:`save_pretrained`."""
         folder = Path(path)
@@ -163,6 +163,7 @@ class TriageModel:
             device=device,
             batch_size=batch_size,
             max_length=int(enc.get("max_length", 128)),
+            threads=threads,
             weights=folder / enc["weights"] if enc.get("weights") else None,
         )
         return cls(config, heads, topics, prototypes, encoder=encoder)
@@ -330,12 +331,14 @@ class ModelSpec:
     path: str | None = None
     device: str = "auto"
     batch_size: int = 64
+    threads: int = 0
     sentiment_model: str | None = None
     sentiment_labels: tuple[tuple[str, str], ...] = ()
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __call__(self) -> TriageModel:
-        model = load(self.path, device=self.device, batch_size=self.batch_size)
+        model = load(self.path, device=self.device, batch_size=self.batch_size,
+                     threads=self.threads)
         if self.sentiment_model:
             model.with_sentiment_model(self.sentiment_model, dict(self.sentiment_labels) or None)
         if self.topics:

@@ -79,3 +79,19 @@ def test_the_gil_interval_is_shortened_for_the_run_and_restored() -> None:
     untouched = PreparingClassifier()
     run(untouched, switch_interval=None)
     assert untouched.intervals == {before}
+
+
+def test_model_threads_setting_reaches_the_encoder() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from listener.runtime.build import model_spec
+
+    assert model_spec(Settings()).threads == 0  # one per core
+    spec = model_spec(Settings.model_validate({"model": {"threads": 1}}))
+    assert spec.threads == 1
+    with pytest.raises(ValidationError):
+        Settings.model_validate({"model": {"threads": -1}})
+    from classifiers.model import load
+
+    assert load(None, threads=1).encoder.threads == 1  # the encoder loads lazily: cheap
