@@ -21,9 +21,11 @@ child process (its own peak RSS), and prints every rate beside the model alone's
     .venv/bin/python benchmarks/bench_backfill.py --configs all --e2e-mentions 2000
 
 ``before`` is the pipeline without this tree's speed settings (or, with
-``--baseline-root DIR``, another checkout's code, e.g. the main branch); the other names
-are in ``CONFIGS``. With ``--rounds`` the configurations run interleaved, so a shared
-machine's load falls on all of them alike.
+``--baseline-root DIR``, another checkout's code, e.g. the main branch: every
+``before*`` configuration then runs that code, and ``before`` is shown over
+``before-model``, the other code's model alone); the other names are in ``CONFIGS``.
+With ``--rounds`` the configurations run interleaved, so a shared machine's load falls
+on all of them alike.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ CONFIGS: dict[str, Config] = {
     "model": Config("classify", help="the model alone, length-sorted batches"),
     "before": Config("e2e", env=_SPIN, backfill=_OLD,
                      help="tokenise inline, Python's GIL interval, OpenMP spins"),
+    "before-model": Config("classify", env=_SPIN, help="the model alone, OpenMP spins"),
     "e2e": Config("e2e", help="the defaults"),
     "inline": Config("e2e", backfill={"prepare_ahead": False}, help="tokenise inline"),
     "gil-5ms": Config("e2e", backfill={"switch_interval": None}, help="GIL interval 5 ms"),
@@ -284,17 +287,21 @@ def compare(args: argparse.Namespace, tmp: Path) -> None:
     results: dict[str, list[dict[str, float]]] = {n: [] for n in names}
     ratios: dict[str, list[float]] = {n: [] for n in names}
     for rnd in range(1, args.rounds + 1):
-        model_rate = None
+        # Each rate over the model alone's of its own code: "before*" over "before-model"
+        # when that runs, the rest over "model".
+        model_rate: dict[bool, float] = {}
         for name in names:
             config = CONFIGS[name]
             old = name.startswith("before") and args.baseline_root
             root = Path(args.baseline_root) if old else ROOT
             r = child(config.phase, args, tmp / f"{name}-{rnd}.db", name, root)
             results[name].append(r)
-            if name == "model":
-                model_rate = r["rate"]
+            family = name.startswith("before") and "before-model" in names
+            if config.phase == "classify" and name in ("model", "before-model"):
+                model_rate[family] = r["rate"]
+            base = model_rate.get(family)
             real = config.phase != "replay"
-            ratio = r["rate"] / model_rate if model_rate and real else float("nan")
+            ratio = r["rate"] / base if base and real else float("nan")
             ratios[name].append(ratio)
             what = config.help + (f" ({root})" if root != ROOT else "")
             print(f"{rnd:>5} {name:<18} {r['mentions']:>6,.0f} {r['seconds']:>6.1f} "
