@@ -305,7 +305,7 @@ def compare(args: argparse.Namespace, tmp: Path) -> None:
             ratios[name].append(ratio)
             what = config.help + (f" ({root})" if root != ROOT else "")
             print(f"{rnd:>5} {name:<18} {r['mentions']:>6,.0f} {r['seconds']:>6.1f} "
-                  f"{r['rate']:>7.1f} {ratio:>8.0%} {r['peak_rss_mb']:>6.0f} MB "
+                  f"{r['rate']:>7.1f} {_pct(ratio):>8} {r['peak_rss_mb']:>6.0f} MB "
                   f"{r['load_seconds']:>6.1f} {cpu_ms(r):>6.2f}  {what}",
                   flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
@@ -315,8 +315,12 @@ def compare(args: argparse.Namespace, tmp: Path) -> None:
         peaks = [r["peak_rss_mb"] for r in results[name]]
         cpus = [cpu_ms(r) for r in results[name]]
         print(f"  {name:<18} {statistics.median(rates):7.1f} "
-              f"{statistics.median(ratios[name]):8.0%} {max(peaks):6.0f} MB "
+              f"{_pct(statistics.median(ratios[name])):>8} {max(peaks):6.0f} MB "
               f"{statistics.median(cpus):6.2f}")
+
+
+def _pct(ratio: float) -> str:
+    return "-" if ratio != ratio else f"{ratio:.0%}"  # NaN: no model-alone rate to compare
 
 
 def cpu_ms(result: Mapping[str, float]) -> float:
