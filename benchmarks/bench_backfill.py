@@ -112,19 +112,17 @@ class Config:
 
 
 _OLD = {"prepare_ahead": False, "switch_interval": None}
-#: An invalid value (libgomp warns) keeps libgomp's own policy: spin a while, then sleep.
-_SPIN = {"OMP_WAIT_POLICY": ""}
 CONFIGS: dict[str, Config] = {
     "model": Config("classify", help="the model alone, length-sorted batches"),
-    "before": Config("e2e", env=_SPIN, backfill=_OLD,
-                     help="tokenise inline, Python's GIL interval, OpenMP spins"),
-    "before-model": Config("classify", env=_SPIN, help="the model alone, OpenMP spins"),
+    "before": Config("e2e", backfill=_OLD, help="tokenise inline, Python's GIL interval"),
+    "before-model": Config("classify", help="the model alone (with --baseline-root: its code)"),
     "e2e": Config("e2e", help="the defaults"),
     "inline": Config("e2e", backfill={"prepare_ahead": False}, help="tokenise inline"),
     "gil-5ms": Config("e2e", backfill={"switch_interval": None}, help="GIL interval 5 ms"),
     "gil-0.1ms": Config("e2e", backfill={"switch_interval": 0.0001}, help="GIL 0.1 ms"),
-    "omp-spin": Config("e2e", env=_SPIN, help="OpenMP threads spin when idle (its default)"),
-    "model-omp-spin": Config("classify", env=_SPIN),
+    "omp-passive": Config("e2e", env={"OMP_WAIT_POLICY": "PASSIVE"},
+                          help="OpenMP threads sleep when idle"),
+    "model-omp-passive": Config("classify", env={"OMP_WAIT_POLICY": "PASSIVE"}),
     "1-thread": Config("e2e", threads=1, help="torch on one thread"),
     "model-1-thread": Config("classify", threads=1),
     "tok-parallel": Config("e2e", env={"TOKENIZERS_PARALLELISM": "true"},

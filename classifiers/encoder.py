@@ -141,10 +141,6 @@ class Encoder:
     def _load_now(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        # Idle OpenMP workers sleep instead of spinning. Spinning took the CPU that the
-        # backfill's reader and writer threads (and anything else on a small machine)
-        # needed; see docs/batch.md. Read when torch first loads; a user's setting wins.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
