@@ -112,6 +112,8 @@ class Config:
 
 
 _OLD = {"prepare_ahead": False, "switch_interval": None}
+#: glibc returns freed blocks over 128 KB (activations) to the system at once.
+_MMAP = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
 CONFIGS: dict[str, Config] = {
     "model": Config("classify", help="the model alone, length-sorted batches"),
     "before": Config("e2e", backfill=_OLD, help="tokenise inline, Python's GIL interval"),
@@ -128,6 +130,11 @@ CONFIGS: dict[str, Config] = {
     "tok-parallel": Config("e2e", env={"TOKENIZERS_PARALLELISM": "true"},
                            help="the tokenizer's own thread pool"),
     "arena-2": Config("e2e", env={"MALLOC_ARENA_MAX": "2"}, help="two glibc malloc arenas"),
+    "model-arena-2": Config("classify", env={"MALLOC_ARENA_MAX": "2"}),
+    "model-mmap-128k": Config("classify", env=_MMAP, help="glibc: blocks over 128 KB mmapped"),
+    "mmap-128k": Config("e2e", env=_MMAP, help="glibc: blocks over 128 KB mmapped"),
+    "model-onednn-64": Config("classify", env={"ONEDNN_PRIMITIVE_CACHE_CAPACITY": "64"},
+                              help="oneDNN keeps 64 primitives (default 1,024)"),
     # Memory at the CLI's buffer size over many posts, at the store's pace: see Replay.
     "before-replay": Config("replay", backfill=_OLD, buffer=4096,
                             help="memory: the model's scores replayed, buffer 4,096"),

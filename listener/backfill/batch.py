@@ -7,11 +7,10 @@ Three stages overlap so the model, not parsing or the database, sets the pace:
 Torch releases the GIL while it computes, so parsing the next buffer and storing the
 previous one run during inference. Each buffer (``buffer_size`` records) is sorted by
 text length and predicted in ``batch_size`` chunks, so a chunk pads to similar lengths.
-A classifier that can ``prepare`` its input apart (the triage model: clip, normalise,
-tokenise) has each chunk prepared in the reader thread, so the main thread only runs
-the encoder and the heads. While the run lasts the GIL's switch interval is shortened:
-torch hands the GIL back between the encoder's ops, and with the default 5 ms a Python
-thread deciding or storing could keep it that long at each op.
+A :class:`Preparing` classifier (the triage model tokenises) has each chunk prepared
+in the reader thread; the main thread runs only the encoder and heads. The GIL switch
+interval is shortened while the run lasts: torch hands the GIL back between ops, and a
+thread deciding or storing could otherwise keep it 5 ms each time.
 After a buffer is stored, its last record's ``resume`` position is checkpointed: a run
 killed at any moment restarts from the last stored buffer, and storage is idempotent
 (``add_mentions`` skips known keys, ``record_triage`` keeps the first verdict), so a
@@ -20,6 +19,9 @@ resumed run neither loses nor duplicates anything.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import logging
 import queue
 import sys
@@ -327,6 +329,8 @@ def backfill(
                 break
             assert isinstance(planned, _Planned)
             done = _classify(planned, classifier, ahead, stats, progress)
+            if (trim := _malloc_trim()) is not None:
+                trim(0)
             if not _put(scored, done, stop):
                 break
         _put(scored, _DONE, stop)
@@ -342,6 +346,18 @@ def backfill(
         sys.setswitchinterval(interval)
         stats.seconds = time.perf_counter() - started
     return stats
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (``None`` elsewhere). The encoder's activations for every
+    text length of a buffer stay as fragmented heap once freed; trimming once a buffer
+    cost nothing measurable and ~40 MB of peak RSS."""
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+    return trim
 
 
 def _plan(buf: list[Record], batch_size: int, ahead: Preparing | None) -> _Planned:
