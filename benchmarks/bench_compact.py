@@ -5,8 +5,10 @@ float16 embeddings change how posts group into incidents.
     PYTHONPATH=. .venv/bin/python benchmarks/bench_compact.py --incidents [--n 2000]
 
 ``--bytes`` backfills the twcs sample (``../shared/data/twcs-sample``) into a SQLite file
-at revision 0004 (raw payload as JSON, float32 embeddings), measures it, runs the 0006
-migration in place, VACUUMs and measures again: the same rows, before and after. The
+at revision 0004 (raw payload as JSON, float32 embeddings), measures it, migrates it in
+place to ``--revision`` (default: the newest), VACUUMs and measures again: the same rows,
+before and after, with where the bytes are (``dbstat``) and what the levers left would
+save. The
 embeddings are the classifier's real dimension (384) but random: their size does not
 depend on their values. ``--incidents`` embeds the sample's customer posts with the
 configured model, groups them with ``IncidentTracker`` from the float32 vectors and
@@ -52,7 +54,7 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
-def bench_bytes(n: int) -> None:
+def bench_bytes(n: int, revision: str = "head") -> None:
     import numpy as np
     from sqlalchemy import MetaData, Table, create_engine
 
@@ -79,6 +81,7 @@ def bench_bytes(n: int) -> None:
         m_rows, s_rows, v_rows = [], [], []
         for (m, s), d in zip(scored, decisions, strict=True):
             row = mention_row(m, now)  # type: ignore[arg-type]
+            row["triaged_at"] = now  # as record_triage leaves it: out of ix_mentions_pending
             row["raw"] = dict(m.raw)  # type: ignore[attr-defined]
             del row["payload"]  # 0004 had no digest copies: the insert ignores them
             m_rows.append(row)
@@ -94,14 +97,68 @@ def bench_bytes(n: int) -> None:
         engine.dispose()
         before = _size(db)
         t0 = time.perf_counter()
-        migrate.upgrade(url)
+        migrate.upgrade(url, revision)
         took = time.perf_counter() - t0
         after = _size(db)
+        parts = _breakdown(db)
+        levers = _levers(db, len(ms))
     k = len(ms)
     print(f"{k:,} mentions of the twcs sample (SQLite file, VACUUMed; indexes included)")
     print(f"  {'revision 0004 (JSON raw, float32 embedding)':<48} {before / k:8,.0f} B/mention")
-    print(f"  {'revision 0006 (zlib raw, float16 embedding)':<48} {after / k:8,.0f} B/mention")
-    print(f"  migration 0004 -> 0006 in place: {took:.1f} s ({k / took:,.0f} mentions/s)")
+    label = f"revision {revision} (zlib raw, float16 embedding)"
+    print(f"  {label:<48} {after / k:8,.0f} B/mention")
+    print(f"  migration 0004 -> {revision} in place: {took:.1f} s ({k / took:,.0f} mentions/s)")
+    print(f"  where the bytes are at {revision} (per mention; tables and indexes, then columns):")
+    for name, size in parts:
+        if size / k >= 1:
+            print(f"    {name:<46} {size / k:8,.0f}")
+    print("\n".join(levers))
+
+
+def _levers(path: Path, k: int) -> list[str]:
+    """What the levers left would save, measured on these rows (none is applied: each
+    costs a feature or incident quality, see docs/batch.md)."""
+    import zlib
+
+    conn = sqlite3.connect(path)
+    try:
+        emb = conn.execute("SELECT SUM(LENGTH(embedding)) FROM scores").fetchone()[0] or 0
+        datas = [r[0] for r in conn.execute("SELECT data FROM scores")]
+    finally:
+        conn.close()
+    # A preset dictionary of the JSON's keys, as a codec would ship it.
+    zdict = datas[0].encode() if datas else b""
+    packed = 0
+    for d in datas:
+        c = zlib.compressobj(9, zdict=zdict)
+        packed += len(c.compress(d.encode()) + c.flush())
+    plain = sum(len(d.encode()) for d in datas)
+    n = max(len(datas), 1)
+    return [
+        "  levers not applied (bytes a mention each would save):",
+        f"    {'embeddings int8 + scale (moves incidents)':<46} {emb / k / 2 - 4:8,.0f}",
+        f"    {'no embedding past the incident window':<46} {emb / k:8,.0f}",
+        # The test double's scores JSON barely varies: a real model's saves less.
+        f"    {'scores JSON zlib, preset dictionary (double)':<46} {(plain - packed) / n:8,.0f}",
+    ]
+
+
+def _breakdown(path: Path) -> list[tuple[str, float]]:
+    """Bytes of each table and index (``dbstat``), then the widest columns' average
+    stored length, summed over their rows."""
+    conn = sqlite3.connect(path)
+    try:
+        out = [(f"{name} (pages)", float(size)) for name, size in conn.execute(
+            "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")]
+        for table, column in (("mentions", "payload"), ("mentions", "text"),
+                              ("scores", "embedding"), ("scores", "data"),
+                              ("verdicts", "reasons"), ("mentions", "url")):
+            (total,) = conn.execute(f"SELECT SUM(LENGTH({column})) FROM {table}").one() \
+                if False else conn.execute(f"SELECT SUM(LENGTH({column})) FROM {table}").fetchone()
+            out.append((f"  {table}.{column} (bytes stored)", float(total or 0)))
+        return out
+    finally:
+        conn.close()
 
 
 def bench_incidents(n: int) -> None:
@@ -164,9 +221,10 @@ def main() -> None:
     ap.add_argument("--bytes", action="store_true")
     ap.add_argument("--incidents", action="store_true")
     ap.add_argument("--n", type=int, default=0)
+    ap.add_argument("--revision", default="head", help="--bytes: migrate to this (0006: before)")
     args = ap.parse_args()
     if args.bytes:
-        bench_bytes(args.n or 5000)
+        bench_bytes(args.n or 5000, args.revision)
     if args.incidents:
         bench_incidents(args.n or 2000)
 

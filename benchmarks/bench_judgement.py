@@ -8,6 +8,8 @@ Usage::
 (the same for ``benchmarks/data/judgement_holdout.jsonl``, which only reports figures:
 never tune on it). Prints each figure beside its target; ``--list`` adds the posts that
 were decided otherwise than labelled, with the first reasons (use it on dev only).
+``benchmarks/bench_judgement_corpora.py`` gives the same figures from cached model scores
+and the shares on real labelled tweets (airline, X-FINCORP, IBM customer care, chatter).
 """
 
 from __future__ import annotations

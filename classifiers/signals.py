@@ -1,12 +1,17 @@
-"""Business signals that escalate a post whatever its tone.
+"""Business signals the model reports beside its scores.
 
 Two sources, both returning :class:`~classifiers.base.Signal` with evidence:
 
-* :class:`PhraseMatcher` - configurable phrase lists, word-boundary and
-  case-insensitive; ``*`` at the end of a word matches any suffix
-  (``refund*`` matches "refunds", "refunded").
 * :class:`SignalPrototypes` - example sentences per signal in encoder space; a
   post whose embedding is close enough to an example fires with ``source="model"``.
+  This is what the model itself knows about a situation.
+* :class:`PhraseMatcher` - phrase lists that a model's config names (``phrases``),
+  word-boundary and case-insensitive; ``*`` at the end of a word matches any suffix
+  (``refund*`` matches "refunds", "refunded"). It has **no built-in vocabulary**: the
+  one vocabulary of what is at stake in a post (safety, stranded, money, outage,
+  legal, press) is the decision layer's, ``listener/decisions/situations.py``, which
+  checks each cue for negation, resolution and praise before it counts. A second list
+  here would only disagree with it.
 """
 
 from __future__ import annotations
@@ -18,142 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifiers.base import SIGNAL_NAMES, Signal
-
-DEFAULT_PHRASES: Mapping[str, tuple[str, ...]] = {
-    "safety": (
-        "fire",
-        "caught fire",
-        "smoke",
-        "burn*",
-        "explod*",
-        "exploded",
-        "injur*",
-        "hurt me",
-        "hospital",
-        "allergic reaction",
-        "allergy",
-        "anaphyla*",
-        "food poisoning",
-        "choking",
-        "electric shock",
-        "shocked me",
-        "unsafe",
-        "dangerous",
-        "emergency",
-        "bleeding",
-        "sparks",
-        "overheat*",
-        "melted",
-        "gas leak",
-    ),
-    "outage": (
-        "outage",
-        "is down",
-        "are down",
-        "went down",
-        "service down",
-        "site down",
-        "app down",
-        "not working",
-        "doesn't work",
-        "does not work",
-        "stopped working",
-        "can't log in",
-        "cannot log in",
-        "can't login",
-        "can't access",
-        "cannot access",
-        "unable to access",
-        "no service",
-        "no signal",
-        "no internet",
-        "no power",
-        "offline",
-        "keeps crashing",
-        "crash*",
-        "error 500",
-        "won't load",
-        "not loading",
-    ),
-    "money": (
-        "double charged",
-        "charged twice",
-        "charged me twice",
-        "overcharg*",
-        "fraud*",
-        "scam*",
-        "stole my money",
-        "stolen",
-        "refund*",
-        "money back",
-        "chargeback",
-        "unauthorized charge",
-        "unauthorised charge",
-        "unauthorized transaction",
-        "billed twice",
-        "wrong charge",
-        "hidden fee*",
-        "took my money",
-        "taking money",
-        "taking my money",
-        "still waiting for my refund",
-    ),
-    "legal": (
-        "lawyer",
-        "attorney",
-        "sue you",
-        "suing",
-        "lawsuit",
-        "legal action",
-        "take you to court",
-        "in court",
-        "small claims",
-        "ombudsman",
-        "regulator",
-        "ftc",
-        "fcc",
-        "cfpb",
-        "bbb",
-        "better business bureau",
-        "trading standards",
-        "consumer protection",
-        "report you",
-        "class action",
-    ),
-    "churn": (
-        "cancel my account",
-        "cancel my subscription",
-        "cancelling my",
-        "canceling my",
-        "switching to",
-        "switch to",
-        "never again",
-        "never flying",
-        "never buying",
-        "never using",
-        "last time i",
-        "taking my business",
-        "close my account",
-        "done with you",
-        "unsubscrib*",
-        "leaving you",
-    ),
-    "press": (
-        "journalist*",
-        "reporter*",
-        "the press",
-        "the news",
-        "local news",
-        "going viral",
-        "social media",
-        "bbc",
-        "cnn",
-        "watchdog",
-        "newspaper",
-        "tv station",
-        "contacting the press",
-    ),
-}
 
 
 def _compile(phrase: str) -> re.Pattern[str]:
@@ -209,7 +78,7 @@ class PhraseMatcher:
 
     def __init__(self, phrases: Mapping[str, Sequence[str]] | None = None) -> None:
         self.phrases: dict[str, tuple[str, ...]] = {
-            name: tuple(items) for name, items in (phrases or DEFAULT_PHRASES).items()
+            name: tuple(items) for name, items in (phrases or {}).items()
         }
         self._compiled = {
             name: [_phrase(p) for p in items] for name, items in self.phrases.items()
@@ -225,8 +94,9 @@ class PhraseMatcher:
         *,
         replace: Mapping[str, Sequence[str]] | None = None,
     ) -> PhraseMatcher:
-        """Defaults, with lists replaced per signal and/or phrases added."""
-        merged = {name: list(items) for name, items in DEFAULT_PHRASES.items()}
+        """No lists by default (see the module docstring); ``replace`` sets a signal's
+        list, ``extra`` adds phrases to it."""
+        merged: dict[str, list[str]] = {}
         for name, items in (replace or {}).items():
             merged[name] = list(items)
         for name, items in (extra or {}).items():

@@ -183,6 +183,11 @@ class BusinessClock:
         for o, c in zip(self._opens, self._closes, strict=True):
             self._before.append(self._before[-1] + (c - o))
 
+    def table(self) -> tuple[tuple[float, float], list[float], list[float], list[float]]:
+        """What it answers from: the instants covered, each window's open and close, and
+        the business seconds before each opens (for answering many at once)."""
+        return self._covers, self._opens, self._closes, self._before
+
     def _upto(self, t: float) -> float:
         i = bisect.bisect_right(self._opens, t) - 1
         if i < 0:

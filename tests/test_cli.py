@@ -262,3 +262,14 @@ def _stored_some(db: Path) -> bool:
         return _stored(db) > 0
     except sqlite3.Error:
         return False
+
+
+def test_an_unknown_fold_is_a_usage_error_not_a_run_that_holds_nothing_out(
+    runner: CliRunner, workdir: Path
+) -> None:
+    pytest.importorskip("torch")
+    result = runner.invoke(app, ["folds", "--fold", "Delta", "-o", str(workdir / "f.json")])
+    assert result.exit_code == 2, result.output
+    assert "unknown fold Delta" in result.output
+    assert "airline:Delta" in result.output
+    assert not (workdir / "f.json").exists()

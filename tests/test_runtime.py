@@ -27,7 +27,7 @@ from listener.runtime import (
 )
 from listener.runtime.build import build_replier
 from listener.store import MemoryStore
-from listener.x.stream import StreamService
+from listener.streaming import StreamService
 from tests.backfill.doubles import KeywordClassifier
 from tests.fakes.x_server import FakeXServer
 from tests.x.conftest import FakeClock

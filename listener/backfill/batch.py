@@ -73,7 +73,6 @@ class Preparing(Protocol):
     """A classifier whose input can be made ready (tokenised) in another thread."""
 
     def prepare(self, texts: Sequence[str]) -> Any: ...
-
     def predict_prepared(self, prepared: Any) -> list[Scores]: ...
 
 
@@ -328,7 +327,7 @@ def backfill(
             if planned is None or planned is _DONE:
                 break
             assert isinstance(planned, _Planned)
-            done = _classify(planned, classifier, ahead, stats, progress)
+            done = _classify_planned(planned, classifier, ahead, stats, progress)
             if (trim := _malloc_trim()) is not None:
                 trim(0)
             if not _put(scored, done, stop):
@@ -371,13 +370,14 @@ def _plan(buf: list[Record], batch_size: int, ahead: Preparing | None) -> _Plann
     return _Planned(buf, mentions, chunks)
 
 
-def _classify(
-    planned: _Planned,
-    classifier: Classifier,
-    ahead: Preparing | None,
-    stats: BackfillStats,
-    progress: ProgressFn | None,
-) -> _Scored:
+def _classify(buf: list[Record], classifier: Classifier, batch_size: int,
+              stats: BackfillStats, progress: ProgressFn | None) -> _Scored:
+    """One buffer planned and classified in this thread (``workers``' path)."""
+    return _classify_planned(_plan(buf, batch_size, None), classifier, None, stats, progress)
+
+
+def _classify_planned(planned: _Planned, classifier: Classifier, ahead: Preparing | None,
+                      stats: BackfillStats, progress: ProgressFn | None) -> _Scored:
     buf, mentions = planned.records, planned.mentions
     scores: list[Scores | None] = [None] * len(mentions)
     first = buf[0].resume.offset

@@ -204,8 +204,13 @@ def open_records(
     handles: Sequence[str] = (),
     inbound_only: bool = True,
     default_time: datetime | None = None,
+    end: Position | None = None,
+    warm: Position | None = None,
 ) -> Iterator[Iterator[Record]]:
     """Open ``path`` and give its records from ``start``; the file closes on exit.
+
+    ``end`` stops at a shard's end (``shards``: records that begin before it); ``warm``
+    is where a twcs shard starts reading brand tweets for memory.
 
     ``source`` defaults per format (``twcs``; ``import`` for simple files). X exports are
     always ``x`` (``listener.x.mapping``), so they dedupe against what the poller stored.
@@ -219,6 +224,8 @@ def open_records(
     kwargs: dict[str, Any] = {"start": start, "source": source or DEFAULT_SOURCE[kind]}
     if kind == "twcs":
         kwargs["inbound_only"] = inbound_only
+        if end is not None:
+            kwargs.update(end=end, warm=warm)
     else:
         kwargs["brand"] = brand
     if kind in ("x-json", "x-jsonl"):
@@ -226,4 +233,9 @@ def open_records(
     if kind in ("csv", "jsonl") and default_time is not None:
         kwargs["default_time"] = default_time
     with path.open("rb") as fh:
-        yield _READERS[kind](fh, **kwargs)
+        if end is not None and kind != "twcs":
+            from listener.backfill.shards import Until
+
+            yield _READERS[kind](Until(fh, end.offset), **kwargs)
+        else:
+            yield _READERS[kind](fh, **kwargs)

@@ -50,6 +50,9 @@ class Record:
     item: Mention | Rejected
     line: int
     resume: Position
+    #: A twcs shard's record: (offset of the row being read, phase) when the one-process
+    #: reader would emit it, so the decision pass can merge shards in that order.
+    order: tuple[int, int] | None = None
 
     @property
     def text_length(self) -> int:

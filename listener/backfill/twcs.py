@@ -21,7 +21,7 @@ from listener.backfill.records import Position, Record, rejected
 from listener.backfill.textio import CsvRow, csv_rows, parse_datetime
 from listener.domain import Author, Mention
 
-__all__ = ["REPLIED_AT", "TWCS_COLUMNS", "read_twcs"]
+__all__ = ["AT_EOF", "REPLIED_AT", "TWCS_COLUMNS", "read_twcs"]
 
 TWCS_COLUMNS = (
     "tweet_id",
@@ -38,6 +38,11 @@ WINDOW_ROWS = 2_000
 REPLIED_AT = "brand_replied_at"
 #: Brand tweets remembered (id -> author) for answers that came earlier in the file.
 BRAND_MEMORY = 50_000
+#: ``Record.order`` phases, in the order the reader emits them while reading one row:
+#: the waiting tweet the row answers, the row's own record, tweets that waited too long.
+ANSWERED, OWN, EXPIRED = 0, 1, 2
+#: ``Record.order`` of what is emitted once the file has ended.
+AT_EOF = 1 << 62
 
 
 @dataclass(slots=True)
@@ -58,9 +63,13 @@ def _tweet_id(value: str) -> str:
 
 
 class _Twcs:
-    def __init__(self, *, source: str, inbound_only: bool) -> None:
+    def __init__(self, *, source: str, inbound_only: bool, end: Position | None = None) -> None:
         self.source = source
         self.inbound_only = inbound_only
+        #: A shard's end: rows from there only answer tweets still waiting (``lookahead``).
+        self.end = end
+        #: The offset of the row being read (``Record.order``); ``AT_EOF`` after the last.
+        self.at = 0
         #: Brand tweet id -> (brand, created_at as written).
         self.brands: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self.waiting: OrderedDict[str, _Waiting] = OrderedDict()
@@ -70,6 +79,8 @@ class _Twcs:
         if self.waiting:
             oldest = next(iter(self.waiting.values())).row
             return Position(oldest.start, oldest.first_line - 1, 0)
+        if self.end is not None and row.end > self.end.offset:
+            return self.end  # a shard never resumes past its own end
         return Position(row.end, row.last_line, 0)
 
     def mention(self, values: dict[str, str], brand: str) -> Mention:
@@ -96,7 +107,9 @@ class _Twcs:
         if len(self.brands) > BRAND_MEMORY:
             self.brands.popitem(last=False)
 
-    def rows(self, fh: BinaryIO, start: Position | None) -> Iterator[Record]:
+    def rows(
+        self, fh: BinaryIO, start: Position | None, warm: Position | None = None
+    ) -> Iterator[Record]:
         header_rows = csv_rows(fh)
         header = next(header_rows, None)
         if header is None:
@@ -108,14 +121,64 @@ class _Twcs:
         offset, line = header.end, header.last_line
         if start is not None and start.offset > offset:
             offset, line = start.offset, start.line
+        if warm is not None and offset > warm.offset >= header.end:
+            self.warm_up(fh, warm, offset)
         last: CsvRow | None = None
         for index, row in enumerate(csv_rows(fh, offset=offset, line=line), start=1):
+            self.at = row.start
+            if self.end is not None and row.start >= self.end.offset:
+                if not self.waiting:
+                    break
+                yield from self.lookahead(row)
+                yield from self.expire(index, row)
+                continue
             last = row
             yield from self.row(row, index)
             yield from self.expire(index, row)
+        self.at = AT_EOF
         while self.waiting and last is not None:
             _, w = self.waiting.popitem(last=False)
-            yield self.emit(w, self.resume_after(last))
+            yield self.emit(w, self.resume_after(last), EXPIRED)
+
+    def warm_up(self, fh: BinaryIO, warm: Position, stop: int) -> None:
+        """Remember the brand tweets of ``[warm, stop)``: answers that came first."""
+        for row in csv_rows(fh, offset=warm.offset, line=warm.line):
+            if row.start >= stop:
+                return
+            values = self.values(row)
+            if values is not None and values["inbound"].strip().lower() == "false":
+                self.remember_brand(values["tweet_id"].strip(), values["author_id"].strip(),
+                                    values["created_at"])
+
+    def lookahead(self, row: CsvRow) -> Iterator[Record]:
+        """A row past the shard's end: only its answers to tweets waiting here count."""
+        values = self.values(row)
+        if values is None:
+            return
+        tweet_id = values["tweet_id"].strip()
+        parent = _tweet_id(values["in_response_to_tweet_id"])
+        if values["inbound"].strip().lower() == "false":
+            ready = self.answered(parent, tweet_id, brand=values["author_id"].strip(),
+                                  at=values["created_at"])
+        else:
+            ready = self.answered(parent, tweet_id, brand=None)
+        for w in ready:
+            yield self.emit(w, self.resume_after(row), ANSWERED)
+
+    def values(self, row: CsvRow) -> dict[str, str] | None:
+        """A well-formed row's fields by column (what ``row`` would not reject)."""
+        if len(row.fields) != len(self.columns):
+            return None
+        values = dict(zip(self.columns, row.fields, strict=True))
+        if not values["tweet_id"].strip().isdigit():
+            return None
+        if values["inbound"].strip().lower() not in ("true", "false"):
+            return None
+        try:
+            parse_datetime(values["created_at"])
+        except ValueError:
+            return None
+        return values
 
     def row(self, row: CsvRow, index: int) -> Iterator[Record]:
         if len(row.fields) == 1 and row.fields[0] == "":
@@ -141,7 +204,7 @@ class _Twcs:
             return
         # A customer tweet answers whatever waits on it, without naming a brand.
         for w in self.answered(parent, tweet_id, brand=None):
-            yield self.emit(w, self.resume_after(row))
+            yield self.emit(w, self.resume_after(row), ANSWERED)
         responses = {_tweet_id(r) for r in values["response_tweet_id"].split(",") if r.strip()}
         fallback = self.brands.get(parent, ("", ""))[0]
         answers = sorted((self.brands[r] for r in responses if r in self.brands),
@@ -160,7 +223,7 @@ class _Twcs:
         author = values["author_id"].strip()
         self.remember_brand(tweet_id, author, values["created_at"])
         for w in self.answered(parent, tweet_id, brand=author, at=values["created_at"]):
-            yield self.emit(w, self.resume_after(row))
+            yield self.emit(w, self.resume_after(row), ANSWERED)
         if not self.inbound_only:
             yield self.emit(_Waiting(row, 0, values, set(), author), self.resume_after(row))
 
@@ -186,20 +249,25 @@ class _Twcs:
             if index - oldest.index <= WINDOW_ROWS:
                 return
             self.waiting.popitem(last=False)
-            yield self.emit(oldest, self.resume_after(row))
+            yield self.emit(oldest, self.resume_after(row), EXPIRED)
 
-    def emit(self, w: _Waiting, resume: Position) -> Record:
+    def emit(self, w: _Waiting, resume: Position, phase: int = OWN) -> Record:
         try:
             item = self.mention(w.values, w.brand)
         except (ValueError, KeyError) as exc:
-            return self.reject(w.row, str(exc))
-        return Record(item, w.row.first_line, resume)
+            return self.reject(w.row, str(exc), phase)
+        return Record(item, w.row.first_line, resume, self._order(phase))
 
-    def reject(self, row: CsvRow, reason: str) -> Record:
+    def _order(self, phase: int) -> tuple[int, int] | None:
+        """Where the one-process reader emits this record (a shard's records only)."""
+        return (self.at, phase) if self.end is not None else None
+
+    def reject(self, row: CsvRow, reason: str, phase: int = OWN) -> Record:
         return Record(
             rejected(self.source, row.first_line, reason, row.raw),
             row.first_line,
             self.resume_after(row),
+            self._order(phase),
         )
 
 
@@ -209,6 +277,12 @@ def read_twcs(
     start: Position | None = None,
     source: str = "twcs",
     inbound_only: bool = True,
+    end: Position | None = None,
+    warm: Position | None = None,
 ) -> Iterator[Record]:
-    """Records from a twcs CSV opened in binary mode; brand tweets only if not ``inbound_only``."""
-    return _Twcs(source=source, inbound_only=inbound_only).rows(fh, start)
+    """Records from a twcs CSV opened in binary mode; brand tweets only if not ``inbound_only``.
+
+    ``end`` and ``warm`` read one shard (``shards``): records of the rows before ``end``,
+    with brand memory from ``warm`` on and answers found past ``end``.
+    """
+    return _Twcs(source=source, inbound_only=inbound_only, end=end).rows(fh, start, warm)

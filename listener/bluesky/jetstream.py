@@ -28,7 +28,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -42,14 +42,12 @@ from listener.bluesky.profiles import ProfileCache
 from listener.bluesky.sources import page_of
 from listener.config import Secrets, Settings
 from listener.errors import SourceUnavailable
-from listener.ports import Clock, CursorRepo, Page, RateLimit, SourceInfo
+from listener.ports import Clock, CursorRepo, Page, RateLimit
+from listener.streaming import Backoff, OnAlive, OnPage, StorePage, StreamService
 
-__all__ = ["JetstreamService", "JetstreamStream", "build_stream_service"]
+__all__ = ["JetstreamStream", "build_stream_service"]
 
 log = logging.getLogger(__name__)
-
-StorePage = Callable[[SourceInfo, Page], object]
-
 
 def later_us(new: str, old: str | None) -> bool:
     if not new.isdigit():
@@ -86,12 +84,10 @@ class JetstreamStream:
         self._clock = clock
         self.name = name
         self._rewind_us = int(rewind_seconds * 1_000_000)
-        self._base = backoff_base
-        self._cap = backoff_cap
+        self._backoff = Backoff(backoff_base, backoff_cap, rng or random.Random())
         self._down_after = down_after
         self._max_attempts = max_attempts
         self._open_timeout = open_timeout
-        self._rng = rng or random.Random()
         self._stop = threading.Event()
         self._ws: ClientConnection | None = None
         self._resolved = False
@@ -118,8 +114,8 @@ class JetstreamStream:
         if ws is not None:
             ws.close()
 
-    def run(self, on_page: Callable[[Page], object], *, cursor: str | None = None,
-            on_alive: Callable[[str | None], object] | None = None) -> None:
+    def run(self, on_page: OnPage, *, cursor: str | None = None,
+            on_alive: OnAlive | None = None) -> None:
         self.last_time_us = int(cursor) if cursor is not None and cursor.isdigit() else None
         failures = 0
         while not self._stop.is_set():
@@ -149,14 +145,13 @@ class JetstreamStream:
                 raise SourceUnavailable(self.name, f"{failures - 1} reconnects failed")
             if failures == self._down_after:
                 log.error("%s: %d connects failed in a row; trying once every %.0fs, "
-                          "polling goes on", self.name, failures, self._cap)
-            delay = min(self._cap, self._base * 2 ** max(failures - 1, 0))
-            delay *= self._rng.uniform(0.5, 1.0)
+                          "polling goes on", self.name, failures, self._backoff.cap)
+            delay = self._backoff.delay(failures)
             log.info("%s: reconnecting in %.1fs", self.name, delay)
             self._stop.wait(delay)
 
-    def _read(self, ws: ClientConnection, on_page: Callable[[Page], object],
-              on_alive: Callable[[str | None], object] | None) -> None:
+    def _read(self, ws: ClientConnection, on_page: OnPage,
+              on_alive: OnAlive | None) -> None:
         last_alive = time.monotonic()
         while not self._stop.is_set():
             try:
@@ -181,7 +176,7 @@ class JetstreamStream:
                           for c in self._contexts]
         self._resolved = True
 
-    def _handle(self, message: str | bytes, on_page: Callable[[Page], object]) -> None:
+    def _handle(self, message: str | bytes, on_page: OnPage) -> None:
         try:
             event = json.loads(message)
         except ValueError:
@@ -222,48 +217,10 @@ class JetstreamStream:
                        received_at=self._clock.now(), read=1, newest=str(time_us))
 
 
-class JetstreamService:
-    """The stream as a runtime service, in a thread of its own, its pages stored through
-    the poller under the stream's cursor (also moved on by the newest event read)."""
-
-    name = "Bluesky Jetstream"
-
-    def __init__(self, *, stream: JetstreamStream, store_page: StorePage,
-                 cursor: Callable[[str], str | None], alive_every: float = 5.0) -> None:
-        self._stream = stream
-        self._store_page = store_page
-        self._cursor = cursor
-        self._alive_every = alive_every
-        self._last_alive = 0.0
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        since = self._cursor(self._stream.name)
-        self._thread = threading.Thread(target=self._run, args=(since,),
-                                        name="bsky-jetstream", daemon=True)
-        self._thread.start()
-
-    def _run(self, since: str | None) -> None:
-        try:
-            self._stream.run(lambda page: self._store_page(self._stream, page), cursor=since,
-                             on_alive=self._alive)
-        except SourceUnavailable as exc:
-            log.error("Jetstream stopped: %s (polling goes on)", exc)
-
-    def _alive(self, newest: str | None) -> None:
-        now = time.monotonic()
-        if now - self._last_alive >= self._alive_every:
-            self._last_alive = now
-            self._store_page(self._stream, Page(mentions=(), newest_id=newest, read=0))
-
-    def stop(self) -> None:
-        self._stream.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-
 def build_stream_service(settings: Settings, secrets: Secrets, *, clock: Clock,
-                         store_page: StorePage, cursors: CursorRepo) -> JetstreamService:
+                         store_page: StorePage, cursors: CursorRepo) -> StreamService:
+    """Jetstream as a runtime service: its own thread, its pages stored through the
+    poller under its cursor (also moved on by the newest event read, matched or not)."""
     from listener.bluesky.network import brand_context, client_for
 
     cfg = settings.bluesky
@@ -274,4 +231,5 @@ def build_stream_service(settings: Settings, secrets: Secrets, *, clock: Clock,
         contexts=[brand_context(b) for b in settings.brands
                   if b.bluesky.handles or b.bluesky.queries],
     )
-    return JetstreamService(stream=stream, store_page=store_page, cursor=cursors.get_cursor)
+    return StreamService(stream=stream, store_page=store_page, cursor=cursors.get_cursor,
+                         name="Bluesky Jetstream", alive_every=5.0)

@@ -1,6 +1,7 @@
 """``firstreply backfill``: load history from a file or X's full archive, or replay it.
 
     firstreply backfill --file twcs.csv                 # classify + store, no alerts
+    firstreply backfill --file twcs.csv --workers 4     # 4 writer processes (backfill_parallel)
     firstreply backfill --archive --query "@acme" --start 2026-01-01 --end 2026-02-01
     firstreply backfill --replay --start 2026-01-01     # what the current rules would send
     firstreply backfill --rejected                      # every input kept as unreadable
@@ -48,6 +49,10 @@ class _Batching(NamedTuple):
     ray_actors: int = 0
     gpus_per_actor: float = 0.0
     components: Components = Components()
+    #: ``--workers``: writer processes (``backfill_parallel``); 1 is this module's path.
+    workers: int = 1
+    worker_threads: int = 0
+    spool_dir: Path | None = None
 
 
 def register(app: typer.Typer) -> None:
@@ -101,6 +106,15 @@ def backfill_cmd(
     = 0,
     gpus_per_actor: Annotated[float, typer.Option(min=0, help="GPUs each Ray actor "
                                                   "reserves (1 = one model per GPU).")] = 0.0,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="--file: writer processes, each "
+                                         "with a byte range of the file and its own model "
+                                         "and database connection; one decision pass "
+                                         "follows.")] = 1,
+    worker_threads: Annotated[int, typer.Option(min=0, help="Torch threads per worker "
+                                                "(0: cores / workers).")] = 0,
+    spool_dir: Annotated[Path | None, typer.Option(help="Where workers leave scores for the "
+                                                   "decision pass (default: the temp "
+                                                   "folder).", file_okay=False)] = None,
 ) -> None:
     """Backfill history (file or X archive) without pinging anyone, or replay it."""
     modes = sum([file is not None, archive, replay_, rejected])
@@ -128,7 +142,8 @@ def backfill_cmd(
         if brand is not None and settings.brand(brand) is None:
             console.print(f"[yellow]![/] brand {brand!r} is not configured: default rules apply")
         size = batch_size or settings.model.batch_size
-        sizes = _Batching(size, buffer_size, ray_actors, gpus_per_actor, components)
+        sizes = _Batching(size, buffer_size, ray_actors, gpus_per_actor, components, workers,
+                          worker_threads, spool_dir)
         if file is not None:
             _from_file(console, store, settings, file, fmt, brand, sizes, alert, resume)
         else:
@@ -265,10 +280,20 @@ def _from_file(console: Console, store: Store, settings: Settings, path: Path, f
     from listener.backfill.records import Position
 
     key = f"backfill:{path.resolve()}"
+    kind = detect_format(path) if fmt == "auto" else fmt
+    if sizes.workers > 1:
+        from listener.cli.backfill_parallel import from_file_parallel
+
+        from_file_parallel(console, store, settings, path, kind, brand, sizes, alert, resume)
+        return
+    parallel = (store.get_checkpoint(f"{key}:workers") or "").partition("|")[0]
+    if resume and parallel:
+        raise typer.BadParameter(f"this file's backfill was started with --workers {parallel}:"
+                                 f" resume with --workers {parallel}, or start over with "
+                                 "--restart", param_hint="--workers")
     if not resume:
         clear_checkpoint(store, key)
     start = load_checkpoint(store, key) if resume else None
-    kind = detect_format(path) if fmt == "auto" else fmt
     size = path.stat().st_size
     if start is not None and start.offset:
         if start.offset >= size:

@@ -244,7 +244,8 @@ def folds(
     steps: Annotated[int, typer.Option(min=1, help="Fine-tuning steps per fold.")] = 400,
     fold: Annotated[
         list[str] | None,
-        typer.Option(help="Only these folds, e.g. cesamard or xfincorp:payments (default: all)."),
+        typer.Option(help="Only these folds, e.g. cesamard, xfincorp:payments or "
+                     "airline:Delta (default: all)."),
     ] = None,
     workdir: Annotated[
         Path, typer.Option(help="Scratch folder for each fold's model.")
@@ -273,6 +274,12 @@ def folds(
         threads=threads or os.cpu_count() or 1,
     )
     chosen = [Holdout.parse(f) for f in fold] if fold else list(FOLDS)
+    known = {f.label for f in FOLDS}
+    unknown = [f.label for f in chosen if f.label not in known]
+    if unknown:
+        # An unknown name would hold nothing out and score no rows: refuse it.
+        _err(f"error: unknown fold {', '.join(unknown)}; folds: {', '.join(sorted(known))}")
+        raise typer.Exit(code=2)
     results = run_folds(data_dir, output, opts=opts, folds=chosen, workdir=workdir)
     _print_folds(results)
     _err(f"fold results in {output}")

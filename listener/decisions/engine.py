@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -134,8 +134,15 @@ class DecisionEngine:
 
     # -- deciding --------------------------------------------------------------------------
 
-    def decide(self, mention: Mention, scores: Scores, *, now: datetime) -> Decision:
-        """Decide ``mention`` at ``now`` and count the verdict into memory."""
+    def decide(
+        self, mention: Mention, scores: Scores, *, now: datetime,
+        assessment: Assessment | None = None,
+    ) -> Decision:
+        """Decide ``mention`` at ``now`` and count the verdict into memory.
+
+        ``assessment``: ``assess_with_rules`` of this post under these rules, worked out
+        beforehand (it needs no memory: parallel backfill writers read posts in parallel).
+        """
         self._prune(now)
         rules = self.rules.rules_for(mention.brand)
         brand = rules.brand or mention.brand  # ``Rulebook.brand_key``
@@ -146,7 +153,8 @@ class DecisionEngine:
                     brand, scores.topic, mention.created_at, complaint=is_complaint(scores, rules)
                 )
             )
-        assessment = assess_with_rules(mention, scores, rules)
+        if assessment is None:
+            assessment = assess_with_rules(mention, scores, rules)
         ctx = self._context(mention, scores, rules, brand, now, assessment)
         verdict = decide(mention, scores, rules, ctx, now=now, assessment=assessment)
         if verdict.actionable and verdict.thread_of is None and verdict.incident_id is None:
@@ -156,13 +164,18 @@ class DecisionEngine:
         self.memory.count(mention, scores, verdict, brand=brand)
         return Decision(mention, scores, verdict, rows, spikes)
 
-    def decide_history(self, items: Sequence[tuple[Mention, Scores]]) -> list[Decision]:
-        """Decisions in input order, decided oldest first, each at its post's own time."""
+    def decide_history(
+        self, items: Sequence[tuple[Mention, Scores]],
+        assessed: Mapping[MentionKey, Assessment] | None = None,
+    ) -> list[Decision]:
+        """Decisions in input order, decided oldest first, each at its post's own time
+        (``assessed``: posts already read, by key; see ``decide``)."""
         order = sorted(range(len(items)), key=lambda i: items[i][0].created_at)
         out: list[Decision | None] = [None] * len(items)
         for i in order:
             mention, scores = items[i]
-            out[i] = self.decide(mention, scores, now=mention.created_at)
+            out[i] = self.decide(mention, scores, now=mention.created_at,
+                                 assessment=assessed.get(mention.key) if assessed else None)
         return [d for d in out if d is not None]
 
     def context(self, mention: Mention, scores: Scores, *, now: datetime) -> DecisionContext:

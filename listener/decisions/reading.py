@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from listener.config import URGENCY_REASONS
 from listener.decisions import lexicon as lx
+from listener.decisions.situations import SITUATION_CUES
 
 __all__ = ["SITUATIONS", "Cue", "Reading", "names_brand", "read"]
 
@@ -106,14 +107,15 @@ def _resolution(text: str) -> tuple[str | None, int]:
 
 
 def _discount(text: str, m: re.Match[str], idioms: Iterable[re.Match[str]], resolved_end: int,
-              contrast_after: bool) -> str:
+              contrast_after: bool, situation: str = "") -> str:
     for idiom in idioms:
         if idiom.start() <= m.start() < idiom.end() or m.start() <= idiom.start() < m.end():
             return "praise idiom"
     before = text[_clause_start(text, m.start()) : m.start()]
     if lx.NEGATORS.search(before):
         return "negated"
-    if lx.HYPOTHETICAL.search(before):
+    threat = situation == "legal" and lx.THREAT_AFTER.match(text, m.end()) is not None
+    if lx.HYPOTHETICAL.search(before) and not threat:
         return "hypothetical"
     if resolved_end >= 0 and (m.start() < resolved_end or not contrast_after):
         return "resolved"
@@ -134,6 +136,10 @@ def _elsewhere(text: str, names: Iterable[str], problems: tuple[str, ...]) -> st
     a, b = clauses[0]
     marker = lx.OTHER_TARGET.search(text)
     at = next((m.end() for n in names if (m := _name_at(text, n, a, b))), a)
+    # "…cancelled again so I switched to @brand and…": the brand's part starts at the turn.
+    turn = lx.OTHER_TARGET.search(text, a, at)
+    if turn is not None:
+        a = turn.end()
     inside = lx.OTHER_TARGET.search(text, at, b)
     if inside is not None:
         b = inside.start()
@@ -146,6 +152,13 @@ def _elsewhere(text: str, names: Iterable[str], problems: tuple[str, ...]) -> st
         return marker.group(0)
     if praise is not None and not later:
         return praise.group(0)
+    # "the train wifi was useless, but my @brand 5G held up": the brand's clause follows
+    # the contrast, with nothing wrong in it, and nothing wrong after it.
+    turn = lx.CONTRAST.search(text, max(0, a - 12), a + 1)
+    if turn is not None and turn.group(0).lower() != "still" and not later and (
+        lx.PROBLEM.search(text, 0, turn.start())
+    ):
+        return f"{turn.group(0)} …"
     return None
 
 
@@ -173,13 +186,17 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
     handles, to tell the brand's clause from the rest."""
     clean = text.replace("\u2019", "'").replace("\u2018", "'")
     resolved, resolved_end = _resolution(clean)
-    contrast_after = resolved_end >= 0 and bool(lx.CONTRAST.search(clean, resolved_end))
+    # "fixed. took a while but we got there": a contrast undoes a resolution only when a
+    # problem follows it.
+    turn = lx.CONTRAST.search(clean, resolved_end) if resolved_end >= 0 else None
+    contrast_after = turn is not None and bool(
+        lx.PROBLEM.search(clean, turn.end()) or lx.PROBLEM_MARKS.search(clean, turn.end()))
     idioms = _find_all(lx.IDIOM, clean)
     cues: list[Cue] = []
     negations: list[tuple[int, int]] = []
-    for situation, pattern in lx.SITUATION_CUES.items():
+    for situation, pattern in SITUATION_CUES.items():
         for m in pattern.finditer(clean):
-            why = _discount(clean, m, idioms, resolved_end, contrast_after)
+            why = _discount(clean, m, idioms, resolved_end, contrast_after, situation)
             cues.append(Cue(situation, m.group(0), why))
             if why in ("negated", "hypothetical"):
                 negations.append((_clause_start(clean, m.start()), m.end()))
@@ -205,10 +222,13 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         if not lx.CONTRAST.search(clean, m.end())  # "love the oil but it snapped"
         or not (lx.PROBLEM.search(clean, m.end()) or lx.PROBLEM_MARKS.search(clean, m.end()))
     )
+    request = lx.REQUEST.search(clean) or lx.OWN_QUESTION.search(clean)
+    if problems or request is not None or "?" in clean:
+        # "… can you check? thank you": thanks that close a request are politeness.
+        praise = tuple(w for w in praise if not lx.POLITE.fullmatch(w))
     sarcasm = lx.SARCASM.search(clean) or _trailing_praise(clean, problems)
     if sarcasm is not None and problems:
         problems, praise = problems + praise, ()
-    request = lx.REQUEST.search(clean)
     news = lx.NEWS.search(clean)
     names = tuple(names)
     other = _elsewhere(clean, names, problems) if names else None
@@ -221,7 +241,7 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         problems=problems,
         praise=praise,
         resolved=resolved if resolved is not None and not contrast_after else None,
-        request=request.group(0) if request else None,
+        request=request.group(0).lstrip(".!?\n ") if request else None,
         news=news.group(0) if news else None,
         other_target=other,
         sarcasm=sarcasm.group(0) if sarcasm is not None and problems else None,
@@ -247,4 +267,7 @@ def names_brand(text: str, names: Iterable[str]) -> bool:
             head = "".join(parts[:k])
             if len(head) >= 5 and (head in words or (k > 1 and head in folded)):
                 return True
+        # "@tidewellnet" for "Tidewell Broadband": a handle that starts with the name.
+        if parts and len(parts[0]) >= 5 and f"@{parts[0]}" in text.casefold():
+            return True
     return False

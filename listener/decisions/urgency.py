@@ -62,6 +62,11 @@ _BIAS = -0.9
 #: With no problem word and no situation, only a model this far past its line, in a
 #: post with no praise, reads as a complaint.
 _MODEL_ALONE_MARGIN = 0.3
+#: ...or past it in a post whose sentiment is this negative and not positive.
+_NEGATIVE = 0.6
+_NOT_POSITIVE = 0.1
+#: The confidence at which the evidence reads as a complaint.
+_COMPLAINT_AT = 0.5
 
 
 class Stance(StrEnum):
@@ -232,14 +237,18 @@ def assess(
     model_alone = not reading.problems and not reading.situations
     if model_alone and reading.discounted and reading.request is None:
         return no(Stance.UNCLEAR, "alarm words taken back: " + "; ".join(against), confidence)
-    if model_alone and (praise or margin < _MODEL_ALONE_MARGIN) and reading.request is None:
+    # The model alone: far past its line, or past it in a post it also reads as negative.
+    tone = scores.sentiment_scores
+    negative = tone.get("negative", 0.0) >= _NEGATIVE and tone.get("positive", 1.0) < _NOT_POSITIVE
+    unsure = margin < _MODEL_ALONE_MARGIN and not (margin >= 0 and negative)
+    if model_alone and (praise or unsure) and reading.request is None:
         why = f"praise: '{reading.praise[0]}'" if praise else "no problem words, model unsure"
         return no(Stance.PRAISE if praise else Stance.UNCLEAR, why, confidence)
     if reading.request is not None and addressed and (confidence >= 0.2 or not praise):
         stance = Stance.REQUEST
         evidence.insert(0, f"asks for help: '{reading.request}'")
         confidence = max(confidence, 0.5)
-    elif confidence >= 0.5:
+    elif confidence >= _COMPLAINT_AT:
         stance = Stance.COMPLAINT
     else:
         why = f"praise: '{reading.praise[0]}'" if praise else "no complaint or request read"

@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 from listener.digest.model import LIST_LIMIT, Change, DayPoint, Digest
 from listener.digest.queries import DigestQueries, ItemQueries, Segment
+from listener.digest.response import response_of
 from listener.digest.sections import (
     BASELINE_DAYS,
     model_health_of,
     notable_authors_of,
     open_incidents_of,
-    response_of,
     spikes_of,
     themes_of,
 )

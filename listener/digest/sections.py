@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import heapq
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from listener.digest.items import Post
 from listener.digest.model import (
-    LIST_LIMIT,
-    Breach,
     DayPoint,
     Durations,
     Incident,
     ModelHealth,
     NotableAuthor,
-    Response,
     Spike,
     Theme,
     Trend,
 )
 from listener.digest.queries import DigestQueries, Group, GroupBy, Health, IncidentPart, ranked
-from listener.domain import Feedback, MentionKey
-from listener.timewindow import Window
+from listener.domain import Feedback
 
 BASELINE_DAYS = 7
 #: A day is a volume spike at this multiple of its 7-day average (and at least this many).
@@ -118,67 +112,6 @@ def themes_of(
             Theme(kind, key, label, count, p, _trend(count, p), posts[kind].get(key, ()))
         )
     return tuple(themes)
-
-
-def response_of(
-    q: DigestQueries,
-    *,
-    start: datetime,
-    end: datetime,
-    span: tuple[datetime, datetime] | None,
-    sla: timedelta,
-    sla_minutes: int,
-    hours: Window | None,
-    z: ZoneInfo,
-    now: datetime,
-) -> Response:
-    """``span``: the first and last creation time in the period (None when it is empty)."""
-    fast = None
-    if hours is not None and span is not None:
-        # Replies after ``now`` fall outside the precomputed range and take the slow path.
-        fast = hours.clock(span[0], max(span[1], now), z)
-
-    def clock(a: datetime, b: datetime) -> timedelta:
-        return fast.elapsed(a, b) if fast else max(b - a, timedelta(0))
-
-    to_alert: list[timedelta] = []
-    to_claim: list[timedelta] = []
-    to_reply: list[timedelta] = []
-    within = measured = pending = 0
-    late: list[tuple[timedelta, MentionKey, bool]] = []
-    for t in q.alert_times(start, end):
-        born = t.created_at
-        if t.sent_at is not None:
-            to_alert.append(max(t.sent_at - born, timedelta(0)))
-        if t.claimed_at is not None:
-            to_claim.append(clock(born, t.claimed_at))
-        if t.replied_at is not None:
-            to_reply.append(clock(born, t.replied_at))
-        answered = t.replied_at or t.resolved_at
-        elapsed = clock(born, answered if answered is not None else now)
-        if answered is None and elapsed <= sla:
-            pending += 1
-            continue
-        measured += 1
-        if answered is not None and elapsed <= sla:
-            within += 1
-        else:
-            late.append((elapsed, t.key, answered is not None))
-    worst = heapq.nlargest(LIST_LIMIT, late, key=lambda b: b[0])
-    posts = q.posts([key for _, key, _ in worst]) if worst else {}
-    breaches = tuple(Breach(posts[key], elapsed, replied) for elapsed, key, replied in worst)
-    return Response(
-        _durations(to_alert),
-        _durations(to_claim),
-        _durations(to_reply),
-        sla_minutes,
-        hours.describe() if hours else None,
-        within,
-        measured,
-        pending,
-        breaches,
-        len(late),
-    )
 
 
 def open_incidents_of(q: DigestQueries, end: datetime) -> tuple[Incident, ...]:

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Connection,
     Select,
     bindparam,
-    func,
     literal,
     select,
     tuple_,
@@ -26,10 +25,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from listener.domain import Alert, Mention, MentionKey, Rejected, Scores, Verdict
+from listener.domain import Alert, AlertKind, Mention, MentionKey, Rejected, Scores, Verdict
 from listener.errors import StoreError
-from listener.ports import Clock, StoreCounts, SystemClock, TriagedMention, TriageRecord
-from listener.store import migrate
+from listener.ports import Clock, SystemClock, TriagedMention, TriageRecord
+from listener.store import migrate, rollup
 from listener.store.codec import (
     DIGEST_COPIES,
     alert_row,
@@ -42,14 +41,13 @@ from listener.store.codec import (
     verdict_row,
 )
 from listener.store.engine import make_engine
-from listener.store.sql_digest import SqlDigestQueries
+from listener.store.sql_hours import HourlyDigestQueries
 from listener.store.sql_outbox import db_error
 from listener.store.sql_read import _triaged_select, triaged_from
 from listener.store.sql_records import SqlRecords
 from listener.store.tables import (
     UTCDateTime,
     alerts,
-    feedback,
     mentions,
     rejected,
     scores,
@@ -136,16 +134,31 @@ class SqlStore(SqlRecords):
                 stored = self._stored_keys(conn, chunk)
                 fresh = [r for r in chunk if (r["source"], r["id"]) not in stored]
                 if fresh:
-                    conn.execute(insert, fresh)
-                new += len(fresh)
+                    # Counted from what was inserted: a parallel backfill writer may store
+                    # the same post between the look-up and the insert.
+                    new += len(conn.execute(insert.returning(mentions.c.id), fresh).all())
         return new
+
+    def _brands_and_times(
+        self, conn: Connection, items: Sequence[TriageRecord]
+    ) -> dict[MentionKey, tuple[str, datetime]]:
+        """Each stored mention's brand and creation time: what places it in the rollup."""
+        by_source: dict[str, list[str]] = {}
+        for i in items:
+            by_source.setdefault(i.key[0], []).append(i.key[1])
+        m = mentions.c
+        out: dict[MentionKey, tuple[str, datetime]] = {}
+        for source, ids in by_source.items():
+            q = select(m.id, m.brand, m.created_at).where(m.source == source, m.id.in_(ids))
+            out.update({(source, r.id): (r.brand, r.created_at) for r in conn.execute(q)})
+        return out
 
     def _stored_keys(self, conn: Connection, rows: list[dict[str, Any]]) -> set[MentionKey]:
         """Which of ``rows`` are stored already: one indexed query per source in the chunk.
 
-        Skipping them makes the common overlapping poll (mostly known posts) cheap, and
-        the count exact unless another writer stores the same post at the same moment;
-        ``ON CONFLICT DO NOTHING`` keeps the insert itself safe in that race.
+        Skipping them makes the common overlapping poll (mostly known posts) cheap;
+        ``ON CONFLICT DO NOTHING`` keeps the insert safe when another writer stores the
+        same post at the same moment, and ``RETURNING`` keeps the count exact.
         """
         by_source: dict[str, list[str]] = {}
         for r in rows:
@@ -230,6 +243,7 @@ class SqlStore(SqlRecords):
                 .where(mentions.c.id == bindparam("k_id"))
                 .values(
                     triaged_at=bindparam("k_at"),
+                    alert_status=bindparam("k_status"),
                     **{c: bindparam(f"k_{c}") for c in DIGEST_COPIES},
                 )
             )
@@ -251,27 +265,22 @@ class SqlStore(SqlRecords):
                 fresh = [item for item, ok in zip(items, results, strict=True) if ok]
                 for start in range(0, len(fresh), CHUNK):
                     chunk = fresh[start : start + CHUNK]
-                    keyed = [{"source": item.key[0], "id": item.key[1]} for item in chunk]
-                    stored = self._stored_keys(conn, keyed)
+                    where = self._brands_and_times(conn, chunk)
                     for item in chunk:
-                        if item.key not in stored:
+                        if item.key not in where:
                             key = item.key
                             raise _NotStored
-                    conn.execute(
-                        mark,
-                        [
-                            {
-                                "k_source": i.key[0],
-                                "k_id": i.key[1],
-                                "k_at": i.verdict.decided_at,
-                                **{
-                                    f"k_{c}": value
-                                    for c, value in digest_copies(i.scores, i.verdict).items()
-                                },
-                            }
-                            for i in chunk
-                        ],
-                    )
+                    copies = [digest_copies(i.scores, i.verdict) for i in chunk]
+                    status = [_primary_status(i.alerts) for i in chunk]
+                    conn.execute(mark, [
+                        {"k_source": i.key[0], "k_id": i.key[1], "k_at": i.verdict.decided_at,
+                         "k_status": st, **{f"k_{c}": v for c, v in cp.items()}}
+                        for i, cp, st in zip(chunk, copies, status, strict=True)
+                    ])
+                    rollup.add(conn, self._insert, (
+                        rollup.Fact.of(*where[i.key], cp, st)
+                        for i, cp, st in zip(chunk, copies, status, strict=True)
+                    ))
                 score_rows = [scores_row(item.key, item.scores) for item in fresh]
                 alert_rows = [
                     alert_row(a, item.verdict.decided_at) for item in fresh for a in item.alerts
@@ -315,8 +324,8 @@ class SqlStore(SqlRecords):
 
     def digest_queries(
         self, start: datetime, end: datetime, *, brand: str | None = None
-    ) -> SqlDigestQueries:
-        return SqlDigestQueries(self._engine, self._triaged_by_key, start, end, brand)
+    ) -> HourlyDigestQueries:
+        return HourlyDigestQueries(self._engine, self._triaged_by_key, start, end, brand)
 
     def _history_page(
         self,
@@ -365,33 +374,14 @@ class SqlStore(SqlRecords):
     def _triaged(self, conn: Connection, q: Select[Any]) -> list[TriagedMention]:
         return triaged_from(conn, q)
 
-    # -- status ---------------------------------------------------------------------------
-
-    def counts(self) -> StoreCounts:
-        with self._read() as conn:
-
-            def count(q: Any) -> int:
-                return int(conn.execute(q).scalar_one())
-
-            by_state = {
-                str(state): int(n)
-                for state, n in conn.execute(
-                    select(alerts.c.state, func.count()).group_by(alerts.c.state)
-                )
-            }
-            return StoreCounts(
-                mentions=count(select(func.count()).select_from(mentions)),
-                rejected=count(select(func.count()).select_from(rejected)),
-                pending_triage=count(
-                    select(func.count()).select_from(mentions).where(_NOT_TRIAGED)
-                ),
-                alerts=by_state,
-                feedback=count(select(func.count()).select_from(feedback)),
-            )
-
 
 class _NotStored(Exception):
     """Rolls back ``record_triage`` of a mention that was never stored."""
+
+
+def _primary_status(alerts_: Sequence[Alert]) -> str | None:
+    """The status of the first alert of kind "alert": the mention's primary alert."""
+    return next((a.status.value for a in alerts_ if a.kind is AlertKind.ALERT), None)
 
 
 def _same_key(about: MentionKey, key: MentionKey, what: str) -> bool:

@@ -1,11 +1,12 @@
-"""``DigestQueries`` in SQL aggregates: a digest of months reads counts, not mentions.
+"""``DigestQueries`` in SQL aggregates over the mentions themselves.
 
 Every query reads ``ix_mentions_brand_created_at``, which covers what the digest counts
-by (copied onto the mention with its triage), and looks up a mention's primary alert only
-where the answer depends on it. The one question over the whole window is ``segments``:
-sums over each time segment's range of that index; the segments' edges come from the
-digest, so local days (DST included) stay its business rather than the database's. Only
-the posts the digest quotes are read whole (``load``).
+by (copied onto the mention with its triage, and its primary alert's status since 0007);
+the alert itself is joined only for its times. ``segments`` sums each time segment's
+range of that index; the segments' edges come from the digest, so local days (DST
+included) stay its business rather than the database's. Only the posts the digest
+quotes are read whole (``load``). ``HourlyDigestQueries`` (``sql_hours.py``) answers the
+counts from the per-hour rollup instead, and falls back to these where it cannot.
 """
 
 from __future__ import annotations
@@ -15,20 +16,27 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Engine,
     Select,
+    String,
     and_,
     case,
+    cast,
+    extract,
     func,
     or_,
     select,
     true,
+    type_coerce,
 )
 
 from listener.digest.items import WAITING, Post, to_post
 from listener.digest.queries import (
+    NO_TIME,
     NOTABLE_VERIFIED,
     AlertTimes,
     Group,
@@ -54,9 +62,8 @@ _primary = and_(
     alerts.c.mention_id == m.id,
     alerts.c.kind == AlertKind.ALERT.value,
 )
-_status = (
-    select(alerts.c.status).where(_primary).order_by(alerts.c.id).limit(1).scalar_subquery()
-)
+#: Its status, kept on the mention (revision 0007).
+_status = m.alert_status
 _p = alerts.alias("p")
 _with_alert = mentions.join(
     _p, _p.c.id == select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
@@ -65,12 +72,19 @@ _with_alert = mentions.join(
 _from_alert = _p.join(mentions, and_(m.source == _p.c.source, m.id == _p.c.mention_id))
 _not_ruled_out = or_(_status.is_(None), _status != AlertStatus.NOT_COMPLAINT.value)
 _complaint = and_(m.is_complaint == true(), _not_ruled_out)
-#: As a 0/1 column: the alert is looked up only for what the model calls a complaint.
-_complaint_flag = case(
-    (m.is_complaint == true(), case((_status == AlertStatus.NOT_COMPLAINT.value, 0), else_=1)),
-    else_=0,
-)
+_complaint_flag = case((_complaint, 1), else_=0)
 _history_order = (m.created_at, m.source, m.id)
+
+
+def _parsed(texts: list[str | None]) -> list[int]:
+    """SQLite's ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC) as microseconds; NULL: ``NO_TIME``."""
+    got = np.array(["NaT" if t is None else t for t in texts], dtype="datetime64[us]")
+    return got.astype(np.int64).tolist()  # type: ignore[no-any-return]
+
+
+def _micros(at: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Microseconds since the epoch, on PostgreSQL (extract() is exact numeric since 14)."""
+    return func.coalesce(cast(extract("epoch", at) * 1_000_000, BigInteger), NO_TIME)
 
 
 def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
@@ -182,16 +196,27 @@ class SqlDigestQueries:
 
     def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
         p = _p.c
+        times = (m.created_at, p.sent_at, p.claimed_at, p.replied_at, p.resolved_at)
+        text = self._engine.dialect.name == "sqlite"
         q = self._where(
-            select(m.source, m.id, m.created_at, p.sent_at, p.claimed_at, p.replied_at,
-                   p.resolved_at)
+            select(m.source, m.id, *(type_coerce(t, String) if text else _micros(t)
+                                     for t in times))
             .select_from(_with_alert)
+            # The copy of the status first: the alert is joined only for those it keeps.
+            .where(m.alert_status.is_not(None), m.alert_status != AlertStatus.NOT_COMPLAINT.value)
             .where(p.status != AlertStatus.NOT_COMPLAINT.value)
             .order_by(*_history_order),
             start,
             end,
         )
-        return [AlertTimes((r[0], r[1]), *r[2:]) for r in self._rows(q)]
+        rows = self._rows(q)
+        keys = [(r[0], r[1]) for r in rows]
+        if not text:
+            return list(map(AlertTimes, keys, *([r[i] for r in rows] for i in range(2, 7))))
+        # SQLite's naive UTC text, parsed by numpy in bulk: typed columns cost ~2 us each
+        # in Python, SQL's strftime as much, and a 90-day digest reads five for each of
+        # ~400,000 alerts.
+        return list(map(AlertTimes, keys, *(_parsed([r[i] for r in rows]) for i in range(2, 7))))
 
     def top_posts(
         self,
@@ -264,23 +289,33 @@ class SqlDigestQueries:
     def resolved(self, start: datetime, end: datetime, limit: int) -> tuple[int, tuple[Post, ...]]:
         p = _p.c
         first = select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
-        cond = and_(
-            p.kind == AlertKind.ALERT.value, p.resolved_at >= start, p.resolved_at < end,
-            p.id == first,
+        # The mention's columns wrapped so that no index of them is used: the alerts
+        # resolved in the period are few next to the mentions of the window, and are the
+        # side to start from (``ix_alerts_kind_resolved_at``).
+        at = func.coalesce(m.created_at, m.created_at)
+        q = (
+            select(m.source, m.id, func.count().over().label("n"))
+            .select_from(_from_alert)
+            .where(
+                p.kind == AlertKind.ALERT.value, p.resolved_at >= start, p.resolved_at < end,
+                p.id == first, at >= self._start, at < self._end,
+            )
+            .order_by(*_history_order)
+            .limit(limit)
         )
-        return self._oldest(cond, limit, _from_alert)
+        if self._brand is not None:
+            q = q.where(func.coalesce(m.brand, m.brand) == self._brand)
+        rows = self._rows(q)
+        keys = [(r[0], r[1]) for r in rows]
+        posts = self._posts(keys)
+        return (int(rows[0][2]) if rows else 0), tuple(posts[k] for k in keys)
 
-    def _oldest(
-        self, cond: ColumnElement[bool], limit: int, joined: Any = mentions
-    ) -> tuple[int, tuple[Post, ...]]:
-        # One query for the count and the oldest: the keys are narrow, and a second scan
-        # of the window for the count cost more than reading them.
-        q = self._where(
-            select(m.source, m.id).select_from(joined).where(cond).order_by(*_history_order)
-        )
-        keys = [(r[0], r[1]) for r in self._rows(q)]
-        posts = self._posts(keys[:limit])
-        return len(keys), tuple(posts[k] for k in keys[:limit])
+    def _oldest(self, cond: ColumnElement[bool], limit: int) -> tuple[int, tuple[Post, ...]]:
+        q = self._where(select(m.source, m.id, func.count().over().label("n")).where(cond))
+        rows = self._rows(q.order_by(*_history_order).limit(limit))
+        keys = [(r[0], r[1]) for r in rows]
+        posts = self._posts(keys)
+        return (int(rows[0][2]) if rows else 0), tuple(posts[k] for k in keys)
 
     def posts(self, keys: Collection[MentionKey]) -> dict[MentionKey, Post]:
         return self._posts(keys)

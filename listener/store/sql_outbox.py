@@ -29,6 +29,7 @@ from listener.domain import (
 )
 from listener.errors import StoreError
 from listener.store.codec import alert_row, clean_text, row_to_alert
+from listener.store.rollup import refresh_status
 from listener.store.tables import alerts, mentions
 
 __all__ = ["SqlOutbox", "db_error"]
@@ -119,6 +120,9 @@ class SqlOutbox:
                     alerts.insert().values(alert_row(a, now)).returning(alerts.c.id)
                 ).scalar_one()
                 ids.append(int(row))
+            # A first alert of kind "alert" gives its mention a primary status.
+            refresh_status(conn, self._insert,
+                           [a.mention for a in alerts_ if a.kind is AlertKind.ALERT])
         return ids
 
     def get_alert(self, alert_id: int) -> Alert | None:
@@ -256,6 +260,12 @@ class SqlOutbox:
         )
         with self._write() as conn:
             if conn.execute(move).rowcount == 1:
+                about = conn.execute(
+                    select(alerts.c.source, alerts.c.mention_id, alerts.c.kind)
+                    .where(alerts.c.id == alert_id)
+                ).one()
+                if about.kind == AlertKind.ALERT.value:
+                    refresh_status(conn, self._insert, [(about.source, about.mention_id)])
                 return True
             exists = conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first()
         if exists is None:

@@ -5,20 +5,32 @@ checkpoints and replies out of the cursors table)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from listener.domain import Feedback
+from listener.ports import StoreCounts
 from listener.store.codec import clean_text
 from listener.store.sql_outbox import SqlOutbox
-from listener.store.tables import checkpoints, cursors, feedback, replies, sent_digests
+from listener.store.tables import (
+    alerts,
+    checkpoints,
+    cursors,
+    feedback,
+    mentions,
+    rejected,
+    replies,
+    sent_digests,
+)
 
 __all__ = ["SqlRecords"]
 
 
 class SqlRecords(SqlOutbox):
     """``CursorRepo``, ``CheckpointRepo``, ``ReplyLedgerRepo``, ``FeedbackRepo`` and
-    ``DigestRepo`` on SQL; ``SqlStore`` adds mentions and triage."""
+    ``DigestRepo`` on SQL, and the counts of ``status``; ``SqlStore`` adds mentions and
+    triage."""
 
     # -- CursorRepo -----------------------------------------------------------------------
 
@@ -123,3 +135,29 @@ class SqlRecords(SqlOutbox):
         )
         with self._write() as conn:
             return conn.execute(stmt).first() is not None
+
+    # -- status ---------------------------------------------------------------------------
+
+    def counts(self) -> StoreCounts:
+        with self._read() as conn:
+
+            def count(q: Any) -> int:
+                return int(conn.execute(q).scalar_one())
+
+            by_state = {
+                str(state): int(n)
+                for state, n in conn.execute(
+                    select(alerts.c.state, func.count()).group_by(alerts.c.state)
+                )
+            }
+            return StoreCounts(
+                mentions=count(select(func.count()).select_from(mentions)),
+                rejected=count(select(func.count()).select_from(rejected)),
+                pending_triage=count(
+                    select(func.count())
+                    .select_from(mentions)
+                    .where(mentions.c.triaged_at.is_(None))
+                ),
+                alerts=by_state,
+                feedback=count(select(func.count()).select_from(feedback)),
+            )

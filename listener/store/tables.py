@@ -36,6 +36,7 @@ __all__ = [
     "alerts",
     "checkpoints",
     "cursors",
+    "digest_hours",
     "feedback",
     "mentions",
     "metadata",
@@ -89,7 +90,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 #: digest counts by.
 DIGEST_COLUMNS = (
     "brand", "created_at", "source", "id", "topic", "is_complaint", "negative", "model",
-    "urgency", "priority", "incident_id", "author_followers",
+    "urgency", "priority", "incident_id", "author_followers", "alert_status",
 )
 
 
@@ -138,6 +139,9 @@ mentions = Table(
     Column("urgency", Integer),
     Column("priority", Integer),
     Column("incident_id", String(64)),
+    #: The status of the mention's primary alert (its first of kind "alert"), kept with
+    #: every change of it (revision 0007): "ruled out" and "waiting" without a join.
+    Column("alert_status", String(16)),
     PrimaryKeyConstraint("source", "id", name="pk_mentions"),
     # With the key, so history's keyset pages are index range scans (revision 0002).
     Index("ix_mentions_created_at", "created_at", "source", "id"),
@@ -184,8 +188,8 @@ scores = Table(
     Column("embedding", LargeBinary),
     PrimaryKeyConstraint("source", "mention_id", name="pk_scores"),
     _key_fk("scores"),
-    Index("ix_scores_topic", "topic"),
-    Index("ix_scores_urgency", "urgency"),
+    # ix_scores_topic and ix_scores_urgency went with revision 0007: nothing asks the
+    # scores by topic or urgency since the digest reads the mention's copies (0006).
 )
 
 verdicts = Table(
@@ -298,4 +302,36 @@ sent_digests = Table(
     Column("ref", Text, nullable=False),
     Column("sent_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("brand", "day", name="pk_sent_digests"),
+)
+
+
+#: Triaged mentions counted per brand, UTC hour and what the digest groups by (revision
+#: 0007, ``rollup.py``): a 90-day digest sums ~4,000 hours, not a million mentions. The
+#: key's strings are '' for none (a primary key has no NULLs); ``status`` is the primary
+#: alert's. ``first``/``last``/``first_complaint`` are exact: a row a mention leaves is
+#: recounted from its hour's mentions.
+digest_hours = Table(
+    "digest_hours",
+    metadata,
+    Column("brand", String(128), nullable=False),
+    #: Hours since the Unix epoch, UTC.
+    Column("hour", Integer, nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("incident_id", String(64), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("complaints", Integer, nullable=False),
+    Column("negative", Integer, nullable=False),
+    #: Priority HIGH or above.
+    Column("high", Integer, nullable=False),
+    Column("first", UTCDateTime, nullable=False),
+    Column("last", UTCDateTime, nullable=False),
+    Column("first_complaint", UTCDateTime),
+    PrimaryKeyConstraint(
+        "brand", "hour", "topic", "incident_id", "model", "status", name="pk_digest_hours"
+    ),
+    # Clustered on its key: a digest's range of hours is one contiguous read, and there
+    # is no second copy of the key in an index.
+    sqlite_with_rowid=False,
 )

@@ -56,10 +56,10 @@ class XNetwork:
     ) -> list[Service]:
         if not settings.x.stream:
             return []
-        from listener.x.stream import StreamService, build_stream
+        from listener.x.stream import build_stream, stream_service
 
         stream = build_stream(settings, secrets, clock=clock)
-        return [StreamService(stream=stream, store_page=store_page, cursor=cursors.get_cursor)]
+        return [stream_service(stream, store_page=store_page, cursor=cursors.get_cursor)]
 
     def poll_interval(self, settings: Settings) -> float:
         return float(settings.x.poll_interval_seconds)

@@ -22,7 +22,6 @@ import json
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ import tweepy
 from listener.config import Secrets, Settings, XPrices
 from listener.errors import AuthFailed, FirstReplyError, SourceError, SourceUnavailable
 from listener.ports import Clock, MentionSource, Page, RateLimit
+from listener.streaming import Backoff, OnAlive, StorePage, StreamService
 from listener.x.client import TWEEPY_HOST, build_app_client, build_streaming_client
 from listener.x.mapping import SOURCE, BrandContext, map_page
 from listener.x.pricing import read_price
@@ -48,9 +48,9 @@ from listener.x.sources import (
 __all__ = [
     "FilteredStream",
     "StreamRule",
-    "StreamService",
     "build_stream",
     "rules_from_settings",
+    "stream_service",
 ]
 
 log = logging.getLogger(__name__)
@@ -100,13 +100,11 @@ class FilteredStream:
         self._clock = clock
         self._catch_up = list(catch_up)
         self.name = name
-        self._base = backoff_base
-        self._cap = backoff_cap
+        self._backoff = Backoff(backoff_base, backoff_cap, rng or random.Random())
         self._max_attempts = max_attempts
         self._read_timeout = read_timeout
-        self._rng = rng or random.Random()
         self._stop = threading.Event()
-        self._on_alive: Callable[[], object] | None = None
+        self._on_alive: OnAlive | None = None
         self._response: requests.Response | None = None
         #: The newest post id handed to ``on_page`` (the catch-up's ``since_id``).
         self.last_seen_id: str | None = None
@@ -150,18 +148,19 @@ class FilteredStream:
         self,
         on_page: Callable[[Page], object],
         *,
-        since_id: str | None = None,
-        on_alive: Callable[[], object] | None = None,
+        cursor: str | None = None,
+        on_alive: OnAlive | None = None,
     ) -> None:
-        """Stream until ``stop()``; see the module docstring for failures.
+        """Stream until ``stop()``, from the post id ``cursor``; see the module docstring
+        for failures.
 
         ``on_alive`` is called on every keep-alive X sends (a quiet stream is not a
-        stalled one).
+        stalled one); X's keep-alives carry no cursor.
         """
         self._on_alive = on_alive
-        self.last_seen_id = since_id
+        self.last_seen_id = cursor
         failures = 0
-        catch_up = since_id is not None
+        catch_up = cursor is not None
         while not self._stop.is_set():
             try:
                 if self._connect_and_read(on_page, catch_up):
@@ -178,8 +177,7 @@ class FilteredStream:
             if failures > self._max_attempts:
                 raise SourceUnavailable(self.name, f"{failures - 1} reconnects failed")
             catch_up = True
-            delay = min(self._cap, self._base * 2 ** max(failures - 1, 0))
-            delay *= self._rng.uniform(0.5, 1.0)
+            delay = self._backoff.delay(failures)
             log.info("%s: reconnecting in %.1fs", self.name, delay)
             self._stop.wait(delay)
 
@@ -218,7 +216,7 @@ class FilteredStream:
                     if line:
                         self._handle_line(line, on_page)
                     elif self._on_alive is not None:  # empty lines are X's keep-alives
-                        self._on_alive()
+                        self._on_alive(None)
             except requests.RequestException as exc:
                 if not self._stop.is_set():
                     log.warning("%s: stream dropped: %s", self.name, exc)
@@ -263,62 +261,26 @@ class FilteredStream:
         log.info("%s: caught up from %s to %s", self.name, since, newest)
 
 
-class StreamService:
+def stream_service(
+    stream: FilteredStream,
+    *,
+    store_page: StorePage,
+    cursor: Callable[[str], str | None],
+) -> StreamService:
     """The filtered stream as a runtime service: rules synced at start (a tier without
-    the stream is refused there, with what to do), then the stream in a thread of its
-    own, its pages stored through the poller under the stream's own cursor."""
+    the stream is refused there, with what to do), then the stream in its own thread."""
 
-    name = "filtered stream"
-
-    def __init__(
-        self,
-        *,
-        stream: FilteredStream,
-        store_page: Callable[[FilteredStream, Page], object],
-        cursor: Callable[[str], str | None],
-        alive_every: float = 60.0,
-    ) -> None:
-        self._stream = stream
-        self._store_page = store_page
-        self._cursor = cursor
-        self._alive_every = alive_every
-        self._last_alive = 0.0
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
+    def sync() -> None:
         try:
-            self._stream.sync_rules()
+            stream.sync_rules()
         except AuthFailed as exc:
             raise FirstReplyError(
                 f"{exc}. The filtered stream needs an X tier that includes it: set "
                 "x.stream = false to poll recent search instead"
             ) from None
-        since = self._cursor(self._stream.name)
-        self._thread = threading.Thread(
-            target=self._run, args=(since,), name="x-stream", daemon=True
-        )
-        self._thread.start()
 
-    def _run(self, since: str | None) -> None:
-        try:
-            self._stream.run(
-                lambda page: self._store_page(self._stream, page),
-                since_id=since,
-                on_alive=self._alive,
-            )
-        except SourceError as exc:
-            log.error("the filtered stream stopped: %s", exc)
-
-    def _alive(self) -> None:
-        now = time.monotonic()
-        if now - self._last_alive >= self._alive_every:
-            self._last_alive = now
-            self._store_page(self._stream, Page(mentions=()))
-
-    def stop(self) -> None:
-        self._stream.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+    return StreamService(stream=stream, store_page=store_page, cursor=cursor,
+                         name="filtered stream", alive_every=60.0, prepare=sync)
 
 
 def build_stream(
@@ -332,10 +294,10 @@ def build_stream(
 ) -> FilteredStream:
     """The stream for every brand's queries, catching up through recent search.
 
-    ``firstreply run`` runs it as a ``StreamService`` (``listener.x.network``)::
+    ``firstreply run`` runs it as a service (``listener.x.network``)::
 
         stream = build_stream(settings, secrets, clock=clock)
-        StreamService(stream=stream, store_page=poller.store_page, cursor=store.get_cursor)
+        stream_service(stream, store_page=poller.store_page, cursor=store.get_cursor)
     """
     app = client or build_app_client(settings, secrets)
     catch_up = [

@@ -51,3 +51,35 @@ class KeywordClassifier:
                 raise KeyboardInterrupt("simulated interrupt")
             self.batches.append(list(texts))
         return [keyword_scores(t) for t in texts]
+
+
+class KeywordFactory:
+    """Builds a ``KeywordClassifier`` in a worker process (picklable, unlike a lambda).
+
+    ``crash_on``: the classifier fails on a text holding it, ``hard`` by killing its
+    process outright (a worker that dies, not one that raises)."""
+
+    def __init__(self, *, crash_on: str | None = None, hard: bool = False) -> None:
+        self.crash_on = crash_on
+        self.hard = hard
+
+    def __call__(self) -> KeywordClassifier:
+        if self.crash_on is None:
+            return KeywordClassifier()
+        return _Crashing(self.crash_on, hard=self.hard)
+
+
+class _Crashing(KeywordClassifier):
+    def __init__(self, marker: str, *, hard: bool) -> None:
+        super().__init__()
+        self.marker = marker
+        self.hard = hard
+
+    def predict(self, texts: Sequence[str]) -> list[Scores]:
+        if any(self.marker in t for t in texts):
+            if self.hard:
+                import os
+
+                os._exit(3)
+            raise RuntimeError(f"simulated model failure on {self.marker!r}")
+        return super().predict(texts)

@@ -36,3 +36,13 @@ def test_rejected_with_nothing_kept_says_so(tmp_path: Path) -> None:
                         env={"FIRSTREPLY_DATABASE__URL": url})
     assert result.returncode == 0, result.stderr
     assert "no rejected inputs stored" in result.stdout
+
+
+def test_workers_refuse_a_file_they_cannot_split_with_exit_2(tmp_path: Path) -> None:
+    # Refused before any model loads: a user error, one short message, no traceback.
+    (tmp_path / "export.json").write_text('{"data": []}')
+    result = firstreply("backfill", "--file", "export.json", "--workers", "2", cwd=tmp_path,
+                        env={"FIRSTREPLY_DATABASE__URL": f"sqlite:///{tmp_path / 'fr.db'}"})
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "cannot be split by byte range" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -10,12 +10,13 @@ from datetime import timedelta
 import pytest
 
 from listener.bluesky.client import BlueskyClient
-from listener.bluesky.jetstream import JetstreamService, JetstreamStream
+from listener.bluesky.jetstream import JetstreamStream
 from listener.bluesky.mapping import BrandContext
 from listener.bluesky.profiles import ProfileCache
 from listener.errors import SourceUnavailable
 from listener.ingest import Poller
 from listener.store.memory import MemoryStore
+from listener.streaming import StreamService
 from tests.fakes.bsky_server import FakeBlueskyServer
 from tests.fakes.jetstream_server import FakeJetstream
 from tests.x.conftest import FakeClock
@@ -36,13 +37,13 @@ def jet(pds: FakeBlueskyServer) -> Iterator[FakeJetstream]:
 
 
 def service(jet: FakeJetstream, client: BlueskyClient, ctx: BrandContext, clock: FakeClock,
-            store: MemoryStore, **kw: float) -> tuple[JetstreamService, JetstreamStream]:
+            store: MemoryStore, **kw: float) -> tuple[StreamService, JetstreamStream]:
     profiles = ProfileCache(client, clock=clock, ttl=timedelta(hours=1))
     stream = JetstreamStream(url=jet.url, contexts=[ctx], profiles=profiles, clock=clock,
                              backoff_base=0.01, **kw)  # type: ignore[arg-type]
     poller = Poller(store=store, clock=clock)
-    return JetstreamService(stream=stream, store_page=poller.store_page,
-                            cursor=store.get_cursor, alive_every=0.0), stream
+    return StreamService(stream=stream, store_page=poller.store_page, cursor=store.get_cursor,
+                         name="Bluesky Jetstream", alive_every=0.0), stream
 
 
 def ids(store: MemoryStore) -> list[str]:

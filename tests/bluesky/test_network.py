@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from listener.bluesky.jetstream import JetstreamService
+from listener.bluesky.jetstream import JetstreamStream
 from listener.config import Secrets, Settings
 from listener.errors import PermanentDelivery
 from listener.health import Health
@@ -22,6 +22,7 @@ from listener.runtime import build_runtime
 from listener.runtime.build import build_replier
 from listener.runtime.checks import runtime_problems
 from listener.store import MemoryStore
+from listener.streaming import StreamService
 from tests.backfill.doubles import KeywordClassifier
 from tests.bluesky.conftest import PASSWORD
 from tests.fakes.bsky_server import FakeBlueskyServer
@@ -119,7 +120,8 @@ def test_polls_streams_triages_alerts_and_replies_end_to_end(
             assert names[1].startswith("bsky-search:Acme:")
             jobs = {j.id: j for j in runtime.jobs()}
             assert jobs["poll:bsky-notifications:acme.bsky.social"].seconds == 9
-            (stream,) = [s for s in runtime.services if isinstance(s, JetstreamService)]
+            (stream,) = [s for s in runtime.services if isinstance(s, StreamService)]
+            assert isinstance(stream.stream, JetstreamStream)
             stream.start()
             wait_until(lambda: jet.clients == 1)
             live = net.post(ann, "acme support never answers, kettle broken again")
@@ -145,7 +147,7 @@ def test_polls_streams_triages_alerts_and_replies_end_to_end(
             assert len(pds.created) == 1
         finally:
             for service in runtime.services:
-                if isinstance(service, JetstreamService):
+                if isinstance(service, StreamService):
                     service.stop()
             runtime.close()
 

@@ -10,6 +10,7 @@ import pytest
 
 from classifiers.base import SENTIMENT_LABELS, SIGNAL_NAMES, Classifier, Scores
 from classifiers.model import TriageModel
+from classifiers.signals import PhraseMatcher
 
 TEXTS = [
     "@united my flight was cancelled and nobody answers the phone",
@@ -73,13 +74,20 @@ def test_complaint_vs_ordinary_chatter(model: TriageModel) -> None:
 
 def test_signals_carry_evidence(model: TriageModel) -> None:
     scores = model.predict(TEXTS)
+    # No built-in phrase list (the decisions' lexicon is the one vocabulary): what the
+    # model reports by default comes from its prototypes.
+    assert all(s.source == "model" for sc in scores for s in sc.signals)
+    assert all(s.name in SIGNAL_NAMES for sc in scores for s in sc.signals)
+    shipped = model.phrases
+    model.phrases = PhraseMatcher({"money": ["charged me twice"], "safety": ["caught fire"]})
+    try:
+        scores = model.predict(TEXTS)
+    finally:
+        model.phrases = shipped
     money = {s.name: s for s in scores[3].signals}
-    assert "money" in money
     assert money["money"].source == "phrase"
     assert money["money"].evidence.lower() in TEXTS[3].lower()
-    safety = {s.name for s in scores[4].signals}
-    assert "safety" in safety
-    assert all(s.name in SIGNAL_NAMES for sc in scores for s in sc.signals)
+    assert "safety" in {s.name for s in scores[4].signals}
     assert '"charged me twice"' in scores[3].explanation or "money" in scores[3].explanation
 
 

@@ -28,11 +28,21 @@ _WORDS = st.sampled_from(
 )
 
 
+#: Lists for the matcher's own tests (there are no built-in ones).
+LISTS = {
+    "safety": ["fire", "caught fire", "burn*", "smoke"],
+    "outage": ["is down", "not working", "can't log in", "error 500"],
+    "money": ["double charged", "charged twice", "refund*", "overcharg*", "fraud*"],
+    "legal": ["lawyer", "sue you", "ftc"],
+    "press": ["bbc", "the press"],
+}
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_WORDS, max_size=12).map(" ".join))
 def test_the_word_prefilter_never_changes_what_matches(text: str) -> None:
     # The first-word prefilter is only a shortcut: the answer is the per-phrase search's.
-    matcher = PhraseMatcher.with_overrides({"money": ["#fail", "e-mail*"]})
+    matcher = PhraseMatcher.with_overrides({"money": ["#fail", "e-mail*"]}, replace=LISTS)
     naive = []
     for name, phrases in matcher._compiled.items():
         for phrase in phrases:
@@ -49,7 +59,7 @@ def test_a_phrase_without_a_word_still_matches() -> None:
     assert matcher.match("nothing here") == []
 
 
-def test_default_lists_can_be_extended_and_replaced() -> None:
+def test_lists_can_be_extended_and_replaced() -> None:
     matcher = PhraseMatcher.with_overrides(
         {"churn": ["porting my number"]}, replace={"press": ["podcast"]}
     )
@@ -110,16 +120,9 @@ def test_default_topics_are_sensible(model: TriageModel) -> None:
     assert np.isclose(sum(scores[0].topic_scores.values()), 1.0, atol=1e-3)
 
 
-def test_default_lists_cover_each_signal() -> None:
-    matcher = PhraseMatcher()
-    cases = {
-        "safety": "my kid had an allergic reaction to the snack",
-        "outage": "the app is down and I can't log in",
-        "money": "there is an unauthorised charge on my card",
-        "legal": "I am calling my lawyer",
-        "churn": "I'm switching to another bank",
-        "press": "I've contacted a journalist about this",
-    }
-    for name, text in cases.items():
-        assert name in {s.name for s in matcher.match(text)}, text
-    assert matcher.match("I hate Mondays") == []
+def test_there_is_one_vocabulary_and_it_is_the_decisions() -> None:
+    # What is at stake in a post is read by listener/decisions/lexicon.py, which checks
+    # each cue for negation and resolution; the model keeps no second, unchecked list.
+    assert PhraseMatcher().match("the charger caught fire and you charged me twice") == []
+    matcher = PhraseMatcher(LISTS)
+    assert {s.name for s in matcher.match("the app is down and I can't log in")} == {"outage"}

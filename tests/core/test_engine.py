@@ -9,6 +9,7 @@ they must produce the same verdicts and rows.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -36,12 +37,15 @@ LATE = scores(p=0.92, urgency=3, topic="delivery", embedding=unit(0))
 LOGIN = scores(p=0.9, urgency=3, topic="account/login", embedding=unit(4))
 BILL = scores(p=0.9, urgency=3, topic="billing/refund", embedding=unit(5))
 MEH = scores(p=0.8, urgency=1, topic="product defect", embedding=unit(6))
+#: The model past its line in a post it does not read as negative.
+UNSURE = dataclasses.replace(MEH, sentiment="neutral",
+                             sentiment_scores={"negative": 0.3, "neutral": 0.7, "positive": 0.0})
 CHAT = scores(p=0.05, urgency=0, topic="other", embedding=unit(7))
 FIRE = scores(p=0.7, urgency=4, topic="safety", signals=[("safety", "smoke")], embedding=unit(2))
 APP = scores(p=0.9, urgency=3, topic="app", embedding=unit(3))
 SPIKES = SpikeRules(baseline_buckets=24, min_history_buckets=4, min_count=8, min_ratio=3.0,
                     p_value=1e-3)
-KEYWORDS = [("parcel", LATE), ("login", LOGIN), ("charged", BILL), ("meh", MEH),
+KEYWORDS = [("parcel", LATE), ("login", LOGIN), ("charged", BILL), ("meh", MEH), ("hmm", UNSURE),
             ("smoke", FIRE), ("app", APP)]
 
 
@@ -101,8 +105,11 @@ SCENARIOS = [
     Scenario("a mild complaint is still a card in the queue", [post("meh, the lid is loose again")],
              Route.ALERT, rows=[(AlertKind.ALERT, "#cx-acme-queue")], channel="#cx-acme-queue",
              incident_of=0),
-    Scenario("a model score with no words behind it is not a complaint",
-             [post("meh, the lid")], Route.IGNORE),
+    Scenario("a model score with no words behind it, in a post not read as negative, "
+             "is not a complaint", [post("hmm, the lid")], Route.IGNORE),
+    Scenario("the model past its line in a post it reads as negative is a complaint",
+             [post("meh, the lid")], Route.ALERT, rows=[(AlertKind.ALERT, "#cx-acme-queue")],
+             channel="#cx-acme-queue", incident_of=0),
     Scenario(
         "the second complaint in a conversation threads in the parent's channel",
         [post("smoke from the charger", conversation_id="c1", author="a"),

@@ -23,10 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
     "dev": ROOT / "tests" / "judgement" / "posts.jsonl",
     "holdout": ROOT / "benchmarks" / "data" / "judgement_holdout.jsonl",
+    "wide": ROOT / "tests" / "judgement" / "posts_wide.jsonl",
 }
 READMES = {
     "dev": ROOT / "tests" / "judgement" / "README.md",
     "holdout": ROOT / "benchmarks" / "data" / "README.md",
+    "wide": ROOT / "tests" / "judgement" / "README.md",
 }
 
 REQUIRED: dict[str, type] = {

@@ -67,3 +67,51 @@ def test_names_brand_by_name_handle_or_first_word() -> None:
     assert names_brand("my new Aurex rattles", ["Aurex Motors"])
     assert names_brand("@RiftForge pls", ["Rift Forge Games"])
     assert not names_brand("my cat is weird", ["Aurex Motors"])
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("@acme my brake pedal went almost to the floor twice today", "safety"),
+        ("@acme the battery is puffed up and the case split open", "safety"),
+        ("@acme internet has been out since 7am yesterday", "outage"),
+        ("@acme checkout fails every time at the payment step", "outage"),
+        ("@acme £875 gone x2 and now I'm overdrawn", "money"),
+        ("@acme billed me every month since I cancelled in August", "money"),
+        ("@acme room was given to someone else and every other hotel is full", "stranded"),
+    ],
+)
+def test_constructions_not_phrases_raise_a_situation(text: str, situation: str) -> None:
+    assert situation in {c.situation for c in read(text).situations}
+
+
+def test_a_conditional_legal_threat_is_still_a_threat() -> None:
+    reading = read("@acme if my account isn't unfrozen by friday my lawyer will be in touch")
+    assert "legal" in {c.situation for c in reading.situations}
+
+
+def test_thanks_closing_a_request_are_politeness() -> None:
+    reading = read("@acme can you check my order? DM'd you the number. thank you")
+    assert reading.request is not None
+    assert not reading.praise
+
+
+def test_a_question_about_my_own_case_is_a_request() -> None:
+    assert read("@acme any way to watch purchased films on my ps4?").request is not None
+    assert read("@acme what time does the sale start tomorrow?").request is None
+
+
+def test_a_resolution_stands_unless_a_problem_follows_the_contrast() -> None:
+    assert read("@acme the line is fixed. took a while but we got there").resolved
+    assert read("@acme the line is fixed. but now the tv box won't start").resolved is None
+
+
+def test_a_wait_is_a_problem_a_duration_is_not() -> None:
+    assert read("@acme 45 minutes waiting for a reply").problems
+    assert not read("@acme saved me 6 hours of bookkeeping, brilliant").problems
+
+
+def test_the_brand_after_a_contrast_with_nothing_wrong_is_elsewhere() -> None:
+    names = ["Orbit Mobile"]
+    text = "the train wifi was useless but my @orbitmobile 5G held up the whole way"
+    assert read(text, names).other_target is not None

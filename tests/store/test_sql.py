@@ -62,7 +62,7 @@ _OLD = MetaData()
 old_mentions = Table(
     "mentions", _OLD,
     *(Column(c.name, c.type) for c in mentions_table.c
-      if c.name not in ("payload", *DIGEST_COPIES_)),
+      if c.name not in ("payload", "alert_status", *DIGEST_COPIES_)),
     Column("raw", JSON),
 )
 
@@ -305,3 +305,18 @@ def test_0006_converts_an_existing_database(empty_url: str) -> None:
         engine.dispose()
     assert back is not None and back._mapping["raw"] == raw
     assert emb is not None and np.allclose(np.frombuffer(emb.embedding, "<f4"), vec, atol=1e-3)
+
+
+def test_a_post_another_writer_stored_after_the_look_up_is_not_counted_new(
+    sql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Parallel backfill writers race: both look a post up, find nothing, and insert.
+    first, second = SqlStore(sql_url), SqlStore(sql_url)
+    try:
+        assert first.add_mentions([f.mention(1)]) == 1
+        monkeypatch.setattr(second, "_stored_keys", lambda conn, rows: set())
+        assert second.add_mentions([f.mention(1), f.mention(2)]) == 1
+        assert second.counts().mentions == 2
+    finally:
+        first.close()
+        second.close()

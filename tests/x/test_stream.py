@@ -145,7 +145,7 @@ def test_build_stream_from_settings(
     fake_x.fail_next(503, path=STREAM, method="GET", times=1)  # first connect fails...
     fake_x.drop_next(path=STREAM)  # ...then one drop, then the test stops it
     thread = threading.Thread(
-        target=stream.run, args=(pages.append,), kwargs={"since_id": "1"}, daemon=True
+        target=stream.run, args=(pages.append,), kwargs={"cursor": "1"}, daemon=True
     )
     thread.start()
     wait_until(lambda: stream.catch_ups >= 1 and any(p.mentions for p in pages))
