@@ -13,6 +13,19 @@ child process so its peak RSS is its own:
 - ``e2e``: parse -> model -> decide -> SQLite on the first ``--e2e-mentions`` mentions.
 
 The end-to-end rate sits next to the model-only rate, so the bottleneck is visible.
+
+``--configs`` compares settings of the model and the pipeline instead, each in its own
+child process (its own peak RSS), and prints every rate beside the model alone's:
+
+    .venv/bin/python benchmarks/bench_backfill.py --configs model,before,e2e --rounds 2
+    .venv/bin/python benchmarks/bench_backfill.py --configs all --e2e-mentions 2000
+
+``before`` is the pipeline without this tree's speed settings (or, with
+``--baseline-root DIR``, another checkout's code, e.g. the main branch: every
+``before*`` configuration then runs that code, and ``before`` is shown over
+``before-model``, the other code's model alone); the other names are in ``CONFIGS``.
+With ``--rounds`` the configurations run interleaved, so a shared machine's load falls
+on all of them alike.
 """
 
 from __future__ import annotations
@@ -23,14 +36,16 @@ import io
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -83,12 +98,90 @@ class ConstantClassifier:
         return [s] * len(texts)
 
 
+@dataclass(frozen=True)
+class Config:
+    """One setting to measure: a phase, its environment, backfill options, torch threads."""
+
+    phase: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    backfill: Mapping[str, Any] = field(default_factory=dict)
+    threads: int | None = None
+    help: str = ""
+    #: Records per buffer, when not ``--buffer-size``.
+    buffer: int | None = None
+
+
+_OLD = {"prepare_ahead": False, "switch_interval": None}
+#: glibc returns freed blocks over 128 KB (activations) to the system at once.
+_MMAP = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
+CONFIGS: dict[str, Config] = {
+    "model": Config("classify", help="the model alone, length-sorted batches"),
+    "before": Config("e2e", backfill=_OLD, help="tokenise inline, Python's GIL interval"),
+    "before-model": Config("classify", help="the model alone (with --baseline-root: its code)"),
+    "e2e": Config("e2e", help="the defaults"),
+    "inline": Config("e2e", backfill={"prepare_ahead": False}, help="tokenise inline"),
+    "gil-5ms": Config("e2e", backfill={"switch_interval": None}, help="GIL interval 5 ms"),
+    "gil-0.1ms": Config("e2e", backfill={"switch_interval": 0.0001}, help="GIL 0.1 ms"),
+    "omp-passive": Config("e2e", env={"OMP_WAIT_POLICY": "PASSIVE"},
+                          help="OpenMP threads sleep when idle"),
+    "model-omp-passive": Config("classify", env={"OMP_WAIT_POLICY": "PASSIVE"}),
+    "1-thread": Config("e2e", threads=1, help="torch on one thread"),
+    "model-1-thread": Config("classify", threads=1),
+    "tok-parallel": Config("e2e", env={"TOKENIZERS_PARALLELISM": "true"},
+                           help="the tokenizer's own thread pool"),
+    "arena-2": Config("e2e", env={"MALLOC_ARENA_MAX": "2"}, help="two glibc malloc arenas"),
+    "model-arena-2": Config("classify", env={"MALLOC_ARENA_MAX": "2"}),
+    "model-mmap-128k": Config("classify", env=_MMAP, help="glibc: blocks over 128 KB mmapped"),
+    "mmap-128k": Config("e2e", env=_MMAP, help="glibc: blocks over 128 KB mmapped"),
+    "model-onednn-64": Config("classify", env={"ONEDNN_PRIMITIVE_CACHE_CAPACITY": "64"},
+                              help="oneDNN keeps 64 primitives (default 1,024)"),
+    # Memory at the CLI's buffer size over many posts, at the store's pace: see Replay.
+    "before-replay": Config("replay", backfill=_OLD, buffer=4096,
+                            help="memory: the model's scores replayed, buffer 4,096"),
+    "e2e-replay": Config("replay", buffer=4096,
+                         help="memory: the model's scores replayed, buffer 4,096"),
+}
+
+
+class Replay:
+    """The real model's scores of a few hundred texts, handed out again, each a fresh copy.
+
+    The model stays loaded (its memory counts) but the run goes at the store's pace, so
+    the peak RSS of a long backfill (several 4,096-record buffers in flight) shows in
+    seconds. Copies are fresh objects like the model's own (new floats in a tuple, a new
+    array), so in-flight scores weigh what they weigh in a real run.
+    """
+
+    def __init__(self, model: Any, texts: Sequence[str]) -> None:
+        self.name = model.name
+        self._scores = model.predict(list(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[object]:
+        import dataclasses
+
+        out: list[object] = []
+        for i in range(len(texts)):
+            s = self._scores[i % len(self._scores)]
+            e = s.embedding
+            fresh = tuple([x + 0.0 for x in e]) if isinstance(e, tuple) else e[:]
+            out.append(dataclasses.replace(
+                s, embedding=fresh, sentiment_scores=dict(s.sentiment_scores),
+                topic_scores=dict(s.topic_scores), severity_scores=dict(s.severity_scores)))
+        return out
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run_backfill(path: Path, db: Path, classifier: object, limit: int | None,
-                  batch: int) -> dict[str, float]:
+                  batch: int, buffer: int = 4096,
+                  options: Mapping[str, Any] | None = None) -> dict[str, float]:
     from listener.backfill.batch import backfill
     from listener.backfill.readers import open_records
     from listener.config import Settings
@@ -103,7 +196,8 @@ def _run_backfill(path: Path, db: Path, classifier: object, limit: int | None,
             if limit is not None:
                 source = _first_mentions(records, limit, Mention)
             stats = backfill(source, store=store, classifier=classifier,  # type: ignore[arg-type]
-                             decider=DecisionEngine.from_settings(Settings()), batch_size=batch)
+                             decider=DecisionEngine.from_settings(Settings()), batch_size=batch,
+                             buffer_size=buffer, **dict(options or {}))
     finally:
         store.close()
     return {"mentions": stats.mentions, "seconds": stats.seconds,
@@ -134,31 +228,109 @@ def phase(name: str, args: argparse.Namespace) -> dict[str, float]:
     if name == "store":
         return _run_backfill(path, Path(args.db), ConstantClassifier(), None, args.batch_size)
     from classifiers.model import load_default
+    from listener.backfill.readers import open_records
+    from listener.domain import Mention
 
+    config = CONFIGS.get(args.config or "", Config(name))
+    with open_records(path) as records:
+        texts = [r.item.text for r in islice(records, args.e2e_mentions * 2)
+                 if isinstance(r.item, Mention)][: args.e2e_mentions]
+    texts.sort(key=len)
+    t0 = time.perf_counter()
     model = load_default(batch_size=args.batch_size)
-    if name == "classify":
-        from listener.backfill.readers import open_records
-        from listener.domain import Mention
+    if config.threads is not None:
+        import torch
 
-        with open_records(path) as records:
-            texts = [r.item.text for r in islice(records, args.e2e_mentions * 2)
-                     if isinstance(r.item, Mention)][: args.e2e_mentions]
-        texts.sort(key=len)
-        model.predict(texts[: args.batch_size])  # warm-up
+        model.encoder.hidden_size  # loads the encoder, which sets torch's threads  # noqa: B018
+        torch.set_num_threads(config.threads)
+    # Both phases time a warm model: a long backfill loads it once, and the load (several
+    # seconds on loaded cores) would otherwise be a quarter of a few-thousand-post run.
+    model.predict(texts[: args.batch_size])
+    warm = time.perf_counter() - t0
+    cpu = _cpu_seconds()
+    if name == "classify":
         t0 = time.perf_counter()
         for i in range(0, len(texts), args.batch_size):
             model.predict(texts[i : i + args.batch_size])
         secs = time.perf_counter() - t0
-        return {"mentions": len(texts), "seconds": secs, "rate": len(texts) / secs}
-    return _run_backfill(path, Path(args.db), model, args.e2e_mentions, args.batch_size)
+        return {"mentions": len(texts), "seconds": secs, "rate": len(texts) / secs,
+                "load_seconds": warm, "cpu_seconds": _cpu_seconds() - cpu}
+    options = {} if args.baseline_root else config.backfill
+    classifier: object = model
+    limit = args.e2e_mentions
+    if name == "replay":
+        classifier, limit = Replay(model, texts[:256]), args.replay_mentions
+    result = _run_backfill(path, Path(args.db), classifier, limit, args.batch_size,
+                           config.buffer or args.buffer_size, options)
+    return {**result, "load_seconds": warm, "cpu_seconds": _cpu_seconds() - cpu}
 
 
-def child(name: str, args: argparse.Namespace, db: Path) -> dict[str, float]:
+def child(name: str, args: argparse.Namespace, db: Path, config: str | None = None,
+          root: Path = ROOT) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--phase", name, "--file", args.file, "--db", str(db),
-           "--batch-size", str(args.batch_size), "--e2e-mentions", str(args.e2e_mentions)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+           "--batch-size", str(args.batch_size), "--e2e-mentions", str(args.e2e_mentions),
+           "--buffer-size", str(args.buffer_size), "--replay-mentions", str(args.replay_mentions)]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    if config is not None:
+        cmd += ["--config", config]
+        env.update(CONFIGS[config].env)
+    if root != ROOT:
+        cmd.append("--baseline-root=" + str(root))
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def compare(args: argparse.Namespace, tmp: Path) -> None:
+    """Every configuration in its own process, interleaved over ``--rounds``."""
+    names = list(CONFIGS) if args.configs == "all" else args.configs.split(",")
+    unknown = [n for n in names if n not in CONFIGS]
+    if unknown:
+        raise SystemExit(f"unknown configurations {unknown}; known: {', '.join(CONFIGS)}")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (other engineers share the cores)")
+    print(f"{'round':>5} {'config':<18} {'count':>6} {'s':>6} {'per s':>7} {'/ model':>8} "
+          f"{'peak RSS':>9} {'load s':>6} {'CPU ms':>6}  what")
+    results: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+    ratios: dict[str, list[float]] = {n: [] for n in names}
+    for rnd in range(1, args.rounds + 1):
+        # Each rate over the model alone's of its own code: "before*" over "before-model"
+        # when that runs, the rest over "model".
+        model_rate: dict[bool, float] = {}
+        for name in names:
+            config = CONFIGS[name]
+            old = name.startswith("before") and args.baseline_root
+            root = Path(args.baseline_root) if old else ROOT
+            r = child(config.phase, args, tmp / f"{name}-{rnd}.db", name, root)
+            results[name].append(r)
+            family = name.startswith("before") and "before-model" in names
+            if config.phase == "classify" and name in ("model", "before-model"):
+                model_rate[family] = r["rate"]
+            base = model_rate.get(family)
+            real = config.phase != "replay"
+            ratio = r["rate"] / base if base and real else float("nan")
+            ratios[name].append(ratio)
+            what = config.help + (f" ({root})" if root != ROOT else "")
+            print(f"{rnd:>5} {name:<18} {r['mentions']:>6,.0f} {r['seconds']:>6.1f} "
+                  f"{r['rate']:>7.1f} {_pct(ratio):>8} {r['peak_rss_mb']:>6.0f} MB "
+                  f"{r['load_seconds']:>6.1f} {cpu_ms(r):>6.2f}  {what}",
+                  flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print("median over rounds: config, per s, / model (same round), peak RSS, CPU ms per post")
+    for name in names:
+        rates = [r["rate"] for r in results[name]]
+        peaks = [r["peak_rss_mb"] for r in results[name]]
+        cpus = [cpu_ms(r) for r in results[name]]
+        print(f"  {name:<18} {statistics.median(rates):7.1f} "
+              f"{_pct(statistics.median(ratios[name])):>8} {max(peaks):6.0f} MB "
+              f"{statistics.median(cpus):6.2f}")
+
+
+def _pct(ratio: float) -> str:
+    return "-" if ratio != ratio else f"{ratio:.0%}"  # NaN: no model-alone rate to compare
+
+
+def cpu_ms(result: Mapping[str, float]) -> float:
+    """CPU milliseconds per post in the timed part: steadier than rates on shared cores."""
+    return 1000 * result.get("cpu_seconds", float("nan")) / max(result["mentions"], 1)
 
 
 def main() -> None:
@@ -169,11 +341,21 @@ def main() -> None:
     parser.add_argument("--e2e-mentions", type=int, default=3000,
                         help="mentions through the real model (it sets the pace)")
     parser.add_argument("--phases", default="parse,store,classify,e2e")
+    parser.add_argument("--buffer-size", type=int, default=4096,
+                        help="records per backfill buffer (the CLI's default)")
+    parser.add_argument("--replay-mentions", type=int, default=40_000,
+                        help="mentions through the *-replay configurations")
+    parser.add_argument("--configs", help="compare these CONFIGS (comma-separated, or all)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --configs: repeat, interleaved")
+    parser.add_argument("--baseline-root", help="with --configs: run 'before' from this checkout")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--config", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
+        if args.baseline_root:  # that checkout's code, not this one's
+            sys.path.insert(0, str(Path(args.baseline_root).resolve()))
         result = phase(args.phase, args)
         result["peak_rss_mb"] = _peak_mb()
         print(json.dumps(result))
@@ -186,7 +368,10 @@ def main() -> None:
         args.file = str(path)
         print(f"input: {args.rows:,} twcs rows from {sample.name}, "
               f"{path.stat().st_size / 1e6:.1f} MB (built in {time.perf_counter() - t0:.1f} s); "
-              f"{os.cpu_count()} CPUs; batch {args.batch_size}")
+              f"{os.cpu_count()} CPUs; batch {args.batch_size}; buffer {args.buffer_size}")
+        if args.configs:
+            compare(args, Path(tmp))
+            return
         for name in args.phases.split(","):
             r = child(name, args, Path(tmp) / f"{name}.db")
             count = r.get("mentions", r.get("records", 0))

@@ -61,7 +61,8 @@ class Scores:
     explanation: str
     model: str
     #: Sentence embedding (L2-normalised) used for incident grouping; may be empty.
-    embedding: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    #: The model gives a compact float32 ``array``; stored ones come back as tuples.
+    embedding: Sequence[float] = field(default=(), repr=False, compare=False)
     #: Severity level (1-4) probabilities *if* this is a complaint; may be empty.
     severity_scores: Mapping[str, float] = field(default_factory=dict, compare=False)
 

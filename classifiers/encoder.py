@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,14 @@ def _pick_dtype(setting: str, device: str) -> Any:
     return torch.bfloat16 if native else torch.float32
 
 
+@dataclass(frozen=True, slots=True)
+class Tokenized:
+    """One encoder batch: the positions of its texts in the input, and their tensors."""
+
+    index: np.ndarray
+    inputs: Any
+
+
 class Encoder:
     """Mean-pooled hidden states of a transformer encoder.
 
@@ -101,6 +110,7 @@ class Encoder:
         layers: Sequence[int] = (-1,),
         dtype: str = "auto",
         weights: str | Path | None = None,
+        threads: int = 0,
     ) -> None:
         self.name = name_or_path or DEFAULT_ENCODER
         self.path = resolve_encoder(name_or_path)
@@ -111,14 +121,24 @@ class Encoder:
         self.batch_size = batch_size
         self.layers = tuple(layers)
         self.dtype_setting = dtype
+        #: torch's threads on a CPU; 0 = one per core.
+        self.threads = threads
         self._model: Any = None
         self._tokenizer: Any = None
+        self._tokenize_lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self._device = "cpu"
 
     # -- loading -----------------------------------------------------------------
     def _load(self) -> None:
         if self._model is not None:
             return
+        # The backfill's reader thread may tokenise before the main thread's first batch.
+        with self._load_lock:
+            if self._model is None:
+                self._load_now()
+
+    def _load_now(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import torch
@@ -129,17 +149,24 @@ class Encoder:
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self._device = pick_device(self.device_setting)
         if self._device == "cpu":
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
+            torch.set_num_threads(self.threads or max(1, os.cpu_count() or 1))
         logger.info("loading encoder %s on %s", self.path, self._device)
         self._tokenizer = AutoTokenizer.from_pretrained(self.path)
-        model = AutoModel.from_pretrained(self.path)
-        if self.weights is not None:
+        dtype = _pick_dtype(self.dtype_setting, self._device)
+        if self.weights is None:
+            model = AutoModel.from_pretrained(self.path, dtype=dtype)
+        else:
+            # The fine-tuned file holds every tensor (loaded strictly): build the network
+            # from its config in the inference dtype and copy the file in, so neither the
+            # base weights nor an fp32 copy of them is ever read (~100 MB of peak RSS).
             from safetensors.torch import load_file
+            from transformers import AutoConfig
 
-            state = {k: v.float() for k, v in load_file(str(self.weights)).items()}
-            model.load_state_dict(state, strict=True)
+            config = AutoConfig.from_pretrained(self.path)
+            model = AutoModel.from_config(config, dtype=dtype)  # type: ignore[no-untyped-call]
+            model.load_state_dict(load_file(str(self.weights)), strict=True)
         model.eval()
-        model = model.to(self._device, dtype=_pick_dtype(self.dtype_setting, self._device))
+        model = model.to(self._device)
         self._model = model
 
     @property
@@ -165,36 +192,44 @@ class Encoder:
         return EncoderInfo(self.name, "", "", revision, self.max_length)
 
     # -- inference ---------------------------------------------------------------
-    def encode(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int | None = None,
-        progress: ProgressFn | None = None,
-    ) -> np.ndarray:
-        """Pool the selected layers for every text; float32, input order."""
-        self._load()
-        import torch
+    def tokenize(self, texts: Sequence[str], *, batch_size: int | None = None) -> list[Tokenized]:
+        """The encoder's input for ``texts``: length-sorted batches, ready to run.
 
-        n = len(texts)
-        width = self._model.config.hidden_size
-        out = np.zeros((n, len(self.layers), width), dtype=np.float32)
-        if n == 0:
-            return out
+        Safe to call from another thread while :meth:`run` computes (the backfill
+        tokenises the next chunk during inference): HF fast tokenizers release the GIL,
+        and a lock keeps two threads off the tokenizer's shared padding state.
+        """
+        self._load()
         bs = batch_size or self.batch_size
         # Length-sorted batches waste less padding; results go back to input order.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        need_hidden = self.layers != (-1,)
-        with torch.inference_mode():
-            for start in range(0, n, bs):
+        out = []
+        with self._tokenize_lock:
+            for start in range(0, len(texts), bs):
                 idx = order[start : start + bs]
-                batch = self._tokenizer(
+                inputs = self._tokenizer(
                     [texts[i] for i in idx],
                     padding=True,
                     truncation=True,
                     max_length=self.max_length,
                     return_tensors="pt",
-                ).to(self._device)
+                )
+                out.append(Tokenized(idx, inputs))
+        return out
+
+    def run(
+        self, batches: Sequence[Tokenized], n: int, *, progress: ProgressFn | None = None
+    ) -> np.ndarray:
+        """Pool the selected layers of ``n`` texts tokenised by :meth:`tokenize`."""
+        self._load()
+        import torch
+
+        width = self._model.config.hidden_size
+        out = np.zeros((n, len(self.layers), width), dtype=np.float32)
+        need_hidden = self.layers != (-1,)
+        with torch.inference_mode():
+            for tokenized in batches:
+                batch = tokenized.inputs.to(self._device)
                 result = self._model(**batch, output_hidden_states=need_hidden)
                 states = result.hidden_states if need_hidden else (result.last_hidden_state,)
                 mask = batch["attention_mask"].unsqueeze(-1).to(states[-1].dtype)
@@ -204,10 +239,21 @@ class Encoder:
                     for layer in self.layers
                 ]
                 stacked = torch.stack(pooled, dim=1).float().cpu().numpy()
-                out[idx] = stacked
+                out[tokenized.index] = stacked
                 if progress is not None:
-                    progress(len(idx))
+                    progress(len(tokenized.index))
         return out
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        progress: ProgressFn | None = None,
+    ) -> np.ndarray:
+        """Pool the selected layers for every text; float32, input order."""
+        return self.run(self.tokenize(texts, batch_size=batch_size), len(texts),
+                        progress=progress)
 
 
 def l2_normalize(x: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -159,6 +159,11 @@ class ModelSettings(_Section):
     path: str | None = Field(None, description="Model directory; unset = the shipped default.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Inference device.")
     batch_size: int = Field(64, ge=1, le=4096, description="Texts per inference batch.")
+    threads: int = Field(
+        0, ge=0, le=1024,
+        description="torch threads on a CPU; 0 = one per core (on cores other work shares, "
+        "fewer can be faster: docs/batch.md).",
+    )
     sentiment_model: str | None = Field(
         None,
         description="HF sequence-classification model id or directory to use for sentiment.",

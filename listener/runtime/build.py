@@ -71,6 +71,7 @@ def model_spec(settings: Settings) -> ModelSpec:
         path=m.path,
         device=m.device,
         batch_size=m.batch_size,
+        threads=m.threads,
         sentiment_model=m.sentiment_model or None,
         sentiment_labels=tuple((m.sentiment_labels or {}).items()),
         topics=tuple((name, tuple(examples)) for name, examples in topics.items()),

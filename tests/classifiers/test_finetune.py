@@ -157,3 +157,23 @@ def test_exported_encoder_and_heads_compute_what_the_network_computed(tmp_path: 
     )
     got = export_heads(net, heads())["complaint"].logits(feats)
     assert np.allclose(got, expected, atol=2e-2)  # fp16 weights
+
+
+def test_fine_tuned_weights_load_in_the_inference_dtype(tmp_path: Path) -> None:
+    base = tiny_bert()
+    folder = tmp_path / "base"
+    tiny_bert(seed=1).save_pretrained(folder)  # other weights: the file must replace them
+    tokenizer().save_pretrained(folder)
+    save_encoder_fp16(base, tmp_path / "encoder.safetensors")
+    texts = ["my parcel never arrived", "what a lovely day"]
+
+    def encoder(dtype: str) -> Encoder:
+        return Encoder(str(folder), device="cpu", dtype=dtype, layers=LAYERS,
+                       weights=tmp_path / "encoder.safetensors")
+
+    half, full = encoder("bfloat16"), encoder("float32")
+    got, want = half.encode(texts), full.encode(texts)
+    assert {p.dtype for p in half._model.parameters()} == {torch.bfloat16}
+    assert np.allclose(got, want, atol=5e-2)
+    # Tokenised apart (as the backfill's reader thread does), then run: the same.
+    assert np.array_equal(half.run(half.tokenize(texts), len(texts)), got)

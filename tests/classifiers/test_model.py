@@ -95,7 +95,7 @@ def test_to_dict_round_trip(model: TriageModel) -> None:
     s = model.predict(TEXTS[:1])[0]
     again = Scores.from_dict(s.to_dict(with_embedding=True))
     assert again == s
-    assert again.embedding == s.embedding
+    assert tuple(again.embedding) == tuple(s.embedding)  # a compact array, back as a tuple
 
 
 def test_save_load_round_trip(model: TriageModel, tmp_path: Path) -> None:
@@ -109,3 +109,38 @@ def test_save_load_round_trip(model: TriageModel, tmp_path: Path) -> None:
     for x, y in zip(a, b, strict=True):
         assert x.to_dict() == y.to_dict()
     assert loaded.threshold == model.threshold
+
+
+def test_prepared_in_another_thread_scores_as_predict(model: TriageModel) -> None:
+    import threading
+
+    box: list[object] = []
+    worker = threading.Thread(target=lambda: box.append(model.prepare(TEXTS)))
+    worker.start()
+    worker.join(timeout=60)
+    [prepared] = box
+    got = model.predict_prepared(prepared)  # type: ignore[arg-type]
+    want = model.predict(TEXTS)
+    assert [s.to_dict() for s in got] == [s.to_dict() for s in want]
+    assert [tuple(s.embedding) for s in got] == [tuple(s.embedding) for s in want]
+
+
+def test_embedding_is_a_compact_float32_array(model: TriageModel) -> None:
+    from array import array
+
+    [s] = model.predict(TEXTS[:1])
+    assert isinstance(s.embedding, array) and s.embedding.typecode == "f"
+    assert s.embedding.itemsize * len(s.embedding) == 4 * 384
+
+
+def test_the_encoder_runs_in_the_inference_dtype_without_an_fp32_copy(
+    model: TriageModel,
+) -> None:
+    import torch
+
+    from classifiers.encoder import _pick_dtype
+
+    model.encoder._load()
+    dtypes = {p.dtype for p in model.encoder._model.parameters()}
+    assert dtypes == {_pick_dtype("auto", "cpu")}
+    assert all(isinstance(p, torch.nn.Parameter) for p in model.encoder._model.parameters())
