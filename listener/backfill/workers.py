@@ -130,7 +130,6 @@ def _work(job: Job, events: Any) -> dict[str, float]:
             return {"new_mentions": 0, "classified": 0, "classify_seconds": 0.0,
                     "spooled": spooled}
         classifier = job.factory()
-        _torch_threads(job.threads)
         stats = BackfillStats()
 
         def progress(*, position: int, classified: int) -> None:
@@ -162,13 +161,6 @@ def _work(job: Job, events: Any) -> dict[str, float]:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _torch_threads(threads: int) -> None:
-    import sys
-
-    if "torch" in sys.modules:  # the test double never loads it
-        sys.modules["torch"].set_num_threads(threads)
 
 
 # -- the parent -------------------------------------------------------------------------------

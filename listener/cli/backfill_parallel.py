@@ -7,6 +7,7 @@ per shard, and the worker count the run was started with), and draws one progres
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -114,6 +115,7 @@ def _now() -> datetime:
 def _run_parallel(console: Console, store: Store, settings: Settings, path: Path, kind: str,
                   brand: str | None, sizes: _Batching, alert: bool, shards: list[Shard],
                   spools: Path) -> BackfillStats:
+    from classifiers.model import ModelSpec
     from listener.backfill.workers import Job, WorkerFailed, merge, run_parallel, shard_key
     from listener.decisions import DecisionEngine, Rulebook
 
@@ -121,6 +123,9 @@ def _run_parallel(console: Console, store: Store, settings: Settings, path: Path
     brand_settings = settings.brand(brand) if brand else None
     threads = sizes.worker_threads or max(1, (os.cpu_count() or 1) // len(shards))
     factory = sizes.components.model_factory(settings)
+    if isinstance(factory, ModelSpec) and not factory.threads:
+        # The encoder sets torch's thread count when it loads: give it each worker's share.
+        factory = dataclasses.replace(factory, threads=threads)
     jobs = [
         Job(path=str(path), kind=kind, shard=s, url=settings.database.url, factory=factory,
             spool=str(spools / f"shard-{s.index + 1}-of-{s.count}.spool"),
