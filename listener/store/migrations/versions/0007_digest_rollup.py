@@ -68,22 +68,39 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
-    hour = _HOUR[op.get_bind().dialect.name]
+    hour: sa.ColumnElement[int] = sa.literal_column(_HOUR[op.get_bind().dialect.name])
+    m = sa.table("mentions", sa.column("brand"), sa.column("created_at"), sa.column("topic"),
+                 sa.column("incident_id"), sa.column("model"), sa.column("alert_status"),
+                 sa.column("is_complaint", sa.Boolean), sa.column("negative", sa.Boolean),
+                 sa.column("priority", sa.Integer))
+    columns = ("brand", "hour", "topic", "incident_id", "model", "status", "n", "complaints",
+               "negative", "high", "first", "last", "first_complaint")
+    rollup = sa.table("digest_hours", *(sa.column(c) for c in columns))
     # The status's class, as ``rollup.STATUS_CLASS`` has it.
-    cls = ("CASE WHEN alert_status IN ('open', 'claimed', 'snoozed') THEN 'waiting'"
-           " WHEN alert_status IN ('replied', 'resolved') THEN 'done'"
-           " ELSE COALESCE(alert_status, '') END")
-    keys = f"COALESCE(topic, ''), COALESCE(incident_id, ''), COALESCE(model, ''), {cls}"
-    yes = "CASE WHEN {} THEN 1 ELSE 0 END"
-    op.execute(
-        "INSERT INTO digest_hours (brand, hour, topic, incident_id, model, status, n,"
-        " complaints, negative, high, first, last, first_complaint)"
-        f" SELECT brand, {hour}, {keys}, COUNT(*),"
-        f" SUM({yes.format('is_complaint')}), SUM({yes.format('negative')}),"
-        f" SUM({yes.format('priority >= 3')}), MIN(created_at), MAX(created_at),"
-        " MIN(CASE WHEN is_complaint THEN created_at END)"
-        f" FROM mentions WHERE topic IS NOT NULL GROUP BY brand, {hour}, {keys}"
+    status = sa.case(
+        (m.c.alert_status.in_(("open", "claimed", "snoozed")), "waiting"),
+        (m.c.alert_status.in_(("replied", "resolved")), "done"),
+        else_=sa.func.coalesce(m.c.alert_status, ""),
     )
+
+    def count_of(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    rows = (
+        sa.select(
+            m.c.brand, hour, sa.func.coalesce(m.c.topic, ""),
+            sa.func.coalesce(m.c.incident_id, ""), sa.func.coalesce(m.c.model, ""), status,
+            sa.func.count(), count_of(m.c.is_complaint), count_of(m.c.negative),
+            count_of(m.c.priority >= 3), sa.func.min(m.c.created_at),
+            sa.func.max(m.c.created_at),
+            sa.func.min(sa.case((m.c.is_complaint, m.c.created_at))),
+        )
+        .where(m.c.topic.is_not(None))
+        # By position: the keys' bound parameters ('' and the class names) would make
+        # PostgreSQL see the grouped expressions as different from the selected ones.
+        .group_by(*(sa.literal_column(str(i)) for i in range(1, 7)))
+    )
+    op.execute(rollup.insert().from_select(list(columns), rows))
 
 
 def downgrade() -> None:
