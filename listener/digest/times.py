@@ -64,6 +64,18 @@ class AlertColumns:
                 self.resolved_at)
         return list(map(AlertTimes, self.keys, *(c.tolist() for c in cols)))
 
+    def in_history_order(self) -> AlertColumns:
+        """By creation time, then key: these columns if they are, else sorted."""
+        born, keys = self.created_at, self.keys
+        step = np.diff(born)
+        ties = np.flatnonzero(step == 0).tolist()
+        if not (step < 0).any() and all(keys[i] <= keys[i + 1] for i in ties):
+            return self
+        order = sorted(range(len(keys)), key=lambda i: (int(born[i]), keys[i]))
+        cols = (self.created_at, self.sent_at, self.claimed_at, self.replied_at,
+                self.resolved_at)
+        return AlertColumns([keys[i] for i in order], *(c[order] for c in cols))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, AlertColumns) and self.rows() == other.rows()
 

@@ -263,15 +263,8 @@ class SqlDigestQueries:
         if len(source_list) != n or len(id_list) != n or any(x is None for x in cols):
             return None  # a separator in a key, or a time not in SQLAlchemy's format
         keys = list(zip(source_list, id_list, strict=True))
-        got = AlertColumns(keys, *cols)  # type: ignore[arg-type]
-        # group_concat keeps the subquery's order in practice, not by contract: check it.
-        born = got.created_at
-        step = np.diff(born)
-        if (step < 0).any() or any(keys[i] > keys[i + 1] for i in np.flatnonzero(step == 0)):
-            order = sorted(range(n), key=lambda i: (born[i], keys[i]))
-            return AlertColumns([keys[i] for i in order],
-                                *(col[order] for col in cols))  # type: ignore[index]
-        return got
+        # group_concat keeps its subquery's order in practice, not by contract.
+        return AlertColumns(keys, *cols).in_history_order()  # type: ignore[arg-type]
 
     def top_posts(
         self,

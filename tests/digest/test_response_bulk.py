@@ -13,9 +13,9 @@ import pytest
 
 from listener.digest.items import Post
 from listener.digest.model import LIST_LIMIT, Breach, Response
-from listener.digest.times import NO_TIME, AlertColumns, AlertTimes, at_micros, micros
 from listener.digest.response import response_of
 from listener.digest.sections import percentile
+from listener.digest.times import NO_TIME, AlertColumns, AlertTimes, at_micros, micros
 from listener.domain import MentionKey
 from listener.timewindow import Window
 
