@@ -432,7 +432,9 @@ def bench_sqlite(
         bench_store(url, "SQLite", periods, per_day, old, tree=tree)
 
 
-def bench_postgres(url: str, periods: list[int], per_day: int, old: bool) -> None:
+def bench_postgres(
+    url: str, periods: list[int], per_day: int, old: bool, tree: Path | None = None
+) -> None:
     """Into a schema of its own, dropped afterwards."""
     import uuid
 
@@ -449,7 +451,7 @@ def bench_postgres(url: str, periods: list[int], per_day: int, old: bool) -> Non
     scoped = f"{url}{sep}options=-csearch_path%3D{schema}"
     try:
         migrate.upgrade(scoped)
-        bench_store(scoped, "PostgreSQL", periods, per_day, old)
+        bench_store(scoped, "PostgreSQL", periods, per_day, old, tree=tree)
     finally:
         with admin.begin() as conn:
             conn.execute(DropSchema(schema, cascade=True))
@@ -467,7 +469,7 @@ def main() -> None:
     ap.add_argument("--no-old", action="store_true", help="time the new store path only")
     ap.add_argument("--db", type=Path, help="SQLite file to seed once and keep between runs")
     ap.add_argument("--baseline-tree", type=Path, metavar="DIR",
-                    help="also time collect_digest of the checkout at DIR (SQLite)")
+                    help="also time collect_digest of the checkout at DIR")
     args = ap.parse_args()
     periods = [int(p) for p in args.periods.split(",")]
     print(
@@ -480,7 +482,8 @@ def main() -> None:
     if args.sqlite:
         bench_sqlite(store_periods, args.per_day, not args.no_old, args.db, args.baseline_tree)
     if args.postgres:
-        bench_postgres(args.postgres, store_periods, args.per_day, not args.no_old)
+        bench_postgres(args.postgres, store_periods, args.per_day, not args.no_old,
+                       args.baseline_tree)
 
 
 if __name__ == "__main__":

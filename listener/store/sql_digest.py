@@ -277,6 +277,8 @@ class SqlDigestQueries:
         complaints: bool,
         min_followers: int | None = None,
     ) -> dict[str, tuple[Post, ...]]:
+        if not keys:
+            return {}
         group = {"topic": m.topic, "incident": m.incident_id, "author": m.author_id}[by]
         order = (func.coalesce(m.urgency, 0).desc(), m.author_followers.desc(), *_history_order)
 

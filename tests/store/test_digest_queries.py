@@ -160,3 +160,4 @@ def test_example_posts_are_the_same_by_group_or_by_window(
             got = sql.top_posts(since, end, **kw)  # type: ignore[arg-type]
             assert got == mem.top_posts(since, end, **kw)  # type: ignore[arg-type]
             assert got
+    assert sql.top_posts(start, end, by="topic", keys=[], n=2, complaints=True) == {}
