@@ -7,12 +7,16 @@
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
     python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 \\
         --db /tmp/digest-10k.db    # seed once (~10 min), time again later
+    python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 --no-old \\
+        --db /tmp/digest-10k.db --baseline-tree /work/main   # against another checkout
 
 In memory, the digest is built the way ``collect_digest`` builds it: the period plus the
 days before it that the 7-day baseline and the 30-day chart need. ``--sqlite`` seeds a
 SQLite file (bulk inserts, not timed) and times, side by side, ``collect_digest`` (the
 store answers in SQL aggregates) and the old path (``history`` read back into
 ``TriagedMention`` objects, then ``build_digest``), and checks the two digests are equal.
+``--baseline-tree`` also times ``collect_digest`` of another checkout of this code (say
+main, before a change) on the same store, in a process of its own, and compares digests.
 """
 
 from __future__ import annotations
@@ -311,8 +315,44 @@ class _NoRollup:
         return self.store.list_feedback(since)  # type: ignore[no-any-return]
 
 
+_TREE_RUN = """
+import datetime, pickle, sys, time
+sys.path.insert(0, {tree!r})
+from listener.digest import collect_digest
+from listener.store import open_store
+from listener.timewindow import Window
+import listener
+assert listener.__file__.startswith({tree!r}), listener.__file__
+store = open_store({url!r})
+best, cpu, digest = float("inf"), 0.0, None
+for _ in range(2):
+    t0, c0 = time.perf_counter(), time.process_time()
+    digest = collect_digest(store, last_day={day!r}, days={days}, tz={tz!r}, brand="Acme",
+                            business_hours=Window.parse("Mon-Fri 09:00-18:00"))
+    if time.perf_counter() - t0 < best:
+        best, cpu = time.perf_counter() - t0, time.process_time() - c0
+store.close()
+sys.stdout.buffer.write(pickle.dumps((best, cpu, digest)))
+"""
+
+
+def _baseline_tree(tree: Path, url: str, days: int, label: str, new: float, digest: Digest) -> None:
+    """``collect_digest`` of the checkout at ``tree``, timed in a process of its own."""
+    import pickle
+    import subprocess
+
+    code = _TREE_RUN.format(tree=str(tree), url=url, day=LAST_DAY, days=days, tz=TZ)
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    took, cpu, theirs = pickle.loads(got.stdout)
+    print(f"  {f'{days}-day digest from {label}: {tree}':<52} {took * 1000:10.1f} ms "
+          f"(CPU {cpu * 1000:,.0f} ms)")
+    same = "identical" if theirs == digest else "DIFFERENT"
+    print(f"  -> {took / new:.1f}x faster than {tree}; digests {same}")
+
+
 def bench_store(
-    url: str, label: str, periods: list[int], per_day: int, old: bool, seed: bool = True
+    url: str, label: str, periods: list[int], per_day: int, old: bool, seed: bool = True,
+    tree: Path | None = None,
 ) -> None:
     from listener.store import open_store
 
@@ -352,6 +392,8 @@ def bench_store(
             )
             same = "identical" if flat[0] == new_digest[0] else "DIFFERENT"
             print(f"  -> {before / new:.1f}x faster; digests {same}")
+            if tree is not None:
+                _baseline_tree(tree, url, days, label, new, new_digest[0])
             if not old:
                 continue
             old_digest: list[Digest] = []
@@ -368,7 +410,9 @@ def bench_store(
         store.close()
 
 
-def bench_sqlite(periods: list[int], per_day: int, old: bool, keep: Path | None) -> None:
+def bench_sqlite(
+    periods: list[int], per_day: int, old: bool, keep: Path | None, tree: Path | None = None
+) -> None:
     from listener.store import migrate, open_store
 
     if keep is not None:
@@ -380,15 +424,17 @@ def bench_sqlite(periods: list[int], per_day: int, old: bool, keep: Path | None)
             open_store(url, create=True).close()
         else:
             migrate.upgrade(url)
-        bench_store(url, "SQLite", periods, per_day, old, seed=fresh)
+        bench_store(url, "SQLite", periods, per_day, old, seed=fresh, tree=tree)
         return
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         open_store(url, create=True).close()
-        bench_store(url, "SQLite", periods, per_day, old)
+        bench_store(url, "SQLite", periods, per_day, old, tree=tree)
 
 
-def bench_postgres(url: str, periods: list[int], per_day: int, old: bool) -> None:
+def bench_postgres(
+    url: str, periods: list[int], per_day: int, old: bool, tree: Path | None = None
+) -> None:
     """Into a schema of its own, dropped afterwards."""
     import uuid
 
@@ -405,7 +451,7 @@ def bench_postgres(url: str, periods: list[int], per_day: int, old: bool) -> Non
     scoped = f"{url}{sep}options=-csearch_path%3D{schema}"
     try:
         migrate.upgrade(scoped)
-        bench_store(scoped, "PostgreSQL", periods, per_day, old)
+        bench_store(scoped, "PostgreSQL", periods, per_day, old, tree=tree)
     finally:
         with admin.begin() as conn:
             conn.execute(DropSchema(schema, cascade=True))
@@ -422,6 +468,8 @@ def main() -> None:
     ap.add_argument("--no-memory", action="store_true", help="skip the in-memory run")
     ap.add_argument("--no-old", action="store_true", help="time the new store path only")
     ap.add_argument("--db", type=Path, help="SQLite file to seed once and keep between runs")
+    ap.add_argument("--baseline-tree", type=Path, metavar="DIR",
+                    help="also time collect_digest of the checkout at DIR")
     args = ap.parse_args()
     periods = [int(p) for p in args.periods.split(",")]
     print(
@@ -432,9 +480,10 @@ def main() -> None:
         bench_memory(periods, args.per_day)
     store_periods = [int(p) for p in args.sqlite_periods.split(",")]
     if args.sqlite:
-        bench_sqlite(store_periods, args.per_day, not args.no_old, args.db)
+        bench_sqlite(store_periods, args.per_day, not args.no_old, args.db, args.baseline_tree)
     if args.postgres:
-        bench_postgres(args.postgres, store_periods, args.per_day, not args.no_old)
+        bench_postgres(args.postgres, store_periods, args.per_day, not args.no_old,
+                       args.baseline_tree)
 
 
 if __name__ == "__main__":

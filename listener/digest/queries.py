@@ -18,8 +18,8 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, NamedTuple, Protocol
+from datetime import datetime
+from typing import Any, Literal, Protocol
 
 from listener.digest.items import (
     Post,
@@ -32,12 +32,14 @@ from listener.digest.items import (
     to_post,
     unresolved,
 )
+from listener.digest.times import NO_TIME, AlertColumns, AlertTimes, at_micros, micros
 from listener.domain import AlertStatus, Author, MentionKey, Priority
 from listener.ports import TriagedMention
 
 __all__ = [
     "NOTABLE_VERIFIED",
     "NO_TIME",
+    "AlertColumns",
     "AlertTimes",
     "DigestQueries",
     "Group",
@@ -102,36 +104,6 @@ class Health:
     models: tuple[tuple[str, int, datetime], ...]
 
 
-#: A response step that has not happened (numpy's NaT as an integer).
-NO_TIME = -(2**63)
-
-
-class AlertTimes(NamedTuple):
-    """One alerted mention's response steps, for response times and the SLA, in
-    microseconds since the epoch (``micros``; ``NO_TIME``: not yet): exact arithmetic,
-    in bulk. A tuple, not a dataclass: a 90-day digest makes hundreds of thousands."""
-
-    key: MentionKey
-    created_at: int
-    sent_at: int
-    claimed_at: int
-    replied_at: int
-    resolved_at: int
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
-
-
-def micros(at: datetime) -> int:
-    """Microseconds since the epoch (``at`` timezone-aware)."""
-    return (at - _EPOCH) // _MICRO
-
-
-def at_micros(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
 def _micros(at: datetime | None) -> int:
     return NO_TIME if at is None else micros(at)
 
@@ -155,7 +127,7 @@ class DigestQueries(Protocol):
         """Primary alerts about mentions created in ``[start, end)``, and their models."""
         ...
 
-    def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
+    def alert_times(self, start: datetime, end: datetime) -> AlertColumns:
         """Mentions created in ``[start, end)`` whose primary alert the team did not rule
         out as "not a complaint", oldest first."""
         ...
@@ -286,7 +258,7 @@ class ItemQueries:
                 ruled_out += alert.status is AlertStatus.NOT_COMPLAINT
         return Health(alerts, ruled_out, tuple((m, n, at) for m, (n, at) in models.items()))
 
-    def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
+    def alert_times(self, start: datetime, end: datetime) -> AlertColumns:
         out = []
         for tm in self._between(start, end):
             a = primary_alert(tm)
@@ -302,7 +274,7 @@ class ItemQueries:
                     _micros(resolved_at(a)),
                 )
             )
-        return out
+        return AlertColumns.of(out)
 
     def top_posts(
         self,

@@ -2,14 +2,13 @@
 
 A 90-day digest at 10,000 mentions a day measures ~400,000 alerts; a Python loop with a
 business clock per step cost more than every SQL question of the digest together. Here
-the steps are numpy arrays of integer microseconds (``AlertTimes``), so the arithmetic
+the steps are numpy arrays of integer microseconds (``AlertColumns``), so the arithmetic
 is exact, and each business-time step is rounded to the microsecond exactly as
 ``timedelta(seconds=...)`` rounds it: the figures are those the loop gave.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,13 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from listener.digest.model import LIST_LIMIT, Breach, Durations, Response
-from listener.digest.queries import NO_TIME, AlertTimes, DigestQueries, at_micros, micros
+from listener.digest.queries import DigestQueries
 from listener.digest.sections import percentile
+from listener.digest.times import NO_TIME, Micros, at_micros, micros
 from listener.timewindow import BusinessClock, Window
 
 __all__ = ["response_of"]
 
-Micros = npt.NDArray[np.int64]
 _NONE = NO_TIME
 
 
@@ -79,10 +78,6 @@ def _durations(values: Micros) -> Durations:
     )
 
 
-def _column(times: Sequence[AlertTimes], i: int) -> Micros:
-    return np.fromiter((t[i] for t in times), dtype=np.int64, count=len(times))
-
-
 def response_of(
     q: DigestQueries,
     *,
@@ -102,7 +97,9 @@ def response_of(
         fast = hours.clock(span[0], max(span[1], now), z)
     clock = _Clock(fast)
     times = q.alert_times(start, end)
-    born, sent, claimed, replied, resolved = (_column(times, i) for i in range(1, 6))
+    born, sent, claimed, replied, resolved = (
+        times.created_at, times.sent_at, times.claimed_at, times.replied_at, times.resolved_at
+    )
     has_sent, has_claim, has_reply = sent != _NONE, claimed != _NONE, replied != _NONE
     answered = np.where(has_reply, replied, resolved)
     has_answer = answered != _NONE
@@ -113,9 +110,9 @@ def response_of(
     late = np.flatnonzero(~pending & ~(has_answer & on_time))
     # The longest first; of equal ones, the oldest (``heapq.nlargest`` kept that order).
     worst = late[np.argsort(-elapsed[late], kind="stable")[:LIST_LIMIT]]
-    posts = q.posts([times[k].key for k in worst]) if len(worst) else {}
+    posts = q.posts([times.keys[k] for k in worst]) if len(worst) else {}
     breaches = tuple(
-        Breach(posts[times[k].key], timedelta(microseconds=int(elapsed[k])), bool(has_answer[k]))
+        Breach(posts[times.keys[k]], timedelta(microseconds=int(elapsed[k])), bool(has_answer[k]))
         for k in worst
     )
     return Response(

@@ -53,14 +53,16 @@ class HourlyDigestQueries(SqlDigestQueries):
 
     def _untriaged(self, start: datetime, end: datetime) -> list[Any]:
         """Untriaged mentions in ``[start, end)``: creation time and primary status."""
-        q = self._where(
-            select(m.created_at, m.alert_status)
-            .where(m.triaged_at.is_(None), m.topic.is_(None))
-            # SQLite would rather range-scan the brand's index than this partial one.
-            .with_hint(mentions, "INDEXED BY ix_mentions_pending", "sqlite"),
-            start,
-            end,
+        lo, hi = max(start, self._start), min(end, self._end)
+        q = select(m.created_at, m.alert_status).where(
+            m.triaged_at.is_(None), m.topic.is_(None), m.created_at >= lo, m.created_at < hi
         )
+        if self._brand is not None:
+            # The brand wrapped so that its index is not used: SQLite would rather
+            # range-scan it, reading every mention's row for ``triaged_at`` (~0.4 s for a
+            # 90-day digest), than this partial index of the few untriaged ones. (A
+            # ``with_hint`` INDEXED BY is not rendered by SQLAlchemy's SQLite dialect.)
+            q = q.where(func.coalesce(m.brand, m.brand) == self._brand)
         return self._rows(q)
 
     def segments(self, edges: Sequence[datetime]) -> list[Segment]:

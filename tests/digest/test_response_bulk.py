@@ -13,9 +13,9 @@ import pytest
 
 from listener.digest.items import Post
 from listener.digest.model import LIST_LIMIT, Breach, Response
-from listener.digest.queries import NO_TIME, AlertTimes, at_micros, micros
 from listener.digest.response import response_of
 from listener.digest.sections import percentile
+from listener.digest.times import NO_TIME, AlertColumns, AlertTimes, at_micros, micros
 from listener.domain import MentionKey
 from listener.timewindow import Window
 
@@ -28,8 +28,8 @@ class _Times:
     def __init__(self, times: list[AlertTimes]) -> None:
         self.times = times
 
-    def alert_times(self, start: datetime, end: datetime) -> list[AlertTimes]:
-        return self.times
+    def alert_times(self, start: datetime, end: datetime) -> AlertColumns:
+        return AlertColumns.of(self.times)
 
     def posts(self, keys: Collection[MentionKey]) -> dict[MentionKey, Post]:
         return {k: Post(k, "", "", "", 0, "", START) for k in keys}

@@ -138,3 +138,26 @@ def test_each_question_has_the_same_answer_in_sql_and_in_memory(store: Store) ->
     assert sql.resolved(start, end, 3) == mem.resolved(start, end, 3)
     assert sql.notable_authors(start, end, 10_000) == mem.notable_authors(start, end, 10_000)
     assert sql.alert_times(start, end) == mem.alert_times(start, end)
+
+
+@pytest.mark.parametrize("few", [8, 0])
+def test_example_posts_are_the_same_by_group_or_by_window(
+    store: Store, monkeypatch: pytest.MonkeyPatch, few: int
+) -> None:
+    """``top_posts`` asks a few groups one by one (ORDER BY ... LIMIT) and many in one
+    window; ``few`` 0 forces the window."""
+    from listener.store import sql_digest
+
+    monkeypatch.setattr(sql_digest, "_FEW_GROUPS", few)
+    _seed(store)
+    start, end = period_bounds(LAST, 30, LA)
+    sql = store.digest_queries(start - timedelta(days=20), end, brand="Acme")
+    mem = ItemQueries(store.history(start - timedelta(days=20), end, brand="Acme"))
+    topics = ["delivery", "outage", "billing/refund", "nothing"]
+    for n, complaints, since in ((2, True, start), (1, False, None), (3, True, start)):
+        for by, keys in (("topic", topics), ("incident", ["INC-A", "INC-B"])):
+            kw = {"by": by, "keys": keys, "n": n, "complaints": complaints}
+            got = sql.top_posts(since, end, **kw)  # type: ignore[arg-type]
+            assert got == mem.top_posts(since, end, **kw)  # type: ignore[arg-type]
+            assert got
+    assert sql.top_posts(start, end, by="topic", keys=[], n=2, complaints=True) == {}
