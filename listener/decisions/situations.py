@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import re
 
-from listener.decisions.lexicon import alternatives, extended
+from listener.decisions.lexicon import alternatives
 
 __all__ = ["SITUATION_CUES"]
 
+# Helpers of the constructions below: the rest of a clause (a few words), an amount of
+# money, a service that can be out.
+_W = r"[^.!?\n]{0,40}?"  # the rest of the clause, a few words
+_AMOUNT = r"(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:quid|dollars|euros|pounds|bucks|rs\.?|inr|usd|gbp))"
+_SERVICE = r"(?:internet|wi-?fi|broadband|power|electricity|water|gas|signal|service|network|data|line|servers?|app|site|website|system|platform|portal)"
+
+# One pattern per situation, in up to four parts: its words; the wider vocabulary (kinds
+# of harm, not phrases of any one post); constructions rather than phrases (a part and
+# what went wrong with it within a clause, "brake pedal went almost to the floor"; a
+# service and its absence, "internet has been out since 7am"; an amount and a charge);
+# more kinds of each, from how people write them (not from any table's posts).
 SITUATION_CUES: dict[str, re.Pattern[str]] = {
     "safety": alternatives(
         r"(?:caught|on|burst into|catch(?:ing)?) (?:fire|flames?)", r"flames?", r"fire(?! alarm)",
@@ -35,6 +46,35 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:toddler|baby|child|kid|son|daughter) (?:is |was )?(?:still )?(?:locked |stuck |trapped )?inside",
         r"intruder", r"broke in", r"nearly killed", r"get(?:s)? (?:someone )?killed",
         r"recall(?:ed)?\?+",
+        # wider vocabulary
+        r"hurt (?:me|my|him|her|us|them)", r"burned", r"scald\w*", r"cut (?:my|his|her|their)",
+        r"(?:got|was|were|felt|feel|am|been|is|are) (?:really |so |violently )?(?:sick|ill)",
+        r"made (?:me|us|him|her|my \w+) (?:sick|ill)", r"diarrh\w*", r"rash", r"hives",
+        r"urgent care", r"mou?ldy?", r"maggots?", r"cockroach\w*", r"(?:raw|undercooked) \w+",
+        r"rotten", r"steering (?:failed|locked|went)", r"airbags?", r"accident", r"collision",
+        r"crash(?:ed)? (?:into|my car)", r"assault\w*", r"harass\w*", r"threaten\w*",
+        r"followed me", r"(?:drunk|reckless|speeding) driv\w*", r"battery (?:is )?(?:swelling|bulging|leaking)",
+        r"fell (?:off|through|down)", r"collapsed", r"broken glass", r"sharp (?:edge|piece)",
+        r"leak(?:ing|s)? (?:gas|fuel|acid|chemicals?)", r"fumes", r"recall(?:ed)?",
+        # constructions
+        rf"(?:brakes?|brake pedal|steering|accelerator|throttle|tyres?|tires?|wheel){_W}(?:fail\w*|gave out|to the floor|spongy|locked up|stuck open|came off|blew out|burst|shred\w*|exploded|not working|stopped working)",
+        rf"batter(?:y|ies){_W}(?:puff\w*|swell\w*|swollen|bulg\w*|expand\w*|leak\w*|hot|smok\w*|hiss\w*)",
+        r"gas smell", r"smells? (?:like|of) (?:gas|burning|smoke|electrical)", r"burning smell",
+        r"(?:wrong|someone else'?s|different|another (?:person|patient)'?s?) (?:drug|medicine|medication|meds|tablets?|pills?|dose|prescription)",
+        rf"(?:tablets?|pills?|meds|medication|medicine|drugs?){_W}(?:for|belong to|belonging to) (?:someone|somebody) else",
+        r"(?:ran|run|running|went through|jump\w*) (?:a |two |\d |several )?red lights?", r"on (?:his|her|their) phone (?:the whole|while|all)",
+        rf"(?:exposed|bare|loose|hanging){_W}wires?", r"wires? (?:exposed|hanging|sparking)", r"electrocut\w*",
+        r"(?:nuts?|gluten|dairy|shellfish|sesame|egg)\b[^.!?\n]{0,30}(?:allerg\w*|reaction)", r"epi-?pen",
+        rf"(?:glass|plastic|metal|wire|bone|hair|screw|bolt|stone|glove|nail|insect|bug|fly|worm|blade)\w*{_W}(?:in|into|inside|in the middle of) (?:my|the|our|his|her) (?:\w+ )?(?:food|meal|pizza|burger|sandwich|salad|drink|coffee|order|bowl|soup|curry|chips|fries|rice|bread|cake|wrap|dinner|lunch|breakfast|noodles|chicken)",
+        r"bit into (?:it|a|something|the)", r"(?:took|taken|ate|eaten|drank|swallowed|gave (?:him|her|them)) (?:one|it|some|a dose|a bite|half)[^.!?\n]{0,20}before (?:i|we|she|he) noticed", r"(?:accelerat\w*|brak\w*|steer\w*|swerv\w*|mov(?:ed|ing)|roll(?:ed|ing)) (?:on its own|by itself)",
+        r"(?:sudden|unintended) acceleration", r"scared to (?:drive|use|charge|eat|plug)",
+        # more kinds
+        r"(?:broke|fractured|sprained|chipped|cracked) (?:my|his|her|a) (?:arm|leg|wrist|ankle|tooth|teeth|finger|nose|rib)",
+        r"stitches", r"concussion", r"emergency room", r"\ber\b", r"911", r"999", r"slipped (?:on|and)", r"tripped (?:on|over)",
+        r"(?:nearly|almost) (?:crashed|hit|killed|died|choked|fell)", r"terrif\w*",
+        r"(?:insects?|worms?|flies|fly|hair|cockroach\w*|mouse|rats?|droppings|maggots?|bugs?|a bug) (?:in|inside|crawling in) (?:my|the|our)",
+        r"(?:expired|off|out of date|gone off) (?:meat|chicken|milk|formula|food|baby food)", r"(?:double|wrong|extra) dose", r"overdose\w*",
+        r"sewage", r"(?:water|rain) (?:leaking|pouring|dripping) (?:into|onto|through) (?:the |my )?(?:socket|fuse|electrics|wiring|light)",
     ),
     "stranded": alternatives(
         r"stranded",
@@ -50,6 +90,31 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"\d+ miles of range", r"(?:car'?s|battery'?s?|car is|battery is) at \d+ ?%",
         r"next charger is", r"(?:phone|battery) (?:is )?at \d+ ?%", r"standing outside",
         r"(?:exam|test|interview|flight) starts in",
+        # wider vocabulary
+        r"stuck (?:here|outside|in the (?:cold|rain|snow|dark|middle))", r"left (?:me |us )?(?:stranded|behind)",
+        r"abandoned", r"middle of nowhere", r"(?:stuck|stranded|standing|waiting|sat|sitting|sleeping|left|locked out|outside)(?: here| \w+)? (?:out )?in the (?:cold|rain|snow|dark)", r"freezing",
+        r"no (?:ac|air ?con\w*|water|electricity)", r"can'?t (?:get to|reach) (?:work|home|the hospital|my)",
+        r"no way to (?:get|pay|reach)", r"(?:flight|train|bus|ferry) (?:was |got |is )?cancell?ed",
+        r"missed (?:my|the|our) (?:flight|train|bus|connection|appointment|exam|surgery)",
+        r"overnight (?:at|in) the", r"(?:sleep|sleeping|slept) (?:at|in|on) the",
+        r"can'?t (?:pay|buy|afford) (?:for )?(?:food|rent|groceries|gas|petrol|fuel|my|our)",
+        r"rent (?:is )?due", r"no money (?:for|to|left)",
+        r"(?:medication|meds|prescription|inhaler|oxygen) (?:hasn'?t|has not|not|never|still)",
+        r"(?:run|ran|running) out of (?:medication|meds|insulin|my \w+ medication)",
+        r"(?:phone|battery)(?:'s| is)? (?:dying|about to die|dead)",
+        # constructions
+        r"where (?:am i|are we|do i|do we) (?:meant|supposed) to (?:go|sleep|stay)", r"(?:alone|by myself|on my own) (?:outside|at|in the|on the)",
+        r"(?:phone|battery)(?: is|'s)? (?:on|at|down to) \d+ ?%", r"(?:only |just )?(?:[0-9]|1[0-5]) ?% (?:battery|charge)(?! in)", r"(?:\d+|one|two|three|last) (?:doses?|pens?|pills|tablets|days? of (?:meds|medication|insulin|tablets))(?: are| is)? left",
+        r"(?:no record of|can'?t find|cancell?ed) my (?:booking|reservation|room)", r"(?:they'?re|hotel is|it'?s) (?:full|fully booked)",
+        r"no (?:cars?|taxis?|drivers?|buses|trains?|rooms?) (?:available|left|running)",
+        r"(?:room|booking|reservation|seat|cabin) (?:was |got |had been |has been )?(?:given|sold|re-?let) to (?:someone|somebody) else",
+        r"(?:every|all the|all) (?:other )?(?:hotels?|rooms?|places?)(?:'s| is| are)? (?:full|booked)", r"(?:a town|a city|somewhere) (?:we|i) don'?t know", r"(?:last|only) (?:train|bus|ferry) (?:home )?(?:was |got )?cancell?ed",
+        # more kinds
+        r"waiting (?:for|on) (?:a |the |my )?(?:tow|recovery|roadside|breakdown|pick-?up|replacement (?:bus|car))", r"on the (?:tarmac|runway)",
+        r"(?:left|dumped|abandoned) (?:us |me )?(?:at|on|in) the (?:airport|station|side of|roadside|motorway|highway)",
+        r"(?:without|no) (?:power|electricity|heat|heating|water) (?:for|since) (?:\d|two|three|four|five|days|hours|yesterday|last)",
+        r"(?:stuck|trapped) (?:in|inside) (?:the|a|my) (?:lift|elevator|car|room|building|car park)",
+        r"(?:flight|plane|train|bus|ship|ferry|boat|coach|tour|shuttle) (?:left|departed|went|has gone) (?:port |the \w+ )?without (?:us|me)", r"(?:no|without) (?:our |my )?passports?",
     ),
     "money": alternatives(
         r"charged (?:me )?(?:twice|double|two times|2x|again|for)", r"double[- ]charged",
@@ -64,6 +129,35 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:account|card|funds) (?:is |was |has been |got )?(?:frozen|locked|under review|suspended|closed)",
         r"overdrawn", r"chargeback", r"(?:after|since) (?:i )?cancel(?:l)?(?:ed|ing)", r"x ?2\b",
         r"(?:four|three|two|\d) subscriptions", r"bill (?:is |was |of )?[£$€]\d",
+        # wider vocabulary
+        r"charged (?:me |us )?[£$€]\s?\d", r"(?:took|taken|deducted|debited|withdrew|withdrawn|pulled) [£$€]\s?\d",
+        r"double (?:charge|payment|billed|billing)", r"charged (?:me )?(?:for nothing|without)",
+        r"(?:haven'?t|have not|never|still not|still haven'?t) (?:received|got|gotten|seen) (?:my |a |the |our )?(?:refund|money|payment|deposit|payout|reimbursement)",
+        r"(?:my|our) (?:deposit|savings|payout|paycheck|wages)", r"refund (?:still|never|hasn'?t)",
+        r"scam(?:med)? me", r"stole", r"stealing", r"theft", r"hacked", r"(?:didn'?t|did not|never) (?:authori[sz]e|approve|agree to)",
+        r"disput\w+ (?:the|a|this) charge", r"still (?:being )?(?:charged|billed|charging|billing)", r"(?:keep|keeps|kept) charging",
+        # constructions
+        rf"(?:charged|billed|debited|taken|took|deducted){_W}(?:since|after) (?:i |we )?(?:'d |had )?(?:cancel\w*|closed|left|returned|moved to|switched|sent (?:you )?the cancellation)",
+        rf"(?:payments?|charges?|transactions?|debits?){_W}(?:never heard of|don'?t recogni[sz]e|not mine|wasn'?t me|didn'?t make)", r"card(?:'s| has| was)? been in my (?:wallet|purse|pocket|hand)",
+        r"scammed (?:into|out of|me)", r"(?:pretending|claiming) to be (?:you|from you|your)",
+        r"(?:opened|took out|applied for) (?:a |an )?(?:credit card|card|account|loan|phone contract|contract|mortgage) in my name", r"identity (?:theft|fraud)", r"debt collectors?",
+        rf"(?:charges?|payments?|debits?){_W}(?:i|we) (?:never|didn'?t|did not) (?:agree|authori[sz]e|make|approve|order)\w*",
+        r"never agreed to", r"(?:money|payment|cash|funds) (?:has |have )?(?:left|gone from|came out of|taken from) (?:my|our) (?:bank|account|card)",
+        rf"{_AMOUNT}{_W}(?:x ?2|twice|two times|instead of {_AMOUNT})",
+        # an unexpected amount on a bill is money; a bill that went up is a price
+        rf"bill(?! (?:has |have )?(?:gone|went|going|goes) up)(?! increase)(?! rise){_W}{_AMOUNT}(?! a month| per month| more| extra)", rf"(?:charged|debited|deducted|billed) (?:me |us )?{_W}twice",
+        rf"(?:payout|reimbursement|compensation|cashback|refund|deposit|money){_W}(?:still|never|not|hasn'?t|haven'?t|yet to)\s+(?:\w+ )?(?:arrived|come|landed|received|paid|shown|credited|reflected)",
+        r"(?:yet to|still (?:to|haven'?t|have not)) (?:receive|get|see)\w* (?:my |the |our )?(?:refund|money|payout|payment|funds)",
+        r"(?:not|never) (?:been )?(?:credited|reflected|refunded|reversed)", r"(?:amount|money) (?:was |got |has been )?debited",
+        # more kinds
+        r"(?:want|need|get|give me|where(?:'s| is)) (?:back )?(?:my|our) (?:money|refund|deposit|cash)(?: back)?", r"(?:money|deposit) back", r"you owe (?:me|us)",
+        r"(?:paid|debited|billed|deducted) (?:me |us )?(?:twice|double|two times|2 times|three times|3 times)",
+        r"(?:unexpected|mystery|random|unknown|unrecogni[sz]ed|fraudulent|duplicate|double) (?:charges?|payments?|transactions?|debits?|withdrawals?)",
+        r"(?:charges?|payments?|transactions?) (?:i|we) (?:don'?t|do not) recogni[sz]e",
+        r"(?:kept|keeping|withholding|holding|won'?t (?:release|return|refund|give back)) (?:onto )?(?:my|our) (?:money|deposit|funds|refund|cash|payout)",
+        rf"(?:paid|payment|debited|deducted){_W}(?:never (?:received|arrived|came|got|delivered)|not (?:received|credited|delivered)|but (?:the )?(?:order|transaction|booking) (?:was )?(?:cancell?ed|failed))",
+        r"(?:still|been) (?:waiting|chasing)[^.!?\n]{0,30}(?:refund|money|payment|reimbursement|payout|deposit)", r"overdraft fees?",
+        r"(?:can'?t|cannot|unable to|no) access (?:to )?(?:my|our) (?:own )?(?:money|funds|savings|wages|salary|pension)",
     ),
     "outage": alternatives(
         r"(?:is|are|been|went|goes|was|were|all|completely|totally|still|'s|s) down",
@@ -75,6 +169,26 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:payments?|cards?|checkout|transactions?) (?:\w+ )?(?:failing|failed|declin\w*)",
         r"(?:failing|erroring) (?:all|every|since)", r"crash(?:es|ing)? (?:on|every) (?:open|launch|start)\w*",
         r"won'?t (?:load|open|start|connect)", r"every single (?:show|title|page|film|game|video|song|episode)",
+        # wider vocabulary
+        r"not working at all", r"(?:app|site|website|service|server|network|system|portal|checkout|payments?|internet|wifi|broadband) (?:is |are |keeps |has been )?(?:not working|broken|crashing|offline|unavailable|dead)",
+        r"offline(?! mode| maps| play| downloads?| access| version| feature)", r"can'?t (?:connect|load|stream|pay|check ?out|place an order)",
+        r"(?:no|lost|zero) (?:wifi|wi-fi|broadband|connection|coverage|reception|network|dial tone)",
+        r"won'?t (?:let me )?(?:log ?in|sign in|connect|load|open)", r"(?:keeps|kept) (?:crashing|failing)",
+        r"unusable", r"nothing (?:works|is working|loads)",
+        # constructions
+        rf"{_SERVICE} (?:has been |have been |is |are |'s |s |been |went |was |keeps going |goes )?(?:out|off|dead|gone|offline|down)\b(?! of)",
+        r"(?:out|dead|offline) (?:since|for (?:\d|over|hours|days|a))",
+        r"(?:fails?|failing|failed|errors?|erroring|crash\w*) (?:every (?:single )?time|each time|at (?:the )?(?:payment|checkout|login|log in|sign in))",
+        r"(?:can'?t|cannot|unable to|won'?t let (?:me|us)) (?:get )?past the (?:loading|login|log ?in|sign ?in|title) (?:screen|page)",
+        r"(?:locked|kicked) (?:out of|us out of|me out of) (?:our|my|the) (?:workspace|account|org\w*|app|dashboard)",
+        r"(?:nothing|none of (?:our|my|the) \w+) (?:will |would |wants to )?(?:load|play|open|work)s?",
+        # more kinds
+        r"(?:service|server|site|page|app|system) (?:is )?(?:temporarily )?unavailable", r"(?:blank|white|black) screen",
+        r"(?:stuck on|frozen on|won'?t get past) (?:the )?(?:loading|splash|logo|login|sign-?in) (?:screen|page)?",
+        r"(?:not (?:getting|receiving)|can'?t (?:get|receive)|never (?:get|got|received)) (?:the |my |any )?(?:otps?|codes?|verification codes?|sms|texts)",
+        r"(?:netbanking|net banking|upi|online banking|mobile banking|card machine|terminal) (?:is |are |has been )?(?:not working|down|failing|offline)",
+        r"without (?:any )?(?:signal|service|internet|wi-?fi|power|network|broadband|data|a phone line|phone service)", r"can'?t (?:call|text|make calls|send texts|call or text)",
+        r"(?:just|keeps?|still) spin(?:s|ning)", r"spinning wheel", r"(?:none of|no) (?:our|my|the) \w+ (?:have|has) (?:sent|gone out|loaded|synced|gone through|arrived)",
     ),
     "legal": alternatives(
         r"lawyers?", r"attorneys?", r"solicitors?", r"legal action", r"su(?:e|ing) (?:you|them)",
@@ -85,167 +199,23 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:it'?s|that'?s|this is|thats) illegal", r"against the law", r"breaks? (?:the law|\w+ law)",
         r"violat\w+ (?:of )?(?:my|the|hipaa|gdpr|ada|coppa|law)", r"subject access request",
         r"report(?:ed|ing)? (?:you|this|it|them) to", r"filing a (?:formal )?complaint",
+        # wider vocabulary
+        r"unlawful\w*",
+        r"(?:equality|disability|discrimination|consumer rights|data protection|fair housing|civil rights|accessibility|disabilities) act",
+        r"su(?:e|ing)", r"(?<!food )court", r"legal", r"discriminat\w*", r"data breach", r"breach(?:ed)? (?:of )?(?:my|the) \w+",
+        r"watchdog", r"consumer (?:affairs|council|board|group)", r"report(?:ed|ing)? (?:this |you |it |them )?to the (?:police|authorities|council|state)",
+        r"police report", r"my rights",
     ),
     "press": alternatives(
         r"journalists?", r"reporters?", r"for (?:a|the|my) (?:piece|story|article|column|review|video)",
         r"piece i'?m writing", r"i write (?:the|a|for)", r"\w+ column", r"going in(?:to)? (?:the|my) (?:review|video|article)",
         r"my (?:readers|viewers|subscribers|listeners|audience|podcast|channel)", r"on (?:my )?stream",
         r"the press", r"(?:the|local|tv|evening|national) news", r"newspapers?", r"news (?:desk|outlets?|station|channel)", r"tv station", r"going viral",
+        # wider vocabulary
+        r"my (?:followers|following)", r"(?:blog|video|thread|story|article|tiktok|youtube) about (?:this|you|it)",
+        r"going public", r"(?:tv|media) (?:station|outlet)", r"influencer", r"content creator",
+        # constructions
+        r"writ(?:e|ing) (?:up |about )(?:my|this|it|the|you)", r"(?:travel|money|consumer|business|tech) (?:section|desk|pages?)",
+        r"my (?:newsletter|column|readers)", r"for (?:the|a|my) (?:paper|newsletter|podcast|magazine)",
     ),
 }
-
-# The wider vocabulary of each situation: kinds of harm, not phrases of any one post.
-SITUATION_CUES["safety"] = extended(
-    SITUATION_CUES["safety"],
-    r"hurt (?:me|my|him|her|us|them)", r"burned", r"scald\w*", r"cut (?:my|his|her|their)",
-    r"(?:got|was|were|felt|feel|am|been|is|are) (?:really |so |violently )?(?:sick|ill)",
-    r"made (?:me|us|him|her|my \w+) (?:sick|ill)", r"diarrh\w*", r"rash", r"hives",
-    r"urgent care", r"mou?ldy?", r"maggots?", r"cockroach\w*", r"(?:raw|undercooked) \w+",
-    r"rotten", r"steering (?:failed|locked|went)", r"airbags?", r"accident", r"collision",
-    r"crash(?:ed)? (?:into|my car)", r"assault\w*", r"harass\w*", r"threaten\w*",
-    r"followed me", r"(?:drunk|reckless|speeding) driv\w*", r"battery (?:is )?(?:swelling|bulging|leaking)",
-    r"fell (?:off|through|down)", r"collapsed", r"broken glass", r"sharp (?:edge|piece)",
-    r"leak(?:ing|s)? (?:gas|fuel|acid|chemicals?)", r"fumes", r"recall(?:ed)?",
-)
-SITUATION_CUES["stranded"] = extended(
-    SITUATION_CUES["stranded"],
-    r"stuck (?:here|outside|in the (?:cold|rain|snow|dark|middle))", r"left (?:me |us )?(?:stranded|behind)",
-    r"abandoned", r"middle of nowhere", r"(?:stuck|stranded|standing|waiting|sat|sitting|sleeping|left|locked out|outside)(?: here| \w+)? (?:out )?in the (?:cold|rain|snow|dark)", r"freezing",
-    r"no (?:ac|air ?con\w*|water|electricity)", r"can'?t (?:get to|reach) (?:work|home|the hospital|my)",
-    r"no way to (?:get|pay|reach)", r"(?:flight|train|bus|ferry) (?:was |got |is )?cancell?ed",
-    r"missed (?:my|the|our) (?:flight|train|bus|connection|appointment|exam|surgery)",
-    r"overnight (?:at|in) the", r"(?:sleep|sleeping|slept) (?:at|in|on) the",
-    r"can'?t (?:pay|buy|afford) (?:for )?(?:food|rent|groceries|gas|petrol|fuel|my|our)",
-    r"rent (?:is )?due", r"no money (?:for|to|left)",
-    r"(?:medication|meds|prescription|inhaler|oxygen) (?:hasn'?t|has not|not|never|still)",
-    r"(?:run|ran|running) out of (?:medication|meds|insulin|my \w+ medication)",
-    r"(?:phone|battery)(?:'s| is)? (?:dying|about to die|dead)",
-)
-SITUATION_CUES["money"] = extended(
-    SITUATION_CUES["money"],
-    r"charged (?:me |us )?[£$€]\s?\d", r"(?:took|taken|deducted|debited|withdrew|withdrawn|pulled) [£$€]\s?\d",
-    r"double (?:charge|payment|billed|billing)", r"charged (?:me )?(?:for nothing|without)",
-    r"(?:haven'?t|have not|never|still not|still haven'?t) (?:received|got|gotten|seen) (?:my |a |the |our )?(?:refund|money|payment|deposit|payout|reimbursement)",
-    r"(?:my|our) (?:deposit|savings|payout|paycheck|wages)", r"refund (?:still|never|hasn'?t)",
-    r"scam(?:med)? me", r"stole", r"stealing", r"theft", r"hacked", r"(?:didn'?t|did not|never) (?:authori[sz]e|approve|agree to)",
-    r"disput\w+ (?:the|a|this) charge", r"still (?:being )?(?:charged|billed|charging|billing)", r"(?:keep|keeps|kept) charging",
-)
-SITUATION_CUES["outage"] = extended(
-    SITUATION_CUES["outage"],
-    r"not working at all", r"(?:app|site|website|service|server|network|system|portal|checkout|payments?|internet|wifi|broadband) (?:is |are |keeps |has been )?(?:not working|broken|crashing|offline|unavailable|dead)",
-    r"offline(?! mode| maps| play| downloads?| access| version| feature)", r"can'?t (?:connect|load|stream|pay|check ?out|place an order)",
-    r"(?:no|lost|zero) (?:wifi|wi-fi|broadband|connection|coverage|reception|network|dial tone)",
-    r"won'?t (?:let me )?(?:log ?in|sign in|connect|load|open)", r"(?:keeps|kept) (?:crashing|failing)",
-    r"unusable", r"nothing (?:works|is working|loads)",
-)
-SITUATION_CUES["legal"] = extended(
-    SITUATION_CUES["legal"], r"unlawful\w*",
-    r"(?:equality|disability|discrimination|consumer rights|data protection|fair housing|civil rights|accessibility|disabilities) act",
-    r"su(?:e|ing)", r"(?<!food )court", r"legal", r"discriminat\w*", r"data breach", r"breach(?:ed)? (?:of )?(?:my|the) \w+",
-    r"watchdog", r"consumer (?:affairs|council|board|group)", r"report(?:ed|ing)? (?:this |you |it |them )?to the (?:police|authorities|council|state)",
-    r"police report", r"my rights",
-)
-SITUATION_CUES["press"] = extended(
-    SITUATION_CUES["press"],
-    r"my (?:followers|following)", r"(?:blog|video|thread|story|article|tiktok|youtube) about (?:this|you|it)",
-    r"going public", r"(?:tv|media) (?:station|outlet)", r"influencer", r"content creator",
-)
-
-
-# Constructions rather than phrases: a part and what went wrong with it, within a clause
-# ("brake pedal went almost to the floor", "battery is puffed up like a pillow"), a
-# service and its absence ("internet has been out since 7am"), an amount and a charge.
-_W = r"[^.!?\n]{0,40}?"  # the rest of the clause, a few words
-_AMOUNT = r"(?:[£$€₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:quid|dollars|euros|pounds|bucks|rs\.?|inr|usd|gbp))"
-_SERVICE = r"(?:internet|wi-?fi|broadband|power|electricity|water|gas|signal|service|network|data|line|servers?|app|site|website|system|platform|portal)"
-SITUATION_CUES["safety"] = extended(
-    SITUATION_CUES["safety"],
-    rf"(?:brakes?|brake pedal|steering|accelerator|throttle|tyres?|tires?|wheel){_W}(?:fail\w*|gave out|to the floor|spongy|locked up|stuck open|came off|blew out|burst|shred\w*|exploded|not working|stopped working)",
-    rf"batter(?:y|ies){_W}(?:puff\w*|swell\w*|swollen|bulg\w*|expand\w*|leak\w*|hot|smok\w*|hiss\w*)",
-    r"gas smell", r"smells? (?:like|of) (?:gas|burning|smoke|electrical)", r"burning smell",
-    r"(?:wrong|someone else'?s|different|another (?:person|patient)'?s?) (?:drug|medicine|medication|meds|tablets?|pills?|dose|prescription)",
-    rf"(?:tablets?|pills?|meds|medication|medicine|drugs?){_W}(?:for|belong to|belonging to) (?:someone|somebody) else",
-    r"(?:ran|run|running|went through|jump\w*) (?:a |two |\d |several )?red lights?", r"on (?:his|her|their) phone (?:the whole|while|all)",
-    rf"(?:exposed|bare|loose|hanging){_W}wires?", r"wires? (?:exposed|hanging|sparking)", r"electrocut\w*",
-    r"(?:nuts?|gluten|dairy|shellfish|sesame|egg)\b[^.!?\n]{0,30}(?:allerg\w*|reaction)", r"epi-?pen",
-    rf"(?:glass|plastic|metal|wire|bone|hair|screw|bolt|stone|glove|nail|insect|bug|fly|worm|blade)\w*{_W}(?:in|into|inside|in the middle of) (?:my|the|our|his|her) (?:\w+ )?(?:food|meal|pizza|burger|sandwich|salad|drink|coffee|order|bowl|soup|curry|chips|fries|rice|bread|cake|wrap|dinner|lunch|breakfast|noodles|chicken)",
-    r"bit into (?:it|a|something|the)", r"(?:took|taken|ate|eaten|drank|swallowed|gave (?:him|her|them)) (?:one|it|some|a dose|a bite|half)[^.!?\n]{0,20}before (?:i|we|she|he) noticed", r"(?:accelerat\w*|brak\w*|steer\w*|swerv\w*|mov(?:ed|ing)|roll(?:ed|ing)) (?:on its own|by itself)",
-    r"(?:sudden|unintended) acceleration", r"scared to (?:drive|use|charge|eat|plug)",
-)
-SITUATION_CUES["stranded"] = extended(
-    SITUATION_CUES["stranded"],
-    r"where (?:am i|are we|do i|do we) (?:meant|supposed) to (?:go|sleep|stay)", r"(?:alone|by myself|on my own) (?:outside|at|in the|on the)",
-    r"(?:phone|battery)(?: is|'s)? (?:on|at|down to) \d+ ?%", r"(?:only |just )?(?:[0-9]|1[0-5]) ?% (?:battery|charge)(?! in)", r"(?:\d+|one|two|three|last) (?:doses?|pens?|pills|tablets|days? of (?:meds|medication|insulin|tablets))(?: are| is)? left",
-    r"(?:no record of|can'?t find|cancell?ed) my (?:booking|reservation|room)", r"(?:they'?re|hotel is|it'?s) (?:full|fully booked)",
-    r"no (?:cars?|taxis?|drivers?|buses|trains?|rooms?) (?:available|left|running)",
-    r"(?:room|booking|reservation|seat|cabin) (?:was |got |had been |has been )?(?:given|sold|re-?let) to (?:someone|somebody) else",
-    r"(?:every|all the|all) (?:other )?(?:hotels?|rooms?|places?)(?:'s| is| are)? (?:full|booked)", r"(?:a town|a city|somewhere) (?:we|i) don'?t know", r"(?:last|only) (?:train|bus|ferry) (?:home )?(?:was |got )?cancell?ed",
-)
-SITUATION_CUES["money"] = extended(
-    SITUATION_CUES["money"],
-    rf"(?:charged|billed|debited|taken|took|deducted){_W}(?:since|after) (?:i |we )?(?:'d |had )?(?:cancel\w*|closed|left|returned|moved to|switched|sent (?:you )?the cancellation)",
-    rf"(?:payments?|charges?|transactions?|debits?){_W}(?:never heard of|don'?t recogni[sz]e|not mine|wasn'?t me|didn'?t make)", r"card(?:'s| has| was)? been in my (?:wallet|purse|pocket|hand)",
-    r"scammed (?:into|out of|me)", r"(?:pretending|claiming) to be (?:you|from you|your)",
-    r"(?:opened|took out|applied for) (?:a |an )?(?:credit card|card|account|loan|phone contract|contract|mortgage) in my name", r"identity (?:theft|fraud)", r"debt collectors?",
-    rf"(?:charges?|payments?|debits?){_W}(?:i|we) (?:never|didn'?t|did not) (?:agree|authori[sz]e|make|approve|order)\w*",
-    r"never agreed to", r"(?:money|payment|cash|funds) (?:has |have )?(?:left|gone from|came out of|taken from) (?:my|our) (?:bank|account|card)",
-    rf"{_AMOUNT}{_W}(?:x ?2|twice|two times|instead of {_AMOUNT})",
-    # an unexpected amount on a bill is money; a bill that went up is a price
-    rf"bill(?! (?:has |have )?(?:gone|went|going|goes) up)(?! increase)(?! rise){_W}{_AMOUNT}(?! a month| per month| more| extra)", rf"(?:charged|debited|deducted|billed) (?:me |us )?{_W}twice",
-    rf"(?:payout|reimbursement|compensation|cashback|refund|deposit|money){_W}(?:still|never|not|hasn'?t|haven'?t|yet to)\s+(?:\w+ )?(?:arrived|come|landed|received|paid|shown|credited|reflected)",
-    r"(?:yet to|still (?:to|haven'?t|have not)) (?:receive|get|see)\w* (?:my |the |our )?(?:refund|money|payout|payment|funds)",
-    r"(?:not|never) (?:been )?(?:credited|reflected|refunded|reversed)", r"(?:amount|money) (?:was |got |has been )?debited",
-)
-SITUATION_CUES["outage"] = extended(
-    SITUATION_CUES["outage"],
-    rf"{_SERVICE} (?:has been |have been |is |are |'s |s |been |went |was |keeps going |goes )?(?:out|off|dead|gone|offline|down)\b(?! of)",
-    r"(?:out|dead|offline) (?:since|for (?:\d|over|hours|days|a))",
-    r"(?:fails?|failing|failed|errors?|erroring|crash\w*) (?:every (?:single )?time|each time|at (?:the )?(?:payment|checkout|login|log in|sign in))",
-    r"(?:can'?t|cannot|unable to|won'?t let (?:me|us)) (?:get )?past the (?:loading|login|log ?in|sign ?in|title) (?:screen|page)",
-    r"(?:locked|kicked) (?:out of|us out of|me out of) (?:our|my|the) (?:workspace|account|org\w*|app|dashboard)",
-    r"(?:nothing|none of (?:our|my|the) \w+) (?:will |would |wants to )?(?:load|play|open|work)s?",
-)
-SITUATION_CUES["press"] = extended(
-    SITUATION_CUES["press"],
-    r"writ(?:e|ing) (?:up |about )(?:my|this|it|the|you)", r"(?:travel|money|consumer|business|tech) (?:section|desk|pages?)",
-    r"my (?:newsletter|column|readers)", r"for (?:the|a|my) (?:paper|newsletter|podcast|magazine)",
-)
-
-# More kinds of each situation, from how people write them (not from any table's posts).
-SITUATION_CUES["safety"] = extended(
-    SITUATION_CUES["safety"],
-    r"(?:broke|fractured|sprained|chipped|cracked) (?:my|his|her|a) (?:arm|leg|wrist|ankle|tooth|teeth|finger|nose|rib)",
-    r"stitches", r"concussion", r"emergency room", r"\ber\b", r"911", r"999", r"slipped (?:on|and)", r"tripped (?:on|over)",
-    r"(?:nearly|almost) (?:crashed|hit|killed|died|choked|fell)", r"terrif\w*",
-    r"(?:insects?|worms?|flies|fly|hair|cockroach\w*|mouse|rats?|droppings|maggots?|bugs?|a bug) (?:in|inside|crawling in) (?:my|the|our)",
-    r"(?:expired|off|out of date|gone off) (?:meat|chicken|milk|formula|food|baby food)", r"(?:double|wrong|extra) dose", r"overdose\w*",
-    r"sewage", r"(?:water|rain) (?:leaking|pouring|dripping) (?:into|onto|through) (?:the |my )?(?:socket|fuse|electrics|wiring|light)",
-)
-SITUATION_CUES["stranded"] = extended(
-    SITUATION_CUES["stranded"],
-    r"waiting (?:for|on) (?:a |the |my )?(?:tow|recovery|roadside|breakdown|pick-?up|replacement (?:bus|car))", r"on the (?:tarmac|runway)",
-    r"(?:left|dumped|abandoned) (?:us |me )?(?:at|on|in) the (?:airport|station|side of|roadside|motorway|highway)",
-    r"(?:without|no) (?:power|electricity|heat|heating|water) (?:for|since) (?:\d|two|three|four|five|days|hours|yesterday|last)",
-    r"(?:stuck|trapped) (?:in|inside) (?:the|a|my) (?:lift|elevator|car|room|building|car park)",
-    r"(?:flight|plane|train|bus|ship|ferry|boat|coach|tour|shuttle) (?:left|departed|went|has gone) (?:port |the \w+ )?without (?:us|me)", r"(?:no|without) (?:our |my )?passports?",
-)
-SITUATION_CUES["money"] = extended(
-    SITUATION_CUES["money"],
-    r"(?:want|need|get|give me|where(?:'s| is)) (?:back )?(?:my|our) (?:money|refund|deposit|cash)(?: back)?", r"(?:money|deposit) back", r"you owe (?:me|us)",
-    r"(?:paid|debited|billed|deducted) (?:me |us )?(?:twice|double|two times|2 times|three times|3 times)",
-    r"(?:unexpected|mystery|random|unknown|unrecogni[sz]ed|fraudulent|duplicate|double) (?:charges?|payments?|transactions?|debits?|withdrawals?)",
-    r"(?:charges?|payments?|transactions?) (?:i|we) (?:don'?t|do not) recogni[sz]e",
-    r"(?:kept|keeping|withholding|holding|won'?t (?:release|return|refund|give back)) (?:onto )?(?:my|our) (?:money|deposit|funds|refund|cash|payout)",
-    rf"(?:paid|payment|debited|deducted){_W}(?:never (?:received|arrived|came|got|delivered)|not (?:received|credited|delivered)|but (?:the )?(?:order|transaction|booking) (?:was )?(?:cancell?ed|failed))",
-    r"(?:still|been) (?:waiting|chasing)[^.!?\n]{0,30}(?:refund|money|payment|reimbursement|payout|deposit)", r"overdraft fees?",
-    r"(?:can'?t|cannot|unable to|no) access (?:to )?(?:my|our) (?:own )?(?:money|funds|savings|wages|salary|pension)",
-)
-SITUATION_CUES["outage"] = extended(
-    SITUATION_CUES["outage"],
-    r"(?:service|server|site|page|app|system) (?:is )?(?:temporarily )?unavailable", r"(?:blank|white|black) screen",
-    r"(?:stuck on|frozen on|won'?t get past) (?:the )?(?:loading|splash|logo|login|sign-?in) (?:screen|page)?",
-    r"(?:not (?:getting|receiving)|can'?t (?:get|receive)|never (?:get|got|received)) (?:the |my |any )?(?:otps?|codes?|verification codes?|sms|texts)",
-    r"(?:netbanking|net banking|upi|online banking|mobile banking|card machine|terminal) (?:is |are |has been )?(?:not working|down|failing|offline)",
-    r"without (?:any )?(?:signal|service|internet|wi-?fi|power|network|broadband|data|a phone line|phone service)", r"can'?t (?:call|text|make calls|send texts|call or text)",
-    r"(?:just|keeps?|still) spin(?:s|ning)", r"spinning wheel", r"(?:none of|no) (?:our|my|the) \w+ (?:have|has) (?:sent|gone out|loaded|synced|gone through|arrived)",
-)
