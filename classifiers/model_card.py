@@ -109,8 +109,9 @@ def render(model: TriageModel, *, notes: str = "") -> str:
 
 Triage model for firstreply: sentiment (negative/neutral/positive), complaint
 probability with a calibrated threshold, complaint severity / urgency 0-4
-(Jin & Aletras 2021 scale), business signals (phrase lists + encoder prototypes),
-few-shot topics, and an L2-normalised sentence embedding for incident grouping.
+(Jin & Aletras 2021 scale), business signals (encoder prototypes; phrase lists only
+where a config names them), few-shot topics, and an L2-normalised sentence embedding
+for incident grouping.
 
 ## Architecture
 

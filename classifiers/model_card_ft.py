@@ -112,8 +112,9 @@ def render(model: TriageModel, folds: dict[str, Any]) -> str:
 
 Triage model for firstreply: sentiment (negative/neutral/positive), complaint probability
 with a stored threshold, complaint severity / urgency 1-4 (Jin & Aletras 2021 scale),
-business signals (phrase lists + encoder prototypes), few-shot topics, and an
-L2-normalised sentence embedding for incident grouping. One encoder pass serves every head.
+business signals (encoder prototypes; phrase lists only where a config names them),
+few-shot topics, and an L2-normalised sentence embedding for incident grouping. One
+encoder pass serves every head.
 
 ## Architecture
 
