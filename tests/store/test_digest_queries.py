@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
-from listener.digest import ItemQueries, build_digest, collect_digest, period_bounds
+from listener.digest import Digest, ItemQueries, build_digest, collect_digest, period_bounds
 from listener.domain import Alert, AlertKind, AlertStatus, DeliveryState, Priority
 from listener.ports import Store, TriagedMention, TriageRecord
 from listener.timewindow import Window, day_bounds
@@ -84,17 +85,12 @@ def _seed(store: Store) -> list[TriagedMention]:
     return items
 
 
-@pytest.mark.parametrize("days", [1, 30])
-@pytest.mark.parametrize("hours", [None, "Mon-Fri 09:00-18:00"])
-def test_aggregates_give_the_same_digest_as_the_mentions(
-    store: Store, days: int, hours: str | None
-) -> None:
-    _seed(store)
-    window = Window.parse(hours) if hours else None
-    kwargs = {"tz": LA, "sla_minutes": 30, "business_hours": window}
-    new = collect_digest(store, last_day=LAST, days=days, brand="Acme", **kwargs)  # type: ignore[arg-type]
-    start, end = period_bounds(LAST, days, LA)
-    fetch_from = day_bounds(LAST - timedelta(days=days - 1 + max(days, 14, 30 - days)), LA)[0]
+def digests_both_ways(store: Store, days: int, *, tz: str, **kwargs: Any) -> tuple[Digest, Digest]:
+    """``collect_digest`` (the store's aggregates) and ``build_digest`` over ``history``,
+    for Acme's ``days`` ending on ``LAST``."""
+    new = collect_digest(store, last_day=LAST, days=days, brand="Acme", tz=tz, **kwargs)
+    start, end = period_bounds(LAST, days, tz)
+    fetch_from = day_bounds(LAST - timedelta(days=days - 1 + max(days, 14, 30 - days)), tz)[0]
     pool = list(store.history(fetch_from, end, brand="Acme", embeddings=False))
     old = build_digest(
         [t for t in pool if t.mention.created_at >= start],
@@ -103,8 +99,20 @@ def test_aggregates_give_the_same_digest_as_the_mentions(
         period_end=end,
         previous=[t for t in pool if t.mention.created_at < start],
         brand="Acme",
-        **kwargs,  # type: ignore[arg-type]
+        tz=tz,
+        **kwargs,
     )
+    return new, old
+
+
+@pytest.mark.parametrize("days", [1, 30])
+@pytest.mark.parametrize("hours", [None, "Mon-Fri 09:00-18:00"])
+def test_aggregates_give_the_same_digest_as_the_mentions(
+    store: Store, days: int, hours: str | None
+) -> None:
+    _seed(store)
+    window = Window.parse(hours) if hours else None
+    new, old = digests_both_ways(store, days, tz=LA, sla_minutes=30, business_hours=window)
     assert new == old
     assert new.volume.value > 0 and new.themes and new.open_incidents and new.notable_authors
     assert new.response.breach_count and new.resolved_count and new.unresolved_urgent_count

@@ -10,14 +10,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from listener.digest import Digest, build_digest, collect_digest, period_bounds
+from listener.digest import Digest, collect_digest, period_bounds
 from listener.domain import AlertKind, AlertStatus
 from listener.store import migrate
 from listener.store.engine import make_engine
 from listener.store.sql import SqlStore
 from listener.store.tables import digest_hours
 from listener.timewindow import Window, day_bounds
-from tests.store.test_digest_queries import LAST, _seed
+from tests.store.test_digest_queries import LAST, _seed, digests_both_ways
 
 NOW = day_bounds(LAST, "UTC")[1]
 
@@ -31,22 +31,8 @@ def sql_store(request: pytest.FixtureRequest) -> Iterator[SqlStore]:
 
 def _both(store: SqlStore, days: int, tz: str) -> tuple[Digest, Digest]:
     """``collect_digest`` (the rollup) and ``build_digest`` over ``history``."""
-    kwargs = {"tz": tz, "sla_minutes": 30, "business_hours": Window.parse("Mon-Fri 09:00-18:00")}
-    new = collect_digest(store, last_day=LAST, days=days, brand="Acme", **kwargs)  # type: ignore[arg-type]
-    start, end = period_bounds(LAST, days, tz)
-    back = max(days, 14, 30 - days)
-    fetch_from = day_bounds(LAST - timedelta(days=days - 1 + back), tz)[0]
-    pool = list(store.history(fetch_from, end, brand="Acme", embeddings=False))
-    old = build_digest(
-        [t for t in pool if t.mention.created_at >= start],
-        store.list_feedback(start),
-        period_start=start,
-        period_end=end,
-        previous=[t for t in pool if t.mention.created_at < start],
-        brand="Acme",
-        **kwargs,  # type: ignore[arg-type]
-    )
-    return new, old
+    return digests_both_ways(store, days, tz=tz, sla_minutes=30,
+                             business_hours=Window.parse("Mon-Fri 09:00-18:00"))
 
 
 def _move_statuses(store: SqlStore) -> int:
