@@ -65,6 +65,8 @@ class Scores:
     embedding: Sequence[float] = field(default=(), repr=False, compare=False)
     #: Severity level (1-4) probabilities *if* this is a complaint; may be empty.
     severity_scores: Mapping[str, float] = field(default_factory=dict, compare=False)
+    #: The judgement head's probabilities (``person``, ``urgent``); empty without one.
+    judgement: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self, *, with_embedding: bool = False) -> dict[str, object]:
         """The JSON shape of `firstreply classify` (without the id)."""
@@ -88,6 +90,8 @@ class Scores:
             "explanation": self.explanation,
             "model": self.model,
         }
+        if self.judgement:
+            out["judgement"] = dict(self.judgement)
         if with_embedding:
             out["embedding"] = list(self.embedding)
         return out
@@ -105,6 +109,7 @@ class Scores:
         )
         emb = data.get("embedding", [])
         sev = _mapping(urg.get("severity_scores", {}))
+        judged = _mapping(data.get("judgement", {}))
         return cls(
             sentiment=str(sent["label"]),
             sentiment_scores={str(k): float(v) for k, v in _mapping(sent["scores"]).items()},  # type: ignore[arg-type]
@@ -118,6 +123,7 @@ class Scores:
             model=str(data.get("model", "")),
             severity_scores={str(k): float(v) for k, v in sev.items()},  # type: ignore[arg-type]
             embedding=tuple(float(x) for x in _sequence(emb)),  # type: ignore[arg-type]
+            judgement={str(k): float(v) for k, v in judged.items()},  # type: ignore[arg-type]
         )
 
 

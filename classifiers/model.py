@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from array import array
@@ -16,6 +17,7 @@ from classifiers.base import SENTIMENT_LABELS, URGENCY_LEVELS, Scores, Signal
 from classifiers.encoder import Encoder, Tokenized, l2_normalize
 from classifiers.heads import MLPHead, load_tensors, save_heads
 from classifiers.hf_head import HFSequenceHead
+from classifiers.judgement import JUDGEMENT_FILE, JudgementHead, fingerprint
 from classifiers.signals import PhraseMatcher, SignalPrototypes, order_signals
 from classifiers.text import normalize
 from classifiers.topics import TopicModel
@@ -105,8 +107,10 @@ class TriageModel:
         *,
         encoder: Encoder | None = None,
         phrases: PhraseMatcher | None = None,
+        judgement: JudgementHead | None = None,
     ) -> None:
         self.config = config
+        self.judgement = judgement
         self.heads = dict(heads)
         self.topics = topics
         self.prototypes = prototypes
@@ -166,7 +170,13 @@ class TriageModel:
             threads=threads,
             weights=folder / enc["weights"] if enc.get("weights") else None,
         )
-        return cls(config, heads, topics, prototypes, encoder=encoder)
+        judgement = JudgementHead.load(folder)
+        if judgement is not None and judgement.fingerprint != fingerprint(folder):
+            # A head reads one model's embeddings; another model's would be noise.
+            logger.warning("ignoring %s in %s: fitted for another model (run firstreply learn)",
+                           JUDGEMENT_FILE, folder)
+            judgement = None
+        return cls(config, heads, topics, prototypes, encoder=encoder, judgement=judgement)
 
     def save_pretrained(self, path: str | Path) -> None:
         """Write ``config.json`` and ``heads.safetensors`` (the encoder is referenced)."""
@@ -185,6 +195,9 @@ class TriageModel:
             self.config.heads[name] = head.config()
         text = json.dumps(self.config.to_json(), indent=2, sort_keys=False)
         (folder / CONFIG_FILE).write_text(text + "\n", encoding="utf-8")
+        if self.judgement is not None:
+            # The same model in a new folder: the head still reads its embeddings.
+            dataclasses.replace(self.judgement, fingerprint=fingerprint(folder)).save(folder)
 
     # -- inference ---------------------------------------------------------------
     def prepare(self, texts: Sequence[str]) -> Prepared:
@@ -245,6 +258,7 @@ class TriageModel:
         sev = self.heads["severity"].predict_proba(feats)
         model_signals = self.prototypes.match(emb)
         topics = self.topics.predict(emb)
+        judged = self.judgement.predict(emb) if self.judgement is not None else {}
         out = []
         for i, text in enumerate(texts):
             is_complaint = bool(comp[i] >= self.threshold)
@@ -274,6 +288,7 @@ class TriageModel:
                     ),
                     model=self.name,
                     embedding=_compact(emb[i]),
+                    judgement={q: round(float(p[i]), 4) for q, p in judged.items()},
                 )
             )
         return out

@@ -32,9 +32,10 @@ __all__ = [
 
 
 #: What can make a complaint urgent (the urgency model, ``listener.decisions.urgency``), in
-#: the order that names the reason; each may also be a ``topic_channels`` key.
+#: the order that names the reason; each may also be a ``topic_channels`` key. ``judged``:
+#: the model's judgement head, when nothing before it applies.
 URGENCY_REASONS: tuple[str, ...] = (
-    "safety", "stranded", "money", "outage", "legal", "press", "reach",
+    "safety", "stranded", "money", "outage", "legal", "press", "reach", "judged",
 )
 
 

@@ -32,7 +32,7 @@ from listener.decisions.situations import SITUATION_CUES
 __all__ = ["SITUATIONS", "Cue", "Reading", "names_brand", "read"]
 
 #: The situations that make a complaint urgent, in the order that names the reason.
-SITUATIONS: tuple[str, ...] = tuple(r for r in URGENCY_REASONS if r != "reach")
+SITUATIONS: tuple[str, ...] = tuple(r for r in URGENCY_REASONS if r not in ("reach", "judged"))
 
 
 
@@ -223,8 +223,9 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         or not (lx.PROBLEM.search(clean, m.end()) or lx.PROBLEM_MARKS.search(clean, m.end()))
     )
     request = lx.REQUEST.search(clean) or lx.OWN_QUESTION.search(clean)
-    if problems or request is not None or "?" in clean:
-        # "… can you check? thank you": thanks that close a request are politeness.
+    if problems or request is not None or "?" in clean or any(c.counts for c in cues):
+        # "… can you check? thank you": thanks that close a request (or open a threat:
+        # "thank you for your letter, I'm taking it to the ombudsman") are politeness.
         praise = tuple(w for w in praise if not lx.POLITE.fullmatch(w))
     sarcasm = lx.SARCASM.search(clean) or _trailing_praise(clean, problems)
     if sarcasm is not None and problems:

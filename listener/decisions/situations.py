@@ -75,6 +75,13 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:insects?|worms?|flies|fly|hair|cockroach\w*|mouse|rats?|droppings|maggots?|bugs?|a bug) (?:in|inside|crawling in) (?:my|the|our)",
         r"(?:expired|off|out of date|gone off) (?:meat|chicken|milk|formula|food|baby food)", r"(?:double|wrong|extra) dose", r"overdose\w*",
         r"sewage", r"(?:water|rain) (?:leaking|pouring|dripping) (?:into|onto|through) (?:the |my )?(?:socket|fuse|electrics|wiring|light)",
+        # what a person fears will happen, and harm done by a thing or a person
+        r"(?:before|until) (?:someone|somebody|anyone|a (?:kid|child)|people|a customer) (?:gets?|is|are) (?:hurt|injured|killed|electrocuted|burned|burnt)",
+        r"(?:hit|struck|smacked|whacked) (?:me|him|her|them|a (?:guy|man|woman|kid|child|customer|lady)|my \w+|someone) (?:in|on) the (?:face|head|eye|chest|neck)",
+        rf"(?:power ?banks?|vapes?|e-?bikes?|scooters?|chargers?|phones?|laptops?){_W}(?:puff\w*|swell\w*|swollen|bulg\w*|smok\w*|melt\w*|too hot)",
+        r"bare (?:copper|metal|wires?|cables?)", rf"(?:cables?|wires?|leads?|cords?){_W}(?:split open|frayed|exposed|sparking|melted)",
+        rf"(?:driv\w+|doing \d{{2,3}}){_W}(?:while|whilst) (?:watching|texting|on (?:his|her|their) phone|looking at (?:his|her|their) phone)",
+        r"(?:stranger|man|woman|guy|someone|somebody) (?:i don'?t know )?(?:just )?(?:opened|walked into|came into|let (?:himself|herself|themselves) into|entered|tried to open|unlocked) (?:my|our) (?:room|door|flat|house|home|apartment|cabin)",
     ),
     "stranded": alternatives(
         r"stranded",
@@ -115,6 +122,12 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:without|no) (?:power|electricity|heat|heating|water) (?:for|since) (?:\d|two|three|four|five|days|hours|yesterday|last)",
         r"(?:stuck|trapped) (?:in|inside) (?:the|a|my) (?:lift|elevator|car|room|building|car park)",
         r"(?:flight|plane|train|bus|ship|ferry|boat|coach|tour|shuttle) (?:left|departed|went|has gone) (?:port |the \w+ )?without (?:us|me)", r"(?:no|without) (?:our |my )?passports?",
+        # shut out now: a key or code that fails, a vehicle held for hours, medication running out
+        rf"(?:digital key|car key|phone key|key ?cards?|key fob|door code|check[- ]?in code|lock ?box(?: code)?|access code|smart lock|keypad|entry code)\w*{_W}(?:doesn'?t|does not|won'?t|stopped|isn'?t|not|no longer) (?:work|working|open|opening|unlock\w*)",
+        r"(?:has|have|'ve|'s|we'?ve|we have|i'?ve) been (?:sat|stuck|stationary|stopped|held|sitting) (?:outside|on the|at|in the middle|just outside|between)",
+        r"(?:i|we|she|he|they) (?:run|am running|'m running|are running|will run|runs) out (?:tonight|today|tomorrow|this weekend|in (?:a|one|two|\d) days?)",
+        r"pitch (?:dark|black)", r"(?:-?\d|minus \w+) degrees",
+        r"(?:standing|stuck|waiting|sitting|sat)(?: \w+){1,3} in the (?:cold|rain|snow|dark)",
     ),
     "money": alternatives(
         r"charged (?:me )?(?:twice|double|two times|2x|again|for)", r"double[- ]charged",
@@ -158,6 +171,14 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         rf"(?:paid|payment|debited|deducted){_W}(?:never (?:received|arrived|came|got|delivered)|not (?:received|credited|delivered)|but (?:the )?(?:order|transaction|booking) (?:was )?(?:cancell?ed|failed))",
         r"(?:still|been) (?:waiting|chasing)[^.!?\n]{0,30}(?:refund|money|payment|reimbursement|payout|deposit)", r"overdraft fees?",
         r"(?:can'?t|cannot|unable to|no) access (?:to )?(?:my|our) (?:own )?(?:money|funds|savings|wages|salary|pension)",
+        # an amount taken that should not have been, or kept back
+        rf"(?:charged|billed|took|taken|debited|deducted|billing|charging) (?:me |us )?{_AMOUNT} (?:for|instead of|from)",
+        r"(?:charged|billed|debited|taken) (?:me |us )?(?:\d+|three|four|five|six) times", rf"(?:took|taken|charged){_W}(?:from me|from each|from all)",
+        r"cancell?(?:ed|ing)\b[^.!?\n]{0,80}?(?:charged|billed|taken|took|debited|deducted|billing|charging|direct debits?)",
+        rf"(?:the|my|our) {_AMOUNT} back", rf"(?:release|refund|return|give back|pay back|reimburse) (?:me |us )?(?:the |my |our )?{_AMOUNT}",
+        rf"still no (?:{_AMOUNT} )?(?:refund|money|payment|payout)", rf"(?:what|why) (?:is|'s) (?:the|this|that) {_AMOUNT}",
+        r"(?:payment|claim|settlement|payout|reimbursement)[^.!?\n]{0,30}(?:still )?(?:hasn'?t|has not|not|never) been (?:released|paid|sent)",
+        r"(?:never|didn'?t|did not) (?:add|added|sign(?:ed)? up|subscribe[d]?|ask(?:ed)? for|agree[d]? to)", r"(?:signed|subscribed) (?:me|us) up{_W}without",
     ),
     "outage": alternatives(
         r"(?:is|are|been|went|goes|was|were|all|completely|totally|still|'s|s) down",
@@ -189,6 +210,9 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:netbanking|net banking|upi|online banking|mobile banking|card machine|terminal) (?:is |are |has been )?(?:not working|down|failing|offline)",
         r"without (?:any )?(?:signal|service|internet|wi-?fi|power|network|broadband|data|a phone line|phone service)", r"can'?t (?:call|text|make calls|send texts|call or text)",
         r"(?:just|keeps?|still) spin(?:s|ning)", r"spinning wheel", r"(?:none of|no) (?:our|my|the) \w+ (?:have|has) (?:sent|gone out|loaded|synced|gone through|arrived)",
+        r"crash(?:es|ing)? (?:the (?:second|moment|minute)|as soon as|when) (?:it |i )?(?:opens?|launch\w*|start\w*|open it)",
+        r"(?:nobody|no one|none of us) (?:on|in|at) (?:our|my|the) (?:team|office|company|house|street|building|floor|school) can",
+        rf"something went wrong{_W}(?:every|each|all|again)", r"on every (?:card|device|browser|phone|attempt|try|account)",
     ),
     "legal": alternatives(
         r"lawyers?", r"attorneys?", r"solicitors?", r"legal action", r"su(?:e|ing) (?:you|them)",

@@ -20,7 +20,11 @@ Urgency is what is at stake for the author, not the tone of the post (issue 13):
    **reach** (the author has at least ``vip_followers`` followers, or is on the VIP
    list). A model signal (a post close to a situation's example sentences) pages only
    with the model's own complaint call and severity at ``page_urgency`` or more, never in
-   a post the model reads as positive. Safety is CRITICAL, the others HIGH.
+   a post the model reads as positive. Last, ``judged``: the model's judgement head
+   (``classifiers/judgement.py``, fitted on posts people labelled) pages a complaint or
+   request nothing else made urgent when its P(urgent) is at least ``_URGENT_AT`` and the
+   evidence is sure of the stance, never in a positive post. Safety is CRITICAL, the
+   others HIGH.
 4. **Otherwise** the item goes to the brand's queue channel without a ping: NORMAL when
    the complaint is clear (severity at ``min_urgency`` or more, or several problem
    words), LOW otherwise. Severity is one input to the stance; it never pages.
@@ -67,6 +71,13 @@ _NEGATIVE = 0.6
 _NOT_POSITIVE = 0.1
 #: The confidence at which the evidence reads as a complaint.
 _COMPLAINT_AT = 0.5
+#: The judgement head's P(urgent) at which a complaint with nothing else at stake pages.
+#: Chosen on written posts it was not fitted on and on real support tweets, for few
+#: extra pages (see the README's urgency model).
+_URGENT_AT = 0.75
+#: ...and only in a post the evidence reads as a complaint or request this surely: the
+#: head was fitted on complaints and requests, so it knows nothing of the rest.
+_JUDGED_SURE = 0.7
 
 
 class Stance(StrEnum):
@@ -116,7 +127,7 @@ class Assessment:
             return self.situations[0].situation
         if self.model_signal is not None:
             return self.model_signal.name
-        return "reach"
+        return "reach" if self.reach is not None else "judged"
 
 
 def human_count(n: int) -> str:
@@ -193,6 +204,14 @@ def _confidence(
     return 1.0 / (1.0 + math.exp(-z)), evidence
 
 
+def _judged_urgent(scores: Scores, confidence: float) -> float | None:
+    """The judgement head's P(urgent) when it may page: never for a positive post."""
+    urgent = scores.judgement.get("urgent")
+    if urgent is None or urgent < _URGENT_AT or scores.sentiment == "positive":
+        return None
+    return urgent if confidence >= _JUDGED_SURE else None
+
+
 def _model_signal(scores: Scores, rules: BrandRules) -> Signal | None:
     if scores.sentiment == "positive" or not scores.is_complaint:
         return None
@@ -257,9 +276,10 @@ def assess(
     situations = reading.situations
     reach = _reach(mention, rules)
     signal = None if situations else _model_signal(scores, rules)
+    judged = None if situations or signal or reach else _judged_urgent(scores, confidence)
     if situations and situations[0].situation == "safety":
         priority = Priority.CRITICAL
-    elif situations or signal is not None or reach is not None:
+    elif situations or signal is not None or reach is not None or judged is not None:
         priority = Priority.HIGH
     elif stance is Stance.COMPLAINT and (
         scores.urgency >= rules.min_urgency
@@ -273,6 +293,8 @@ def assess(
         stakes.append(f"{signal.name} (model): {signal.evidence}")
     if reach is not None:
         stakes.append(reach)
+    if judged is not None:
+        stakes.append(f"judged urgent {judged:.2f}: like the posts people judged urgent")
     evidence = [*stakes, f"{stance.value} {confidence:.0%}: " + "; ".join(evidence)]
     return Assessment(stance, confidence, tuple(evidence), tuple(against), situations, reach,
                       signal, priority)
