@@ -226,7 +226,7 @@ class BrandSettings(_Section):
     topic_channels: dict[str, str] = Field(
         default_factory=dict,
         description="Topic or urgency reason (safety, stranded, money, outage, legal, press, "
-        "reach) -> Slack channel for urgent items.",
+        "reach, judged) -> Slack channel for urgent items.",
     )
     queue_channel: str | None = Field(
         None, description="This brand's queue of complaints that are not urgent (no ping)."
