@@ -31,10 +31,18 @@ from listener.domain import (
     SlackRef,
     Verdict,
 )
-from listener.store.compact import pack_embedding, pack_payload, unpack_embedding, unpack_payload
+from listener.store.compact import (
+    pack_embedding,
+    pack_payload,
+    pack_scores,
+    unpack_embedding,
+    unpack_payload,
+    unpack_scores,
+)
 
 __all__ = [
     "DIGEST_COPIES",
+    "SCORES_COLUMNS",
     "alert_row",
     "clean_json",
     "clean_mention",
@@ -43,6 +51,7 @@ __all__ = [
     "digest_copies",
     "dumps_clean",
     "mention_row",
+    "payload_context",
     "rejected_key",
     "rejected_row",
     "row_to_alert",
@@ -164,8 +173,25 @@ def clean_mention(m: Mention) -> Mention:
     )
 
 
+def payload_context(r: Mapping[Any, Any]) -> bytes:
+    """The strings of a ``mentions`` row its payload is compressed against (0009).
+
+    What a payload repeats, so it costs a back-reference: the text last, where deflate
+    finds it cheapest. Only columns no statement ever updates: changing one would leave
+    the payload undecodable.
+    """
+    parts = (r["id"], r["author_id"], r["author_username"], r["author_name"], r["text"])
+    return "\x00".join(parts).encode("utf-8")
+
+
 def mention_row(m: Mention, received_at: datetime) -> dict[str, Any]:
     """The ``mentions`` row of an already cleaned mention."""
+    row = _mention_columns(m, received_at)
+    row["payload"] = pack_payload(m.raw, payload_context(row))
+    return row
+
+
+def _mention_columns(m: Mention, received_at: datetime) -> dict[str, Any]:
     a = m.author
     return {
         "source": m.source,
@@ -185,7 +211,6 @@ def mention_row(m: Mention, received_at: datetime) -> dict[str, Any]:
         "url": m.url,
         "addresses_brand": m.addresses_brand,
         "found_by": m.found_by,
-        "payload": pack_payload(m.raw),
         "received_at": received_at,
     }
 
@@ -211,25 +236,38 @@ def row_to_mention(r: Mapping[Any, Any]) -> Mention:
         url=r["url"],
         addresses_brand=bool(r["addresses_brand"]),
         found_by=r["found_by"],
-        raw=unpack_payload(r["payload"]),
+        raw=unpack_payload(r["payload"], payload_context(r)),
     )
+
+
+#: The ``scores`` columns ``row_to_scores`` reads.
+SCORES_COLUMNS = ("packed", "complaint_probability", "sentiment", "urgency", "topic",
+                  "embedding")
 
 
 def scores_row(key: MentionKey, s: Scores) -> dict[str, Any]:
     return {
         "source": key[0],
         "mention_id": key[1],
-        "data": s.to_dict(with_embedding=False),  # cleaned by dumps_clean
+        "packed": pack_scores(s),  # its strings cleaned by dumps_clean
         "complaint_probability": s.complaint_probability,
-        "sentiment": s.sentiment,
+        "sentiment": clean_text(s.sentiment),
         "urgency": s.urgency,
-        "topic": s.topic,
+        "topic": clean_text(s.topic),
         "embedding": pack_embedding(s.embedding),
     }
 
 
-def row_to_scores(data: Mapping[str, Any], embedding: bytes | None) -> Scores:
-    return dataclasses.replace(Scores.from_dict(data), embedding=unpack_embedding(embedding))
+def row_to_scores(r: Mapping[str, Any]) -> Scores:
+    """The scores of a row with ``SCORES_COLUMNS`` (``embedding`` may be None)."""
+    s = unpack_scores(
+        r["packed"],
+        sentiment=r["sentiment"],
+        complaint_probability=r["complaint_probability"],
+        urgency=r["urgency"],
+        topic=r["topic"],
+    )
+    return dataclasses.replace(s, embedding=unpack_embedding(r["embedding"]))
 
 
 #: The ``mentions`` columns that copy what the digest counts by (revision 0006).

@@ -123,8 +123,10 @@ mentions = Table(
     Column("url", Text, nullable=False),
     Column("addresses_brand", Boolean, nullable=False),
     Column("found_by", String(128), nullable=False),
-    #: The source's raw payload, zlib'd compact JSON (``codec.pack_payload``, 0006).
-    #: Always set; nullable because SQLite adds a NOT NULL column only by copying the table.
+    #: The source's raw payload, compact JSON deflated (``compact.pack_payload``; zlib'd in
+    #: 0006-0008) against ``codec.payload_context``: the id, author and text columns. Never
+    #: update those without packing the payload again. Always set; nullable because SQLite
+    #: adds a NOT NULL column only by copying the table.
     Column("payload", LargeBinary),
     Column("received_at", UTCDateTime, nullable=False),
     #: Set with the verdict, in the same transaction (revision 0002): it lets
@@ -178,13 +180,16 @@ scores = Table(
     metadata,
     Column("source", String(64), nullable=False),
     Column("mention_id", String(64), nullable=False),
-    #: ``Scores.to_dict(with_embedding=False)``; the columns below are copies to query on.
-    Column("data", JSON, nullable=False),
+    #: ``compact.pack_scores`` (revision 0009; a JSON ``data`` column before): the scores
+    #: but their embedding and the four columns below, which give those back. Always set;
+    #: nullable because SQLite adds a NOT NULL column only by copying the table.
+    Column("packed", LargeBinary),
     Column("complaint_probability", Float, nullable=False),
     Column("sentiment", String(16), nullable=False),
     Column("urgency", Integer, nullable=False),
     Column("topic", String(64), nullable=False),
-    #: ``codec.pack_embedding`` (float16 since 0006; float32 before), or NULL.
+    #: ``codec.pack_embedding`` (int8 + scale since 0009, float16 in 0006-0008, float32
+    #: before), or NULL.
     Column("embedding", LargeBinary),
     PrimaryKeyConstraint("source", "mention_id", name="pk_scores"),
     _key_fk("scores"),
@@ -209,7 +214,8 @@ verdicts = Table(
     Column("decided_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("source", "mention_id", name="pk_verdicts"),
     _key_fk("verdicts"),
-    Index("ix_verdicts_incident_id", "incident_id"),
+    # ix_verdicts_incident_id went with revision 0009: incidents are counted from the
+    # mention's copy (0006); no statement asks the verdicts by incident.
 )
 
 alerts = Table(
