@@ -34,15 +34,16 @@ from listener.domain import (
 from listener.store.compact import (
     pack_embedding,
     pack_payload,
+    pack_reasons,
     pack_scores,
     unpack_embedding,
     unpack_payload,
+    unpack_reasons,
     unpack_scores,
 )
 
 __all__ = [
     "DIGEST_COPIES",
-    "SCORES_COLUMNS",
     "alert_row",
     "clean_json",
     "clean_mention",
@@ -240,34 +241,17 @@ def row_to_mention(r: Mapping[Any, Any]) -> Mention:
     )
 
 
-#: The ``scores`` columns ``row_to_scores`` reads.
-SCORES_COLUMNS = ("packed", "complaint_probability", "sentiment", "urgency", "topic",
-                  "embedding")
-
-
 def scores_row(key: MentionKey, s: Scores) -> dict[str, Any]:
     return {
         "source": key[0],
         "mention_id": key[1],
         "packed": pack_scores(s),  # its strings cleaned by dumps_clean
-        "complaint_probability": s.complaint_probability,
-        "sentiment": clean_text(s.sentiment),
-        "urgency": s.urgency,
-        "topic": clean_text(s.topic),
         "embedding": pack_embedding(s.embedding),
     }
 
 
-def row_to_scores(r: Mapping[str, Any]) -> Scores:
-    """The scores of a row with ``SCORES_COLUMNS`` (``embedding`` may be None)."""
-    s = unpack_scores(
-        r["packed"],
-        sentiment=r["sentiment"],
-        complaint_probability=r["complaint_probability"],
-        urgency=r["urgency"],
-        topic=r["topic"],
-    )
-    return dataclasses.replace(s, embedding=unpack_embedding(r["embedding"]))
+def row_to_scores(packed: bytes, embedding: bytes | None) -> Scores:
+    return dataclasses.replace(unpack_scores(packed), embedding=unpack_embedding(embedding))
 
 
 #: The ``mentions`` columns that copy what the digest counts by (revision 0006).
@@ -326,7 +310,7 @@ def verdict_row(v: Verdict) -> dict[str, Any]:
         "priority": int(v.priority),
         "route": v.route.value,
         "channel": v.channel,
-        "reasons": [clean_text(r) for r in v.reasons],
+        "reasons": pack_reasons(v.reasons),  # cleaned by dumps_clean
         "incident_id": v.incident_id,
         "thread_of_source": v.thread_of[0] if v.thread_of else None,
         "thread_of_id": v.thread_of[1] if v.thread_of else None,
@@ -344,7 +328,7 @@ def row_to_verdict(r: Mapping[Any, Any]) -> Verdict:
         priority=Priority(r["priority"]),
         route=Route(r["route"]),
         channel=r["channel"],
-        reasons=tuple(r["reasons"]),
+        reasons=unpack_reasons(r["reasons"]),
         decided_at=r["decided_at"],
         incident_id=r["incident_id"],
         thread_of=thread_of,

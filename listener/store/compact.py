@@ -1,5 +1,6 @@
 """Compact column formats: embeddings as int8 + scale (float16 before 0009) behind a tag
-byte; the raw payload and the scores deflated against preset dictionaries (0009).
+byte; the raw payload, the scores and a verdict's reasons deflated against preset
+dictionaries (0009).
 
 Every blob starts with a byte naming its format, so rows of every revision decode: a
 migration converts them, and the readers would still understand one it had not.
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from classifiers.base import Scores, Signal
-from listener.store.zdicts import PAYLOAD_V1, SCORES_V1
+from listener.store.zdicts import PAYLOAD_V1, REASONS_V1, SCORES_V1
 
 __all__ = [
     "EMBED_F16",
@@ -26,10 +27,12 @@ __all__ = [
     "PAYLOAD_ZLIB",
     "pack_embedding",
     "pack_payload",
+    "pack_reasons",
     "pack_scores",
     "unpack_embedding",
     "unpack_float32",
     "unpack_payload",
+    "unpack_reasons",
     "unpack_scores",
 ]
 
@@ -137,8 +140,8 @@ def unpack_payload(blob: bytes | None, context: bytes = b"") -> dict[str, Any]:
 
 #: ``scores.packed`` (0009): tag 1, then raw deflate against ``SCORES_V1`` of the
 #: positional JSON ``[sentiment scores, is_complaint, signals, topic scores, explanation,
-#: model, severity scores, f32]``. The sentiment label, complaint probability, urgency
-#: level and topic label live in their columns only.
+#: model, severity scores, f32 flags, sentiment, complaint probability, urgency, topic]``:
+#: every field of the scores but the embedding (its own column).
 SCORES_DEFLATE = 1
 
 
@@ -163,39 +166,55 @@ def _long(scores: Mapping[str, Any], f32: bool) -> dict[str, float]:
 
 
 def pack_scores(s: Scores) -> bytes:
-    """``s`` without its embedding and without what the scores' columns hold."""
+    """``s`` without its embedding, its strings cleaned (``codec.dumps_clean``)."""
     from listener.store.codec import dumps_clean  # codec imports this module
 
     maps = [_short(m) for m in (s.sentiment_scores, s.topic_scores, s.severity_scores)]
     flags = sum(1 << i for i, (_, f32) in enumerate(maps) if f32)
     value: list[Any] = [
         maps[0][0], s.is_complaint, [[g.name, g.evidence, g.source] for g in s.signals],
-        maps[1][0], s.explanation, s.model, maps[2][0],
+        maps[1][0], s.explanation, s.model, maps[2][0], flags,
+        s.sentiment, s.complaint_probability, s.urgency, s.topic,
     ]
-    if flags:
-        value.append(flags)
     return bytes([SCORES_DEFLATE]) + _deflate(dumps_clean(value).encode("utf-8"), SCORES_V1)
 
 
-def unpack_scores(
-    blob: bytes, *, sentiment: str, complaint_probability: float, urgency: int, topic: str
-) -> Scores:
-    """``pack_scores``'s inverse; the columns give back what the blob leaves out."""
+def unpack_scores(blob: bytes) -> Scores:
+    """``pack_scores``'s inverse (without the embedding)."""
     if blob[0] != SCORES_DEFLATE:
         raise ValueError(f"unknown scores format {blob[0]}")
     value = json.loads(_inflate(blob[1:], SCORES_V1).decode("utf-8"))
-    sent, is_complaint, signals, topics, explanation, model, severity = value[:7]
-    flags = int(value[7]) if len(value) > 7 else 0
+    (sent, is_complaint, signals, topics, explanation, model, severity, flags,
+     sentiment, probability, urgency, topic) = value
     return Scores(
-        sentiment=sentiment,
+        sentiment=str(sentiment),
         sentiment_scores=_long(sent, bool(flags & 1)),
-        complaint_probability=float(complaint_probability),
+        complaint_probability=float(probability),
         is_complaint=bool(is_complaint),
         urgency=int(urgency),
         signals=tuple(Signal(str(n), str(e), str(src)) for n, e, src in signals),
-        topic=topic,
+        topic=str(topic),
         topic_scores=_long(topics, bool(flags & 2)),
         explanation=str(explanation),
         model=str(model),
         severity_scores=_long(severity, bool(flags & 4)),
     )
+
+
+#: ``verdicts.reasons`` (0009; a JSON list before): tag 1, then raw deflate against
+#: ``REASONS_V1`` of the JSON list.
+REASONS_DEFLATE = 1
+
+
+def pack_reasons(reasons: Sequence[str]) -> bytes:
+    from listener.store.codec import dumps_clean  # codec imports this module
+
+    return bytes([REASONS_DEFLATE]) + _deflate(
+        dumps_clean(list(reasons)).encode("utf-8"), REASONS_V1
+    )
+
+
+def unpack_reasons(blob: bytes) -> tuple[str, ...]:
+    if blob[0] != REASONS_DEFLATE:
+        raise ValueError(f"unknown reasons format {blob[0]}")
+    return tuple(str(r) for r in json.loads(_inflate(blob[1:], REASONS_V1).decode("utf-8")))

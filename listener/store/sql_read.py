@@ -8,13 +8,7 @@ from sqlalchemy import Connection, Select, and_, literal, select
 
 from listener.domain import Alert, MentionKey
 from listener.ports import TriagedMention
-from listener.store.codec import (
-    SCORES_COLUMNS,
-    row_to_alert,
-    row_to_mention,
-    row_to_scores,
-    row_to_verdict,
-)
+from listener.store.codec import row_to_alert, row_to_mention, row_to_scores, row_to_verdict
 from listener.store.tables import alerts, mentions, scores, verdicts
 
 __all__ = ["_triaged_select", "triaged_from"]
@@ -25,7 +19,7 @@ def _triaged_select(embeddings: bool) -> Select[Any]:
     m = mentions.c
     cols = [
         *mentions.c,
-        *(scores.c[c].label(f"s_{c}") for c in SCORES_COLUMNS if c != "embedding"),
+        scores.c.packed.label("s_packed"),
         (scores.c.embedding if embeddings else literal(None)).label("s_embedding"),
         *(c.label(f"v_{c.name}") for c in verdicts.c),
     ]
@@ -57,7 +51,7 @@ def triaged_from(conn: Connection, q: Select[Any]) -> list[TriagedMention]:
         mention = row_to_mention(r)
         s = None
         if r["s_packed"] is not None:
-            s = row_to_scores({c: r[f"s_{c}"] for c in SCORES_COLUMNS})
+            s = row_to_scores(r["s_packed"], r["s_embedding"])
         v = None
         if r["v_source"] is not None:
             v = row_to_verdict({c.name: r[f"v_{c.name}"] for c in verdicts.c})

@@ -11,13 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Date,
     DateTime,
     Dialect,
-    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -180,14 +178,10 @@ scores = Table(
     metadata,
     Column("source", String(64), nullable=False),
     Column("mention_id", String(64), nullable=False),
-    #: ``compact.pack_scores`` (revision 0009; a JSON ``data`` column before): the scores
-    #: but their embedding and the four columns below, which give those back. Always set;
-    #: nullable because SQLite adds a NOT NULL column only by copying the table.
-    Column("packed", LargeBinary),
-    Column("complaint_probability", Float, nullable=False),
-    Column("sentiment", String(16), nullable=False),
-    Column("urgency", Integer, nullable=False),
-    Column("topic", String(64), nullable=False),
+    #: ``compact.pack_scores``: every field but the embedding (revision 0009; before, the
+    #: JSON ``data`` column and copies of four fields, which no query read since 0006: the
+    #: mention carries the digest's copies).
+    Column("packed", LargeBinary, nullable=False),
     #: ``codec.pack_embedding`` (int8 + scale since 0009, float16 in 0006-0008, float32
     #: before), or NULL.
     Column("embedding", LargeBinary),
@@ -195,6 +189,8 @@ scores = Table(
     _key_fk("scores"),
     # ix_scores_topic and ix_scores_urgency went with revision 0007: nothing asks the
     # scores by topic or urgency since the digest reads the mention's copies (0006).
+    # Clustered on its key (0009): no second copy of the key in an index.
+    sqlite_with_rowid=False,
 )
 
 verdicts = Table(
@@ -207,7 +203,8 @@ verdicts = Table(
     Column("priority", Integer, nullable=False),
     Column("route", String(16), nullable=False),
     Column("channel", String(128)),
-    Column("reasons", JSON, nullable=False),
+    #: ``compact.pack_reasons`` (revision 0009; a JSON list before).
+    Column("reasons", LargeBinary, nullable=False),
     Column("incident_id", String(64)),
     Column("thread_of_source", String(64)),
     Column("thread_of_id", String(64)),
@@ -216,6 +213,7 @@ verdicts = Table(
     _key_fk("verdicts"),
     # ix_verdicts_incident_id went with revision 0009: incidents are counted from the
     # mention's copy (0006); no statement asks the verdicts by incident.
+    sqlite_with_rowid=False,
 )
 
 alerts = Table(

@@ -10,7 +10,7 @@ nearest match, so the most common shapes come last.
 
 from __future__ import annotations
 
-__all__ = ["PAYLOAD_V1", "SCORES_V1"]
+__all__ = ["PAYLOAD_V1", "REASONS_V1", "SCORES_V1"]
 
 _X_TWEET = (
     '{"edit_history_tweet_ids":["1"],"possibly_sensitive":false,"reply_settings":"everyone",'
@@ -46,6 +46,24 @@ _TWCS = (
 #: ``mentions.payload``'s dictionary; the row's own strings are appended to it per row.
 PAYLOAD_V1 = (_X_TWEET + _BLUESKY_POST + _DEMO + _TWCS).encode("utf-8")
 
+#: ``verdicts.reasons``' dictionary: the policy's phrases (``listener/decisions``), with the
+#: default channels.
+REASONS_V1 = (
+    '"quiet hours (","outside business hours (","language \'","\' not in ",'
+    '"ignore phrase: \'","the brand\'s own post (@","closed (","less urgent (",'
+    '" is on the VIP list","reach: ","k followers","M followers",'
+    '" over budget (","), but urgent: sent","earlier alert in this conversation is ",'
+    '" → new card","same conversation as an earlier alert → thread","joins incident ",'
+    '"urgent · safety: \'","urgent · outage: \'","urgent · money: \'","urgent · legal: \'",'
+    '"urgent · churn: \'","urgent · press: \'","spike: 10 \'other\' posts in 15 min (usually 0.",'
+    '"spike: 50% of 10 posts in 15 min are complaints (usually 0.",'
+    '"held back: #cx-queue over budget (120/120 this hour) → digest",'
+    '"no complaint or request read","praise: \'thanks\'","praise: \'Thank",'
+    '"neither addresses nor names ","spike: 10 posts in 15 min (usually 0.",'
+    '["→ #cx-alerts, pings"]["→ #cx-urgent, pings"]["no brand to route it to"]'
+    '["no problem words, model unsure","not urgent → #cx-queue, no ping"]'
+).encode("utf-8")
+
 #: ``scores.packed``'s dictionary: the positional JSON ``compact.pack_scores`` writes.
 SCORES_V1 = (
     '"money","legal","churn","press","safety","outage","model","phrase",'
@@ -60,4 +78,18 @@ SCORES_V1 = (
     '{"delivery":0.,"billing/refund":0.,"product defect":0.,"account/login":0.,'
     '"customer service":0.,"outage":0.,"safety":0.,"pricing":0.,"other":0.},'
     '[{"negative":0.,"neutral":0.,"positive":0.},false,[],'
+    # Two whole rows, made up: deflate copies their runs of structure and digits.
+    '[{"negative":0.0412,"neutral":0.9376,"positive":0.0212},false,[],{"delivery":0.0067,'
+    '"billing/refund":0.0125,"product defect":0.0021,"account/login":0.0043,'
+    '"customer service":0.0254,"outage":0.0008,"safety":0.0013,"pricing":0.0019,'
+    '"other":0.9450},"not a complaint (p=0.12, threshold 0.25), neutral",'
+    '"firstreply-triage-minilm-ft/20261201",{"no explicit reproach":0.8795,'
+    '"disapproval":0.0911,"accusation":0.0102,"blame":0.0192},2,"neutral",0.1187,0,"other"]'
+    '[{"negative":0.8731,"neutral":0.1054,"positive":0.0215},true,[],{"delivery":0.1476,'
+    '"billing/refund":0.0398,"product defect":0.0387,"account/login":0.0613,'
+    '"customer service":0.2815,"outage":0.0352,"safety":0.0041,"pricing":0.0073,'
+    '"other":0.3845},"complaint (p=0.71, threshold 0.25), negative; urgency 1 '
+    '(no explicit reproach)","firstreply-triage-minilm-ft/20261201",'
+    '{"no explicit reproach":0.7314,"disapproval":0.1389,"accusation":0.0158,'
+    '"blame":0.1139},2,"negative",0.7093,1,"other"]'
 ).encode("utf-8")

@@ -1,15 +1,19 @@
 """Compact storage: under 1.5 KB a mention.
 
-``scores.data`` (JSON) becomes ``scores.packed`` (``compact.pack_scores``: positional JSON
-deflated against a preset dictionary, without the four fields the scores' columns hold),
-embeddings go from float16 to int8 with a per-vector scale, and ``mentions.payload`` is
-deflated against a preset dictionary and the row's own text, ids and names
-(``codec.payload_context``) instead of zlib'd alone. Every row is converted here, in keyset
-pages of 2,000 (no lazy conversion: the readers decode every format, but no row is left
-in an old one). ``ix_verdicts_incident_id`` is dropped: no statement reads it.
+``scores`` keeps its key, ``packed`` (``compact.pack_scores``: every field but the
+embedding, positional JSON deflated against a preset dictionary) and the embedding, now
+int8 with a per-vector scale (float16 before); ``data`` (JSON) and the copies of four of
+its fields, which no query has read since the mention carries the digest's (0006), go.
+``verdicts.reasons`` is deflated against a dictionary of the policy's phrases, and
+``mentions.payload`` against one of the networks' payloads followed by the row's own
+text, ids and names (``codec.payload_context``), instead of zlib'd alone. On SQLite
+``scores`` and ``verdicts`` become WITHOUT ROWID tables, clustered on their key: no
+second copy of it in an index (they are copied once for that; nothing references them).
+``ix_verdicts_incident_id`` is dropped: no statement reads it.
 
-Down converts back (``data`` comes back nullable: SQLite adds a NOT NULL column only by
-copying the table); the int8 embeddings are widened to float16, not restored.
+Every row is converted here, in keyset pages of 2,000 (no lazy conversion: the readers
+decode every format, but no row is left in an old one). Down converts back; the int8
+embeddings are widened to float16, not restored.
 
 Revision ID: 0009
 Revises: 0008 (0007 until the digest's 0008 is merged: set ``down_revision`` then)
@@ -18,7 +22,6 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -27,8 +30,8 @@ from alembic import op
 
 from classifiers.base import Scores
 
-# The formats are the codec's; the old ones are named, the new ones are the defaults of
-# this revision's time, named too, so that a later default never changes what runs here.
+# The formats are the codec's; each is named, so that a later default never changes what
+# runs here.
 from listener.store.codec import payload_context
 from listener.store.compact import (
     EMBED_F16,
@@ -37,9 +40,11 @@ from listener.store.compact import (
     PAYLOAD_ZLIB,
     pack_embedding,
     pack_payload,
+    pack_reasons,
     pack_scores,
     unpack_embedding,
     unpack_payload,
+    unpack_reasons,
     unpack_scores,
 )
 
@@ -58,17 +63,31 @@ mentions = sa.table(
         "source", "id", "author_id", "author_username", "author_name", "text")),
     sa.column("payload", sa.LargeBinary),
 )
+#: Both shapes' columns (and the temporary ones): each step names those it reads.
+_COPIES = (("complaint_probability", sa.Float()), ("sentiment", sa.String(16)),
+           ("urgency", sa.Integer()), ("topic", sa.String(64)))
 scores = sa.table(
     "scores",
     sa.column("source", sa.String),
     sa.column("mention_id", sa.String),
     sa.column("data", sa.JSON),
     sa.column("packed", sa.LargeBinary),
-    sa.column("complaint_probability", sa.Float),
-    sa.column("sentiment", sa.String),
-    sa.column("urgency", sa.Integer),
-    sa.column("topic", sa.String),
     sa.column("embedding", sa.LargeBinary),
+    *(sa.column(name, type_) for name, type_ in _COPIES),
+)
+verdicts_up = sa.table(
+    "verdicts",
+    sa.column("source", sa.String),
+    sa.column("mention_id", sa.String),
+    sa.column("reasons", sa.JSON),
+    sa.column("reasons_packed", sa.LargeBinary),
+)
+verdicts_down = sa.table(
+    "verdicts",
+    sa.column("source", sa.String),
+    sa.column("mention_id", sa.String),
+    sa.column("reasons", sa.LargeBinary),
+    sa.column("reasons_json", sa.JSON),
 )
 
 
@@ -91,23 +110,25 @@ def _pages(
 
 def _rewrite(
     table: sa.TableClause,
-    key: tuple[str, str],
     columns: Sequence[str],
-    sets: Sequence[str],
     convert: Callable[[Any], dict[str, Any]],
 ) -> None:
-    """``sets`` of every row of ``table`` to ``convert(row)``, page by page."""
+    """Each row of ``table`` updated with ``convert(row)`` (of ``columns``), page by page."""
     conn = op.get_bind()
+    key = ("source", "id") if "id" in table.c else ("source", "mention_id")
     a, b = (table.c[k] for k in key)
-    put = (
-        sa.update(table)
-        .where(a == sa.bindparam("k_a"), b == sa.bindparam("k_b"))
-        .values({c: sa.bindparam(f"k_{c}") for c in sets})
-    )
+    put: Any = None
     for rows in _pages(conn, table, key, columns):
+        values = [convert(r) for r in rows]
+        if put is None:
+            put = (
+                sa.update(table)
+                .where(a == sa.bindparam("k_a"), b == sa.bindparam("k_b"))
+                .values({c: sa.bindparam(f"k_{c}") for c in values[0]})
+            )
         conn.execute(put, [
-            {"k_a": r[key[0]], "k_b": r[key[1]],
-             **{f"k_{c}": v for c, v in convert(r).items()}} for r in rows
+            {"k_a": r[key[0]], "k_b": r[key[1]], **{f"k_{c}": v for c, v in new.items()}}
+            for r, new in zip(rows, values, strict=True)
         ])
 
 
@@ -118,48 +139,121 @@ def _embedding(blob: bytes | None, fmt: int) -> bytes | None:
 
 
 _MENTION_COLUMNS = ("author_id", "author_username", "author_name", "text", "payload")
-_SCORE_COLUMNS = ("complaint_probability", "sentiment", "urgency", "topic", "embedding")
 
 
-def _mention_key(r: Any) -> dict[str, Any]:
-    return {"id": r["id"], **{c: r[c] for c in _MENTION_COLUMNS}}
+def _context(r: Any) -> bytes:
+    return payload_context({"id": r["id"], **{c: r[c] for c in _MENTION_COLUMNS}})
+
+
+def _key_fk(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["source", "mention_id"], ["mentions.source", "mentions.id"],
+        name=f"fk_{table}_mention", ondelete="CASCADE",
+    )
+
+
+def _scores_shape(new: bool) -> list[Any]:
+    """``scores``' columns and constraints as this revision leaves it (``new``), or as it
+    found it."""
+    cols: list[Any] = [sa.Column("source", sa.String(64), nullable=False),
+                       sa.Column("mention_id", sa.String(64), nullable=False)]
+    if new:
+        cols.append(sa.Column("packed", sa.LargeBinary(), nullable=False))
+    else:
+        cols.append(sa.Column("data", sa.JSON(), nullable=False))
+        cols += [sa.Column(name, type_, nullable=False) for name, type_ in _COPIES]
+    return [*cols, sa.Column("embedding", sa.LargeBinary()),
+            sa.PrimaryKeyConstraint("source", "mention_id", name="pk_scores"),
+            _key_fk("scores")]
+
+
+def _verdicts_shape(new: bool) -> list[Any]:
+    return [
+        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("mention_id", sa.String(64), nullable=False),
+        sa.Column("actionable", sa.Boolean(), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("route", sa.String(16), nullable=False),
+        sa.Column("channel", sa.String(128)),
+        sa.Column("reasons", sa.LargeBinary() if new else sa.JSON(), nullable=False),
+        sa.Column("incident_id", sa.String(64)),
+        sa.Column("thread_of_source", sa.String(64)),
+        sa.Column("thread_of_id", sa.String(64)),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("source", "mention_id", name="pk_verdicts"),
+        _key_fk("verdicts"),
+    ]
+
+
+def _recreate(name: str, shape: list[Any], sources: dict[str, str], *, rowid: bool) -> None:
+    """SQLite: ``name`` copied into ``shape`` (``sources``: a new column's old one).
+
+    Safe for these tables: nothing references them, so dropping the old one cascades to
+    nothing."""
+    conn = op.get_bind()
+    made = op.create_table(f"{name}_new", *shape, sqlite_with_rowid=rowid)
+    names = [c.name for c in shape if isinstance(c, sa.Column)]
+    old = sa.table(name, *(sa.column(sources.get(c, c)) for c in names))
+    conn.execute(sa.insert(made).from_select(
+        names, sa.select(*(old.c[sources.get(c, c)] for c in names))
+    ))
+    op.drop_table(name)
+    op.rename_table(f"{name}_new", name)
 
 
 def upgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
     op.add_column("scores", sa.Column("packed", sa.LargeBinary(), nullable=True))
-    _rewrite(
-        scores, ("source", "mention_id"), ("data", *_SCORE_COLUMNS), ("packed", "embedding"),
-        lambda r: {"packed": pack_scores(Scores.from_dict(r["data"])),
-                   "embedding": _embedding(r["embedding"], EMBED_I8)},
-    )
-    # Never a batch (copy-and-move) on SQLite: SQLite >= 3.35 drops a column in place.
-    op.drop_column("scores", "data")
-    _rewrite(
-        mentions, ("source", "id"), _MENTION_COLUMNS, ("payload",),
-        lambda r: {"payload": pack_payload(
-            unpack_payload(r["payload"], payload_context(_mention_key(r))),
-            payload_context(_mention_key(r)), fmt=PAYLOAD_DEFLATE)},
-    )
+    _rewrite(scores, ("data", "embedding"),
+             lambda r: {"packed": pack_scores(Scores.from_dict(r["data"])),
+                        "embedding": _embedding(r["embedding"], EMBED_I8)})
     op.drop_index("ix_verdicts_incident_id", table_name="verdicts")
+    op.add_column("verdicts", sa.Column("reasons_packed", sa.LargeBinary(), nullable=True))
+    _rewrite(verdicts_up, ("reasons",),
+             lambda r: {"reasons_packed": pack_reasons(r["reasons"])})
+    if sqlite:
+        _recreate("scores", _scores_shape(True), {}, rowid=False)
+        _recreate("verdicts", _verdicts_shape(True), {"reasons": "reasons_packed"}, rowid=False)
+    else:
+        for name in ("data", *(c for c, _ in _COPIES)):
+            op.drop_column("scores", name)
+        op.alter_column("scores", "packed", nullable=False)
+        op.drop_column("verdicts", "reasons")
+        op.alter_column("verdicts", "reasons_packed", new_column_name="reasons",
+                        nullable=False)
+    _rewrite(mentions, _MENTION_COLUMNS,
+             lambda r: {"payload": pack_payload(unpack_payload(r["payload"], _context(r)),
+                                                _context(r), fmt=PAYLOAD_DEFLATE)})
 
 
-def _scores_dict(r: Any) -> dict[str, object]:
-    s = unpack_scores(r["packed"], sentiment=r["sentiment"],
-                      complaint_probability=r["complaint_probability"],
-                      urgency=r["urgency"], topic=r["topic"])
-    return dataclasses.replace(s, embedding=()).to_dict(with_embedding=False)
+def _old_scores(r: Any) -> dict[str, Any]:
+    s = unpack_scores(r["packed"])
+    return {"data": s.to_dict(with_embedding=False), "embedding":
+            _embedding(r["embedding"], EMBED_F16), "complaint_probability":
+            s.complaint_probability, "sentiment": s.sentiment, "urgency": s.urgency,
+            "topic": s.topic}
 
 
 def downgrade() -> None:
-    op.create_index("ix_verdicts_incident_id", "verdicts", ["incident_id"])
-    _rewrite(
-        mentions, ("source", "id"), _MENTION_COLUMNS, ("payload",),
-        lambda r: {"payload": pack_payload(
-            unpack_payload(r["payload"], payload_context(_mention_key(r))), fmt=PAYLOAD_ZLIB)},
-    )
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    _rewrite(mentions, _MENTION_COLUMNS,
+             lambda r: {"payload": pack_payload(unpack_payload(r["payload"], _context(r)),
+                                                fmt=PAYLOAD_ZLIB)})
     op.add_column("scores", sa.Column("data", sa.JSON(), nullable=True))
-    _rewrite(
-        scores, ("source", "mention_id"), ("packed", *_SCORE_COLUMNS), ("data", "embedding"),
-        lambda r: {"data": _scores_dict(r), "embedding": _embedding(r["embedding"], EMBED_F16)},
-    )
-    op.drop_column("scores", "packed")
+    for name, type_ in _COPIES:
+        op.add_column("scores", sa.Column(name, type_, nullable=True))
+    _rewrite(scores, ("packed", "embedding"), _old_scores)
+    op.add_column("verdicts", sa.Column("reasons_json", sa.JSON(), nullable=True))
+    _rewrite(verdicts_down, ("reasons",),
+             lambda r: {"reasons_json": list(unpack_reasons(r["reasons"]))})
+    if sqlite:
+        _recreate("scores", _scores_shape(False), {}, rowid=True)
+        _recreate("verdicts", _verdicts_shape(False), {"reasons": "reasons_json"}, rowid=True)
+    else:
+        op.drop_column("scores", "packed")
+        for name in ("data", *(c for c, _ in _COPIES)):
+            op.alter_column("scores", name, nullable=False)
+        op.drop_column("verdicts", "reasons")
+        op.alter_column("verdicts", "reasons_json", new_column_name="reasons",
+                        nullable=False)
+    op.create_index("ix_verdicts_incident_id", "verdicts", ["incident_id"])
