@@ -154,11 +154,11 @@ def bench_bytes(n: int, before: str = "0007", revision: str = "head",
     what = (f"the configured model's scores and embeddings ({scoring:.0f} s to score)" if model
             else "the test double's scores, random 384-d embeddings")
     print(f"{k:,} mentions of the twcs sample (SQLite file, VACUUMed; indexes included); {what}")
-    for label, size in ((f"revision 0004", at_0004), (f"revision {before} (before)", size_before),
+    for label, size in (("revision 0004", at_0004), (f"revision {before} (before)", size_before),
                         (f"revision {revision} (after)", size_after)):
         print(f"  {label:<48} {size / k:8,.0f} B/mention")
     print(f"  migration {before} -> {revision} in place: {took:.1f} s ({k / took:,.0f} mentions/s)")
-    print(f"  where the bytes are (per mention; tables and indexes, then columns):")
+    print("  where the bytes are (per mention; tables and indexes, then columns):")
     print(f"    {'':<46} {before:>8} {revision:>8}")
     names = list(dict.fromkeys([*parts_before, *parts_after]))
     for name in names:
@@ -191,59 +191,81 @@ def _breakdown(path: Path) -> dict[str, float]:
         conn.close()
 
 
+def _demo_mentions() -> list[Any]:
+    from listener.demo.source import DemoSource, load_sample
+    from listener.domain import Mention
+
+    source = DemoSource(now=datetime(2026, 3, 1, tzinfo=UTC))
+    return [m for m in (source._parse(r) for r in load_sample()) if isinstance(m, Mention)]
+
+
 def bench_incidents(n: int) -> None:
+    """Incidents from each stored embedding format against float32 (the model's own): by
+    the decision engine with the configured rules at the posts' own times (what ``replay``
+    and a restart's rebuild do), and squeezed into one afternoon at three similarities."""
+    import dataclasses
+
     import numpy as np
 
     from listener.config import load_settings
+    from listener.decisions import DecisionEngine
     from listener.decisions.incidents import IncidentTracker
-    from listener.runtime import build_classifier
+    from listener.demo.source import demo_settings
     from listener.store.compact import EMBED_F16, EMBED_I8, pack_embedding, unpack_embedding
 
-    ms = [m for m in _mentions(4 * n) if not m.author.username.isalpha()][:n]  # type: ignore[attr-defined]
-    settings = load_settings(None)
+    base = load_settings(None)
+    corpora = [("demo sample", _demo_mentions(), demo_settings(base)),
+               ("twcs sample", _mentions(n), base)]
     t0 = time.perf_counter()
-    model = build_classifier(settings)
-    scores = []
-    texts = [m.text for m in ms]  # type: ignore[attr-defined]
-    for i in range(0, len(texts), 64):
-        scores.extend(model.predict(texts[i : i + 64]))
-    print(f"embedded {len(ms):,} customer posts in {time.perf_counter() - t0:.0f} s "
-          f"({len(scores[0].embedding)} dimensions)")
-    # Incidents need a burst: the sample spans months, so it is replayed as one afternoon
-    # (posts 10 s apart, in order) to give the tracker crowds of candidates to choose from.
-    t = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    vectors = {
-        "float32": [s.embedding for s in scores],
-        "float16": [unpack_embedding(pack_embedding(s.embedding, EMBED_F16)) for s in scores],
-        "int8": [unpack_embedding(pack_embedding(s.embedding, EMBED_I8)) for s in scores],
-    }
-    for similarity in (0.6, 0.75, 0.9):
-        ids: dict[str, list[str]] = {}
-        for name, vecs in vectors.items():
-            tracker = IncidentTracker()
-            got = []
-            for i, (m, s, v) in enumerate(zip(ms, scores, vecs, strict=True)):
-                at = t + timedelta(seconds=10 * i)
-                found = tracker.match("Acme", s.topic, v, at, window=timedelta(minutes=120),
-                                      similarity=similarity)
-                inc = tracker.add(m.key, brand="Acme", topic=s.topic, embedding=v, at=at,  # type: ignore[attr-defined]
-                                  text=m.text, incident_id=found.id if found else None)  # type: ignore[attr-defined]
-                got.append(inc.id)
-            ids[name] = got
-        base = ids["float32"]
-        groups = len(set(base))
-        line = ", ".join(
-            f"{name}: {sum(a != b for a, b in zip(base, ids[name], strict=True))} moved"
-            for name in ("float16", "int8")
-        )
-        print(f"  similarity {similarity}: {groups:,} incidents from float32; {line} "
-              f"(of {len(ms):,} posts)")
-    err = max(
-        abs(float(np.dot(a, b)) - float(np.dot(a, c)))
-        for a, b, c in zip(vectors["float32"][:500], vectors["float32"][1:501],
-                           vectors["int8"][1:501], strict=True)
-    )
-    print(f"  largest cosine error int8 vs float32 over 500 pairs: {err:.4f}")
+    scored = {name: _scored(ms, True) for name, ms, _ in corpora}
+    print(f"scored {sum(len(v) for v in scored.values()):,} posts with the configured model "
+          f"in {time.perf_counter() - t0:.0f} s")
+    formats = {"float16": EMBED_F16, "int8": EMBED_I8}
+    for name, ms, settings in corpora:
+        items = scored[name]
+        runs = {"float32": items}
+        for label, fmt in formats.items():
+            runs[label] = [(m, dataclasses.replace(
+                s, embedding=unpack_embedding(pack_embedding(s.embedding, fmt))))
+                for m, s in items]
+        ids = {label: [d.verdict.incident_id for d in
+                       DecisionEngine.from_settings(settings).decide_history(r)]
+               for label, r in runs.items()}
+        grouped = sum(i is not None for i in ids["float32"])
+        moved = ", ".join(
+            f"{label}: {sum(a != b for a, b in zip(ids['float32'], ids[label], strict=True))}"
+            for label in formats)
+        print(f"{name}, {len(ms):,} posts at their own times, configured rules: {grouped:,} "
+              f"in {len(set(i for i in ids['float32'] if i)):,} incidents (float32); "
+              f"verdicts with another incident: {moved}")
+        # The sample spans months: replayed as one afternoon (posts 10 s apart, in
+        # order), the tracker gets crowds of candidates to choose from.
+        t = datetime(2026, 3, 1, 12, tzinfo=UTC)
+        for similarity in (0.6, 0.75, 0.9):
+            got: dict[str, list[str]] = {}
+            for label, r in runs.items():
+                tracker = IncidentTracker()
+                out = []
+                for i, (m, s) in enumerate(r):
+                    at = t + timedelta(seconds=10 * i)
+                    found = tracker.match("Acme", s.topic, s.embedding, at,
+                                          window=timedelta(minutes=120), similarity=similarity)
+                    out.append(tracker.add(m.key, brand="Acme", topic=s.topic,
+                                           embedding=s.embedding, at=at, text=m.text,
+                                           incident_id=found.id if found else None).id)
+                got[label] = out
+            line = ", ".join(
+                f"{label}: {sum(a != b for a, b in zip(got['float32'], got[label], strict=True))}"
+                for label in formats)
+            print(f"  one afternoon, similarity {similarity}: {len(set(got['float32'])):,} "
+                  f"incidents (float32); posts in another incident: {line}")
+        e32 = np.asarray([s.embedding for _, s in items], dtype=np.float32)
+        e8 = np.asarray([s.embedding for _, s in runs["int8"]], dtype=np.float32)
+        pairs = np.random.default_rng(0).integers(0, len(e32), (20000, 2))
+        err = np.abs((e32[pairs[:, 0]] * e32[pairs[:, 1]]).sum(1)
+                     - (e32[pairs[:, 0]] * e8[pairs[:, 1]]).sum(1))
+        print(f"  cosine error int8 vs float32 over 20,000 pairs: mean {err.mean():.1e}, "
+              f"largest {err.max():.1e}")
 
 
 def main() -> None:
@@ -258,7 +280,7 @@ def main() -> None:
     if args.bytes:
         bench_bytes(args.n or 5000, args.before, args.revision, args.model)
     if args.incidents:
-        bench_incidents(args.n or 2000)
+        bench_incidents(args.n or 5000)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ def test_migrations_build_exactly_the_tables_module(sql_url: str) -> None:
 
 def _as_before_0006(row: dict[str, Any]) -> dict[str, Any]:
     """A ``mentions`` row as revisions before 0006 held it: raw JSON, no digest copies."""
-    from listener.store.codec import DIGEST_COPIES, payload_context, unpack_payload
+    from listener.store.codec import DIGEST_COPIES, payload_context
+    from listener.store.compact import unpack_payload
 
     row = {k: v for k, v in row.items() if k not in DIGEST_COPIES}
     row["raw"] = unpack_payload(row.pop("payload"), payload_context(row))
@@ -85,7 +86,7 @@ old_verdicts = Table(
 
 
 def _scores_before_0009(key: tuple[str, str], s: Any) -> dict[str, Any]:
-    from listener.store.codec import pack_embedding
+    from listener.store.compact import pack_embedding
 
     return {"source": key[0], "mention_id": key[1], "data": s.to_dict(with_embedding=False),
             "complaint_probability": s.complaint_probability, "sentiment": s.sentiment,

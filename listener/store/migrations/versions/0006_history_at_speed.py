@@ -186,7 +186,8 @@ def _compact() -> None:
         todo = [(s, i, e) for s, i, e in rows if e]  # all float32 at revision 0004
         if todo:
             conn.execute(put, [{"k_s": s, "k_i": i,
-                                "k_v": pack_embedding(unpack_float32(e), EMBED_F16)} for s, i, e in todo])
+                                "k_v": pack_embedding(unpack_float32(e), EMBED_F16)}
+                               for s, i, e in todo])
 
 
 def _expand() -> None:
