@@ -44,7 +44,8 @@ def _rows() -> list[tuple[Mention, Scores | None, Verdict | None]]:
         "created_at": "Tue Oct 31 22:11:45 +0000 2017", "text": _TEXT,
         "response_tweet_id": "", "in_response_to_tweet_id": "6.0"})
     x = f.mention(2, raw={"id": "2", "text": "@acme my order 2 never arrived",
-                          "note_tweet": {"text": "long " * 40}, "public_metrics": {"like_count": 3}})
+                          "note_tweet": {"text": "long " * 40},
+                          "public_metrics": {"like_count": 3}})
     v1 = dataclasses.replace(f.verdict(twcs.key), reasons=(
         "no problem words, model unsure", "not urgent → #cx-queue, no ping"))
     return [
