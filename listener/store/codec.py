@@ -187,14 +187,8 @@ def payload_context(r: Mapping[Any, Any]) -> bytes:
 
 def mention_row(m: Mention, received_at: datetime) -> dict[str, Any]:
     """The ``mentions`` row of an already cleaned mention."""
-    row = _mention_columns(m, received_at)
-    row["payload"] = pack_payload(m.raw, payload_context(row))
-    return row
-
-
-def _mention_columns(m: Mention, received_at: datetime) -> dict[str, Any]:
     a = m.author
-    return {
+    row: dict[str, Any] = {
         "source": m.source,
         "id": m.id,
         "text": m.text,
@@ -214,6 +208,8 @@ def _mention_columns(m: Mention, received_at: datetime) -> dict[str, Any]:
         "found_by": m.found_by,
         "received_at": received_at,
     }
+    row["payload"] = pack_payload(m.raw, payload_context(row))
+    return row
 
 
 def row_to_mention(r: Mapping[Any, Any]) -> Mention:
