@@ -2,6 +2,7 @@
 float16 embeddings change how posts group into incidents.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_compact.py --bytes    [--n 5000] [--model]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
     PYTHONPATH=. .venv/bin/python benchmarks/bench_compact.py --incidents [--n 2000]
 
 ``--bytes`` backfills the twcs sample (``../shared/data/twcs-sample``) into a SQLite file
@@ -131,13 +132,15 @@ def _fill_0004(url: str, scored: list[tuple[Any, Any]], model: bool) -> None:
 
 
 def bench_bytes(n: int, before: str = "0007", revision: str = "head",
-                model: bool = False) -> None:
+                model: bool = False, postgres: str | None = None) -> None:
     from listener.store import migrate
 
     ms = _mentions(n)
     t0 = time.perf_counter()
     scored = _scored(ms, model)
     scoring = time.perf_counter() - t0
+    if postgres:
+        bench_bytes_postgres(postgres, scored, before, revision, model)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "old.db"
         url = f"sqlite:///{db}"
@@ -165,6 +168,52 @@ def bench_bytes(n: int, before: str = "0007", revision: str = "head",
         a, b = parts_before.get(name, 0.0) / k, parts_after.get(name, 0.0) / k
         if max(a, b) >= 1:
             print(f"    {name:<46} {a:8,.0f} {b:8,.0f}")
+
+
+def bench_bytes_postgres(
+    base: str, scored: list[tuple[Any, Any]], before: str, revision: str, model: bool
+) -> None:
+    """The same rows in a fresh PostgreSQL schema of ``base``: relation sizes (tables,
+    their TOAST and indexes) after ``VACUUM FULL``, at ``before`` and ``revision``."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from listener.store import migrate
+
+    schema = f"fr_bench_{uuid.uuid4().hex[:10]}"
+    dsn = base.replace("postgresql+psycopg://", "postgresql://")
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    admin = psycopg.connect(dsn, autocommit=True)
+    admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+
+    def size() -> dict[str, int]:
+        admin.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        admin.execute("VACUUM FULL")
+        return dict(admin.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c"
+            " JOIN pg_namespace s ON s.oid = c.relnamespace"
+            " WHERE s.nspname = %s AND c.relkind = 'r'", (schema,)).fetchall())
+
+    try:
+        migrate.upgrade(url, "0004")
+        _fill_0004(url, scored, model)
+        migrate.upgrade(url, before)
+        at_before = size()
+        migrate.upgrade(url, revision)
+        at_after = size()
+    finally:
+        admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        admin.close()
+    k = len(scored)
+    print(f"{k:,} mentions in PostgreSQL (VACUUM FULL; each table with its TOAST and indexes)")
+    print(f"    {'':<46} {before:>8} {revision:>8}")
+    for name in sorted(set(at_before) | set(at_after), key=lambda t: -at_before.get(t, 0)):
+        a, b = at_before.get(name, 0) / k, at_after.get(name, 0) / k
+        if max(a, b) >= 1:
+            print(f"    {name:<46} {a:8,.0f} {b:8,.0f}")
+    print(f"    {'all':<46} {sum(at_before.values()) / k:8,.0f} {sum(at_after.values()) / k:8,.0f}")
 
 
 #: The widest columns, as (table, column): each revision has some of them.
@@ -276,9 +325,10 @@ def main() -> None:
     ap.add_argument("--before", default="0007", help="--bytes: measure at this first")
     ap.add_argument("--revision", default="head", help="--bytes: then migrate to this")
     ap.add_argument("--model", action="store_true", help="--bytes: the model's real scores")
+    ap.add_argument("--postgres", metavar="URL", help="--bytes: also in this PostgreSQL")
     args = ap.parse_args()
     if args.bytes:
-        bench_bytes(args.n or 5000, args.before, args.revision, args.model)
+        bench_bytes(args.n or 5000, args.before, args.revision, args.model, args.postgres)
     if args.incidents:
         bench_incidents(args.n or 5000)
 
