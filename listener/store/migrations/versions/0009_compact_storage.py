@@ -63,9 +63,10 @@ mentions = sa.table(
         "source", "id", "author_id", "author_username", "author_name", "text")),
     sa.column("payload", sa.LargeBinary),
 )
-#: Both shapes' columns (and the temporary ones): each step names those it reads.
+#: The scores' copies of four of their fields, which this revision drops.
 _COPIES = (("complaint_probability", sa.Float()), ("sentiment", sa.String(16)),
            ("urgency", sa.Integer()), ("topic", sa.String(64)))
+#: Both shapes' columns (and the temporary ones): each step names those it reads.
 scores = sa.table(
     "scores",
     sa.column("source", sa.String),
