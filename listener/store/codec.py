@@ -31,7 +31,16 @@ from listener.domain import (
     SlackRef,
     Verdict,
 )
-from listener.store.compact import pack_embedding, pack_payload, unpack_embedding, unpack_payload
+from listener.store.compact import (
+    pack_embedding,
+    pack_payload,
+    pack_reasons,
+    pack_scores,
+    unpack_embedding,
+    unpack_payload,
+    unpack_reasons,
+    unpack_scores,
+)
 
 __all__ = [
     "DIGEST_COPIES",
@@ -43,6 +52,7 @@ __all__ = [
     "digest_copies",
     "dumps_clean",
     "mention_row",
+    "payload_context",
     "rejected_key",
     "rejected_row",
     "row_to_alert",
@@ -164,10 +174,21 @@ def clean_mention(m: Mention) -> Mention:
     )
 
 
+def payload_context(r: Mapping[Any, Any]) -> bytes:
+    """The strings of a ``mentions`` row its payload is compressed against (0009).
+
+    What a payload repeats, so it costs a back-reference: the text last, where deflate
+    finds it cheapest. Only columns no statement ever updates: changing one would leave
+    the payload undecodable.
+    """
+    parts = (r["id"], r["author_id"], r["author_username"], r["author_name"], r["text"])
+    return "\x00".join(parts).encode("utf-8")
+
+
 def mention_row(m: Mention, received_at: datetime) -> dict[str, Any]:
     """The ``mentions`` row of an already cleaned mention."""
     a = m.author
-    return {
+    row: dict[str, Any] = {
         "source": m.source,
         "id": m.id,
         "text": m.text,
@@ -185,9 +206,10 @@ def mention_row(m: Mention, received_at: datetime) -> dict[str, Any]:
         "url": m.url,
         "addresses_brand": m.addresses_brand,
         "found_by": m.found_by,
-        "payload": pack_payload(m.raw),
         "received_at": received_at,
     }
+    row["payload"] = pack_payload(m.raw, payload_context(row))
+    return row
 
 
 def row_to_mention(r: Mapping[Any, Any]) -> Mention:
@@ -211,7 +233,7 @@ def row_to_mention(r: Mapping[Any, Any]) -> Mention:
         url=r["url"],
         addresses_brand=bool(r["addresses_brand"]),
         found_by=r["found_by"],
-        raw=unpack_payload(r["payload"]),
+        raw=unpack_payload(r["payload"], payload_context(r)),
     )
 
 
@@ -219,17 +241,13 @@ def scores_row(key: MentionKey, s: Scores) -> dict[str, Any]:
     return {
         "source": key[0],
         "mention_id": key[1],
-        "data": s.to_dict(with_embedding=False),  # cleaned by dumps_clean
-        "complaint_probability": s.complaint_probability,
-        "sentiment": s.sentiment,
-        "urgency": s.urgency,
-        "topic": s.topic,
+        "packed": pack_scores(s),  # its strings cleaned by dumps_clean
         "embedding": pack_embedding(s.embedding),
     }
 
 
-def row_to_scores(data: Mapping[str, Any], embedding: bytes | None) -> Scores:
-    return dataclasses.replace(Scores.from_dict(data), embedding=unpack_embedding(embedding))
+def row_to_scores(packed: bytes, embedding: bytes | None) -> Scores:
+    return dataclasses.replace(unpack_scores(packed), embedding=unpack_embedding(embedding))
 
 
 #: The ``mentions`` columns that copy what the digest counts by (revision 0006).
@@ -288,7 +306,7 @@ def verdict_row(v: Verdict) -> dict[str, Any]:
         "priority": int(v.priority),
         "route": v.route.value,
         "channel": v.channel,
-        "reasons": [clean_text(r) for r in v.reasons],
+        "reasons": pack_reasons(v.reasons),  # cleaned by dumps_clean
         "incident_id": v.incident_id,
         "thread_of_source": v.thread_of[0] if v.thread_of else None,
         "thread_of_id": v.thread_of[1] if v.thread_of else None,
@@ -306,7 +324,7 @@ def row_to_verdict(r: Mapping[Any, Any]) -> Verdict:
         priority=Priority(r["priority"]),
         route=Route(r["route"]),
         channel=r["channel"],
-        reasons=tuple(r["reasons"]),
+        reasons=unpack_reasons(r["reasons"]),
         decided_at=r["decided_at"],
         incident_id=r["incident_id"],
         thread_of=thread_of,

@@ -19,7 +19,7 @@ def _triaged_select(embeddings: bool) -> Select[Any]:
     m = mentions.c
     cols = [
         *mentions.c,
-        scores.c.data.label("s_data"),
+        scores.c.packed.label("s_packed"),
         (scores.c.embedding if embeddings else literal(None)).label("s_embedding"),
         *(c.label(f"v_{c.name}") for c in verdicts.c),
     ]
@@ -49,7 +49,9 @@ def triaged_from(conn: Connection, q: Select[Any]) -> list[TriagedMention]:
     out = []
     for r in rows:
         mention = row_to_mention(r)
-        s = row_to_scores(r["s_data"], r["s_embedding"]) if r["s_data"] is not None else None
+        s = None
+        if r["s_packed"] is not None:
+            s = row_to_scores(r["s_packed"], r["s_embedding"])
         v = None
         if r["v_source"] is not None:
             v = row_to_verdict({c.name: r[f"v_{c.name}"] for c in verdicts.c})

@@ -11,13 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Date,
     DateTime,
     Dialect,
-    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -123,8 +121,10 @@ mentions = Table(
     Column("url", Text, nullable=False),
     Column("addresses_brand", Boolean, nullable=False),
     Column("found_by", String(128), nullable=False),
-    #: The source's raw payload, zlib'd compact JSON (``codec.pack_payload``, 0006).
-    #: Always set; nullable because SQLite adds a NOT NULL column only by copying the table.
+    #: The source's raw payload, compact JSON deflated (``compact.pack_payload``; zlib'd in
+    #: 0006-0008) against ``codec.payload_context``: the id, author and text columns. Never
+    #: update those without packing the payload again. Always set; nullable because SQLite
+    #: adds a NOT NULL column only by copying the table.
     Column("payload", LargeBinary),
     Column("received_at", UTCDateTime, nullable=False),
     #: Set with the verdict, in the same transaction (revision 0002): it lets
@@ -178,18 +178,19 @@ scores = Table(
     metadata,
     Column("source", String(64), nullable=False),
     Column("mention_id", String(64), nullable=False),
-    #: ``Scores.to_dict(with_embedding=False)``; the columns below are copies to query on.
-    Column("data", JSON, nullable=False),
-    Column("complaint_probability", Float, nullable=False),
-    Column("sentiment", String(16), nullable=False),
-    Column("urgency", Integer, nullable=False),
-    Column("topic", String(64), nullable=False),
-    #: ``codec.pack_embedding`` (float16 since 0006; float32 before), or NULL.
+    #: ``compact.pack_scores``: every field but the embedding (revision 0009; before, the
+    #: JSON ``data`` column and copies of four fields, which no query read since 0006: the
+    #: mention carries the digest's copies).
+    Column("packed", LargeBinary, nullable=False),
+    #: ``codec.pack_embedding`` (int8 + scale since 0009, float16 in 0006-0008, float32
+    #: before), or NULL.
     Column("embedding", LargeBinary),
     PrimaryKeyConstraint("source", "mention_id", name="pk_scores"),
     _key_fk("scores"),
     # ix_scores_topic and ix_scores_urgency went with revision 0007: nothing asks the
     # scores by topic or urgency since the digest reads the mention's copies (0006).
+    # Clustered on its key (0009): no second copy of the key in an index.
+    sqlite_with_rowid=False,
 )
 
 verdicts = Table(
@@ -202,14 +203,17 @@ verdicts = Table(
     Column("priority", Integer, nullable=False),
     Column("route", String(16), nullable=False),
     Column("channel", String(128)),
-    Column("reasons", JSON, nullable=False),
+    #: ``compact.pack_reasons`` (revision 0009; a JSON list before).
+    Column("reasons", LargeBinary, nullable=False),
     Column("incident_id", String(64)),
     Column("thread_of_source", String(64)),
     Column("thread_of_id", String(64)),
     Column("decided_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("source", "mention_id", name="pk_verdicts"),
     _key_fk("verdicts"),
-    Index("ix_verdicts_incident_id", "incident_id"),
+    # ix_verdicts_incident_id went with revision 0009: incidents are counted from the
+    # mention's copy (0006); no statement asks the verdicts by incident.
+    sqlite_with_rowid=False,
 )
 
 alerts = Table(

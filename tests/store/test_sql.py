@@ -11,15 +11,17 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import JSON, Column, MetaData, Table, event
+from sqlalchemy import JSON, Column, Float, Integer, LargeBinary, MetaData, String, Table, event
 
 from listener.errors import StoreError
 from listener.store import MemoryStore, migrate, open_store
 from listener.store.codec import DIGEST_COPIES as DIGEST_COPIES_
+from listener.store.compact import EMBED_F16
 from listener.store.engine import is_new_sqlite, make_engine, normalise_url
 from listener.store.sql import CHUNK, HISTORY_PAGE, SqlStore
 from listener.store.tables import mentions as mentions_table
 from listener.store.tables import metadata
+from listener.store.tables import verdicts as verdicts_table
 from tests.store import factories as f
 from tests.store.factories import T0
 
@@ -50,10 +52,11 @@ def test_migrations_build_exactly_the_tables_module(sql_url: str) -> None:
 
 def _as_before_0006(row: dict[str, Any]) -> dict[str, Any]:
     """A ``mentions`` row as revisions before 0006 held it: raw JSON, no digest copies."""
-    from listener.store.codec import DIGEST_COPIES, unpack_payload
+    from listener.store.codec import DIGEST_COPIES, payload_context
+    from listener.store.compact import unpack_payload
 
     row = {k: v for k, v in row.items() if k not in DIGEST_COPIES}
-    row["raw"] = unpack_payload(row.pop("payload"))
+    row["raw"] = unpack_payload(row.pop("payload"), payload_context(row))
     return row
 
 
@@ -67,9 +70,38 @@ old_mentions = Table(
 )
 
 
+#: The shapes of the tables 0009 changes, before it: the scores as JSON in ``data`` (with
+#: copies of four fields), a verdict's reasons as a JSON list.
+old_scores = Table(
+    "scores", _OLD,
+    Column("source", String(64)), Column("mention_id", String(64)), Column("data", JSON),
+    Column("complaint_probability", Float), Column("sentiment", String(16)),
+    Column("urgency", Integer), Column("topic", String(64)), Column("embedding", LargeBinary),
+)
+old_verdicts = Table(
+    "verdicts", _OLD,
+    *(Column(c.name, c.type) for c in verdicts_table.c if c.name != "reasons"),
+    Column("reasons", JSON),
+)
+
+
+def _scores_before_0009(key: tuple[str, str], s: Any) -> dict[str, Any]:
+    from listener.store.compact import pack_embedding
+
+    return {"source": key[0], "mention_id": key[1], "data": s.to_dict(with_embedding=False),
+            "complaint_probability": s.complaint_probability, "sentiment": s.sentiment,
+            "urgency": s.urgency, "topic": s.topic,
+            "embedding": pack_embedding(s.embedding, EMBED_F16)}
+
+
+def _verdict_before_0009(v: Any) -> dict[str, Any]:
+    from listener.store.codec import verdict_row
+
+    return {**verdict_row(v), "reasons": list(v.reasons)}
+
+
 def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
-    from listener.store.codec import mention_row, verdict_row
-    from listener.store.tables import verdicts
+    from listener.store.codec import mention_row
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     migrate.upgrade(url, "0001")
@@ -77,7 +109,7 @@ def test_upgrade_from_0001_backfills_what_was_triaged(tmp_path: Path) -> None:
     with engine.begin() as conn:  # rows as a 0001 database held them
         conn.execute(old_mentions.insert(), [_as_before_0006(mention_row(f.mention(i), T0))
                                          for i in (1, 2)])
-        conn.execute(verdicts.insert(), verdict_row(f.verdict(("x", "1"))))
+        conn.execute(old_verdicts.insert(), _verdict_before_0009(f.verdict(("x", "1"))))
     engine.dispose()
     with pytest.raises(StoreError, match="at schema revision 0001"):
         SqlStore(url)
@@ -254,8 +286,8 @@ def test_0006_converts_an_existing_database(empty_url: str) -> None:
 
     from listener.digest import build_digest, collect_digest, period_bounds
     from listener.domain import Rejected
-    from listener.store.codec import mention_row, scores_row, verdict_row
-    from listener.store.tables import rejected, scores, verdicts
+    from listener.store.codec import mention_row
+    from listener.store.tables import rejected
 
     migrate.upgrade(empty_url, "0004")
     vec = np.linspace(-1, 1, 384).astype("<f4")
@@ -268,10 +300,10 @@ def test_0006_converts_an_existing_database(empty_url: str) -> None:
             ])
             for i in (1, 2):
                 key = ("x", str(i))
-                row = scores_row(key, f.scores())
+                row = _scores_before_0009(key, f.scores())
                 row["embedding"] = vec.tobytes()
-                conn.execute(scores.insert(), row)
-                conn.execute(verdicts.insert(), verdict_row(f.verdict(key)))
+                conn.execute(old_scores.insert(), row)
+                conn.execute(old_verdicts.insert(), _verdict_before_0009(f.verdict(key)))
             conn.execute(rejected.insert(), [
                 {"source": "file", "reason": "line 3: bad", "raw": "x", "received_at": T0}
             ] * 2)
@@ -284,7 +316,8 @@ def test_0006_converts_an_existing_database(empty_url: str) -> None:
         assert m is not None and m.raw == raw
         [item, _] = store.history(T0, T0 + timedelta(days=1))
         assert item.scores is not None
-        assert np.allclose(item.scores.embedding, vec, atol=1e-3)
+        # int8 since 0009: a step of 1/127 of the largest component (1 here).
+        assert np.allclose(item.scores.embedding, vec, atol=4e-3)
         store.add_rejected([Rejected("file", "line 3: bad", "x", T0)])
         assert store.counts().rejected == 3  # rows kept before 0006 have no key
         start, end = period_bounds(T0.date(), 1, "UTC")
@@ -300,11 +333,11 @@ def test_0006_converts_an_existing_database(empty_url: str) -> None:
     try:
         with engine.connect() as conn:
             back = conn.execute(old_mentions.select()).first()
-            emb = conn.execute(scores.select()).first()
+            emb = conn.execute(old_scores.select()).first()
     finally:
         engine.dispose()
     assert back is not None and back._mapping["raw"] == raw
-    assert emb is not None and np.allclose(np.frombuffer(emb.embedding, "<f4"), vec, atol=1e-3)
+    assert emb is not None and np.allclose(np.frombuffer(emb.embedding, "<f4"), vec, atol=4e-3)
 
 
 def test_a_post_another_writer_stored_after_the_look_up_is_not_counted_new(

@@ -27,8 +27,11 @@ import numpy as np
 import sqlalchemy as sa
 from alembic import op
 
-# The formats are the codec's; this migration converts into them (and back).
+# The formats are the codec's; this migration converts into the ones of its time (and
+# back), named explicitly: later revisions changed the defaults (0009).
 from listener.store.compact import (
+    EMBED_F16,
+    PAYLOAD_ZLIB,
     pack_embedding,
     pack_payload,
     unpack_embedding,
@@ -168,7 +171,7 @@ def _compact() -> None:
         .values(payload=sa.bindparam("k_v"))
     )
     for rows in _pages(conn, raw_side, ("source", "id"), "raw"):
-        conn.execute(put, [{"k_s": s, "k_i": i, "k_v": pack_payload(raw or {})}
+        conn.execute(put, [{"k_s": s, "k_i": i, "k_v": pack_payload(raw or {}, fmt=PAYLOAD_ZLIB)}
                            for s, i, raw in rows])
     # Never a batch (copy-and-move) on SQLite: dropping the old mentions table would
     # cascade to every score, verdict and alert. SQLite >= 3.35 drops a column in place.
@@ -183,7 +186,8 @@ def _compact() -> None:
         todo = [(s, i, e) for s, i, e in rows if e]  # all float32 at revision 0004
         if todo:
             conn.execute(put, [{"k_s": s, "k_i": i,
-                                "k_v": pack_embedding(unpack_float32(e))} for s, i, e in todo])
+                                "k_v": pack_embedding(unpack_float32(e), EMBED_F16)}
+                               for s, i, e in todo])
 
 
 def _expand() -> None:
