@@ -140,8 +140,9 @@ def unpack_payload(blob: bytes | None, context: bytes = b"") -> dict[str, Any]:
 
 #: ``scores.packed`` (0009): tag 1, then raw deflate against ``SCORES_V1`` of the
 #: positional JSON ``[sentiment scores, is_complaint, signals, topic scores, explanation,
-#: model, severity scores, f32 flags, sentiment, complaint probability, urgency, topic]``:
-#: every field of the scores but the embedding (its own column).
+#: model, severity scores, f32 flags, sentiment, complaint probability, urgency, topic,
+#: judgement]``: every field of the scores but the embedding (its own column). Rows packed
+#: before the judgement head have no 13th element and decode with an empty one.
 SCORES_DEFLATE = 1
 
 
@@ -176,6 +177,8 @@ def pack_scores(s: Scores) -> bytes:
         maps[1][0], s.explanation, s.model, maps[2][0], flags,
         s.sentiment, s.complaint_probability, s.urgency, s.topic,
     ]
+    if s.judgement:
+        value.append(dict(s.judgement))
     return bytes([SCORES_DEFLATE]) + _deflate(dumps_clean(value).encode("utf-8"), SCORES_V1)
 
 
@@ -185,7 +188,8 @@ def unpack_scores(blob: bytes) -> Scores:
         raise ValueError(f"unknown scores format {blob[0]}")
     value = json.loads(_inflate(blob[1:], SCORES_V1).decode("utf-8"))
     (sent, is_complaint, signals, topics, explanation, model, severity, flags,
-     sentiment, probability, urgency, topic) = value
+     sentiment, probability, urgency, topic) = value[:12]
+    judged = value[12] if len(value) > 12 else {}
     return Scores(
         sentiment=str(sentiment),
         sentiment_scores=_long(sent, bool(flags & 1)),
@@ -198,6 +202,7 @@ def unpack_scores(blob: bytes) -> Scores:
         explanation=str(explanation),
         model=str(model),
         severity_scores=_long(severity, bool(flags & 4)),
+        judgement={str(k): float(v) for k, v in judged.items()},
     )
 
 

@@ -63,6 +63,7 @@ any_scores = st.builds(
     explanation=clean,
     model=clean,
     severity_scores=score_maps,
+    judgement=st.just({}) | st.fixed_dictionaries({"urgent": probability}),
 )
 
 
@@ -70,6 +71,7 @@ def _same(a: Scores, b: Scores) -> None:
     assert a == b
     # Not part of Scores' equality, and kept exactly all the same.
     assert dict(a.severity_scores) == dict(b.severity_scores)
+    assert dict(a.judgement) == dict(b.judgement)
     for x, y in ((a.sentiment_scores, b.sentiment_scores), (a.topic_scores, b.topic_scores),
                  (a.severity_scores, b.severity_scores)):
         assert list(x.items()) == list(y.items())  # the same doubles, in the same order
