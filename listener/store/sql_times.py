@@ -21,7 +21,6 @@ from sqlalchemy import (
     cast,
     extract,
     func,
-    select,
     type_coerce,
 )
 
@@ -82,12 +81,14 @@ def _concatenated(conn: Connection, q: Select[Any]) -> AlertColumns | None:
     alerts cost no Python object per alert and step (a row of seven cost ~6 us, the
     query itself ~2.5 us). None where a column is not as expected: the caller reads
     rows instead."""
-    c = q.subquery().c
-    steps = [func.coalesce(col, _NULL_TEXT) for col in list(c)[2:]]
-    agg = select(
-        func.count(), func.group_concat(c.source, _SEP), func.group_concat(c.id, _SEP),
+    # Over ``q``'s own rows, not a subquery of them: SQLite would pass every row through
+    # a co-routine for its ORDER BY (~0.15 s of ~375,000); the index gives that order.
+    source, mid, *times = q.selected_columns
+    steps = [func.coalesce(col, _NULL_TEXT) for col in times]
+    agg = q.with_only_columns(
+        func.count(), func.group_concat(source, _SEP), func.group_concat(mid, _SEP),
         *(func.group_concat(s, "") for s in steps),
-    )
+    ).order_by(None)
     n, sources, ids, *texts = conn.execute(agg).one()
     if not n:
         return AlertColumns([], *(np.zeros(0, np.int64) for _ in steps))
@@ -96,5 +97,5 @@ def _concatenated(conn: Connection, q: Select[Any]) -> AlertColumns | None:
     if len(source_list) != n or len(id_list) != n or any(x is None for x in cols):
         return None  # a separator in a key, or a time not in SQLAlchemy's format
     keys = list(zip(source_list, id_list, strict=True))
-    # group_concat keeps its subquery's order in practice, not by contract.
+    # group_concat keeps the index's order in practice, not by contract: checked.
     return AlertColumns(keys, *cols).in_history_order()  # type: ignore[arg-type]
