@@ -5,6 +5,9 @@
     python benchmarks/bench_digest.py --per-day 2000 --periods 1,30
     python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python benchmarks/bench_digest.py --no-memory --per-day 2000 --sqlite-periods 1,90 \\
+        --no-old --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        --baseline-tree /work/main --baseline-revision 0007   # main reads 0007
     python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 \\
         --db /tmp/digest-10k.db    # seed once (~10 min), time again later
     python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 --no-old \\
@@ -364,8 +367,10 @@ def _baseline_tree(tree: Path, url: str, days: int, label: str, new: float, dige
 
 def bench_store(
     url: str, label: str, periods: list[int], per_day: int, old: bool, seed: bool = True,
-    tree: Path | None = None, tree_url: str | None = None,
+    tree: Path | None = None, tree_url: str | None = None, tree_revision: str | None = None,
 ) -> None:
+    """``tree_revision``: downgrade the store to it (after timing this code: a migration
+    changes no digest) before timing ``tree``, which needs that schema."""
     from listener.store import open_store
 
     span = max(max(2 * p, p + 29) for p in periods)
@@ -378,6 +383,7 @@ def bench_store(
     if not seed:
         print(f"{label}: {store.counts().mentions:,} mentions already stored")
     hours = Window.parse("Mon-Fri 09:00-18:00")
+    later: list[tuple[int, float, Digest]] = []
     try:
         for days in periods:
             new_digest: list[Digest] = []
@@ -404,8 +410,10 @@ def bench_store(
             )
             same = "identical" if flat[0] == new_digest[0] else "DIFFERENT"
             print(f"  -> {before / new:.1f}x faster; digests {same}")
-            if tree is not None:
+            if tree is not None and tree_revision is None:
                 _baseline_tree(tree, tree_url or url, days, label, new, new_digest[0])
+            elif tree is not None:
+                later.append((days, new, new_digest[0]))
             if not old:
                 continue
             old_digest: list[Digest] = []
@@ -420,6 +428,15 @@ def bench_store(
             print(f"  -> {before / new:.0f}x faster; digests {same}")
     finally:
         store.close()
+    if later and tree is not None and tree_revision is not None:
+        from listener.store import migrate
+
+        t0 = time.perf_counter()
+        migrate.downgrade(url, tree_revision)
+        print(f"downgraded {label} to {tree_revision} for {tree} in "
+              f"{time.perf_counter() - t0:.1f} s (not timed)")
+        for days, new, digest in later:
+            _baseline_tree(tree, url, days, label, new, digest)
 
 
 def bench_sqlite(
@@ -448,7 +465,8 @@ def bench_sqlite(
 
 
 def bench_postgres(
-    url: str, periods: list[int], per_day: int, old: bool, tree: Path | None = None
+    url: str, periods: list[int], per_day: int, old: bool, tree: Path | None = None,
+    tree_revision: str | None = None,
 ) -> None:
     """Into a schema of its own, dropped afterwards."""
     import uuid
@@ -466,7 +484,8 @@ def bench_postgres(
     scoped = f"{url}{sep}options=-csearch_path%3D{schema}"
     try:
         migrate.upgrade(scoped)
-        bench_store(scoped, "PostgreSQL", periods, per_day, old, tree=tree)
+        bench_store(scoped, "PostgreSQL", periods, per_day, old, tree=tree,
+                    tree_revision=tree_revision)
     finally:
         with admin.begin() as conn:
             conn.execute(DropSchema(schema, cascade=True))
@@ -487,6 +506,8 @@ def main() -> None:
                     help="also time collect_digest of the checkout at DIR")
     ap.add_argument("--baseline-db", type=Path, metavar="FILE",
                     help="with --db: the SQLite file --baseline-tree reads (its schema)")
+    ap.add_argument("--baseline-revision", metavar="REV",
+                    help="PostgreSQL: downgrade to REV before timing --baseline-tree")
     args = ap.parse_args()
     periods = [int(p) for p in args.periods.split(",")]
     print(
@@ -501,7 +522,7 @@ def main() -> None:
                      args.baseline_db)
     if args.postgres:
         bench_postgres(args.postgres, store_periods, args.per_day, not args.no_old,
-                       args.baseline_tree)
+                       args.baseline_tree, args.baseline_revision)
 
 
 if __name__ == "__main__":
