@@ -69,7 +69,7 @@ def upgrade() -> None:
                     sqlite_where=alerted, postgresql_where=alerted)
     in_incident = sa.text("incident_id IS NOT NULL")
     op.create_index("ix_mentions_incident", "mentions",
-                    [sa.text(f"{c} DESC") if c in _DESCENDING else c for c in _INCIDENT],
+                    [sa.column(c).desc() if c in _DESCENDING else c for c in _INCIDENT],
                     sqlite_where=in_incident, postgresql_where=in_incident)
 
 
