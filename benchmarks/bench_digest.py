@@ -5,10 +5,16 @@
     python benchmarks/bench_digest.py --per-day 2000 --periods 1,30
     python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python benchmarks/bench_digest.py --no-memory --per-day 2000 --sqlite-periods 1,90 \\
+        --no-old --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        --baseline-tree /work/main --baseline-revision 0007   # main reads 0007
     python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 \\
         --db /tmp/digest-10k.db    # seed once (~10 min), time again later
     python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 --no-old \\
         --db /tmp/digest-10k.db --baseline-tree /work/main   # against another checkout
+    python benchmarks/bench_digest.py --no-memory --sqlite --sqlite-periods 1,90 --no-old \\
+        --db /tmp/digest-10k.db --baseline-tree /work/main \\
+        --baseline-db /tmp/digest-10k-0007.db   # the checkout needs an older schema
 
 In memory, the digest is built the way ``collect_digest`` builds it: the period plus the
 days before it that the 7-day baseline and the 30-day chart need. ``--sqlite`` seeds a
@@ -16,7 +22,9 @@ SQLite file (bulk inserts, not timed) and times, side by side, ``collect_digest`
 store answers in SQL aggregates) and the old path (``history`` read back into
 ``TriagedMention`` objects, then ``build_digest``), and checks the two digests are equal.
 ``--baseline-tree`` also times ``collect_digest`` of another checkout of this code (say
-main, before a change) on the same store, in a process of its own, and compares digests.
+main, before a change) on the same store, in a process of its own, and compares digests;
+``--baseline-db`` gives it a copy of the SQLite file at the revision it expects (``cp``
+the file before ``--db`` upgrades it: a schema migration changes no digest).
 """
 
 from __future__ import annotations
@@ -233,6 +241,7 @@ def _seed(url: str, span: int, per_day: int) -> int:
         scores_row,
         verdict_row,
     )
+    from listener.store.sql_triage import primary_copies
     from listener.store.tables import alerts, mentions, scores, verdicts
 
     engine = create_engine(url)
@@ -256,19 +265,25 @@ def _seed(url: str, span: int, per_day: int) -> int:
         facts.clear()
 
     count = 0
+    alert_id = 0
     for t in synthetic(span, per_day):
         assert t.scores is not None
         assert t.verdict is not None
         # As record_triage stores them: the mention carries the digest's copies and its
-        # primary alert's status, and is counted in the rollup.
+        # primary alert's status, id and times, and is counted in the rollup. The ids are
+        # given here (a fresh store: 1, 2, ...) so that the mention can carry its alert's.
         copies = digest_copies(t.scores, t.verdict)
         status = t.alerts[0].status.value if t.alerts else None
+        rows = [{**alert_row(a, t.mention.created_at), "id": alert_id + 1 + i}
+                for i, a in enumerate(t.alerts)]
+        alert_id += len(rows)
+        primary = primary_copies(rows[0]["id"], rows[0]) if rows else primary_copies(None, None)
         batch["m"].append({**mention_row(t.mention, now), **copies, "alert_status": status,
-                           "triaged_at": t.verdict.decided_at})
+                           **primary, "triaged_at": t.verdict.decided_at})
         facts.append(rollup.Fact.of(t.mention.brand, t.mention.created_at, copies, status))
         batch["s"].append(scores_row(t.mention.key, t.scores))
         batch["v"].append(verdict_row(t.verdict))
-        batch["a"].extend(alert_row(a, t.mention.created_at) for a in t.alerts)
+        batch["a"].extend(rows)
         count += 1
         if len(batch["m"]) >= 20_000:
             flush()
@@ -352,8 +367,10 @@ def _baseline_tree(tree: Path, url: str, days: int, label: str, new: float, dige
 
 def bench_store(
     url: str, label: str, periods: list[int], per_day: int, old: bool, seed: bool = True,
-    tree: Path | None = None,
+    tree: Path | None = None, tree_url: str | None = None, tree_revision: str | None = None,
 ) -> None:
+    """``tree_revision``: downgrade the store to it (after timing this code: a migration
+    changes no digest) before timing ``tree``, which needs that schema."""
     from listener.store import open_store
 
     span = max(max(2 * p, p + 29) for p in periods)
@@ -366,6 +383,7 @@ def bench_store(
     if not seed:
         print(f"{label}: {store.counts().mentions:,} mentions already stored")
     hours = Window.parse("Mon-Fri 09:00-18:00")
+    later: list[tuple[int, float, Digest]] = []
     try:
         for days in periods:
             new_digest: list[Digest] = []
@@ -392,8 +410,10 @@ def bench_store(
             )
             same = "identical" if flat[0] == new_digest[0] else "DIFFERENT"
             print(f"  -> {before / new:.1f}x faster; digests {same}")
-            if tree is not None:
-                _baseline_tree(tree, url, days, label, new, new_digest[0])
+            if tree is not None and tree_revision is None:
+                _baseline_tree(tree, tree_url or url, days, label, new, new_digest[0])
+            elif tree is not None:
+                later.append((days, new, new_digest[0]))
             if not old:
                 continue
             old_digest: list[Digest] = []
@@ -408,10 +428,20 @@ def bench_store(
             print(f"  -> {before / new:.0f}x faster; digests {same}")
     finally:
         store.close()
+    if later and tree is not None and tree_revision is not None:
+        from listener.store import migrate
+
+        t0 = time.perf_counter()
+        migrate.downgrade(url, tree_revision)
+        print(f"downgraded {label} to {tree_revision} for {tree} in "
+              f"{time.perf_counter() - t0:.1f} s (not timed)")
+        for days, new, digest in later:
+            _baseline_tree(tree, url, days, label, new, digest)
 
 
 def bench_sqlite(
-    periods: list[int], per_day: int, old: bool, keep: Path | None, tree: Path | None = None
+    periods: list[int], per_day: int, old: bool, keep: Path | None, tree: Path | None = None,
+    tree_db: Path | None = None,
 ) -> None:
     from listener.store import migrate, open_store
 
@@ -424,7 +454,9 @@ def bench_sqlite(
             open_store(url, create=True).close()
         else:
             migrate.upgrade(url)
-        bench_store(url, "SQLite", periods, per_day, old, seed=fresh, tree=tree)
+        tree_url = None if tree_db is None else f"sqlite:///{tree_db}"
+        bench_store(url, "SQLite", periods, per_day, old, seed=fresh, tree=tree,
+                    tree_url=tree_url)
         return
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -433,7 +465,8 @@ def bench_sqlite(
 
 
 def bench_postgres(
-    url: str, periods: list[int], per_day: int, old: bool, tree: Path | None = None
+    url: str, periods: list[int], per_day: int, old: bool, tree: Path | None = None,
+    tree_revision: str | None = None,
 ) -> None:
     """Into a schema of its own, dropped afterwards."""
     import uuid
@@ -451,7 +484,8 @@ def bench_postgres(
     scoped = f"{url}{sep}options=-csearch_path%3D{schema}"
     try:
         migrate.upgrade(scoped)
-        bench_store(scoped, "PostgreSQL", periods, per_day, old, tree=tree)
+        bench_store(scoped, "PostgreSQL", periods, per_day, old, tree=tree,
+                    tree_revision=tree_revision)
     finally:
         with admin.begin() as conn:
             conn.execute(DropSchema(schema, cascade=True))
@@ -470,6 +504,10 @@ def main() -> None:
     ap.add_argument("--db", type=Path, help="SQLite file to seed once and keep between runs")
     ap.add_argument("--baseline-tree", type=Path, metavar="DIR",
                     help="also time collect_digest of the checkout at DIR")
+    ap.add_argument("--baseline-db", type=Path, metavar="FILE",
+                    help="with --db: the SQLite file --baseline-tree reads (its schema)")
+    ap.add_argument("--baseline-revision", metavar="REV",
+                    help="PostgreSQL: downgrade to REV before timing --baseline-tree")
     args = ap.parse_args()
     periods = [int(p) for p in args.periods.split(",")]
     print(
@@ -480,10 +518,11 @@ def main() -> None:
         bench_memory(periods, args.per_day)
     store_periods = [int(p) for p in args.sqlite_periods.split(",")]
     if args.sqlite:
-        bench_sqlite(store_periods, args.per_day, not args.no_old, args.db, args.baseline_tree)
+        bench_sqlite(store_periods, args.per_day, not args.no_old, args.db, args.baseline_tree,
+                     args.baseline_db)
     if args.postgres:
         bench_postgres(args.postgres, store_periods, args.per_day, not args.no_old,
-                       args.baseline_tree)
+                       args.baseline_tree, args.baseline_revision)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 """``digest_hours``, the digest's per-hour rollup, kept in the transaction of every write
-that changes what it counts (revision 0007).
+that changes what it counts (revision 0007); and the primary alert's copies on its
+mention (status since 0007, id and times since 0008), kept with it.
 
 Three writes do: ``record_triage_many`` adds each triaged mention to its row (``add``);
 a change of a mention's primary alert status (``set_status``, an alert enqueued later)
 moves it from one row to another (``refresh_status``). It counts the mentions that carry
 the digest's copies (``topic`` set); the untriaged rest the digest reads from
 ``ix_mentions_pending``.
+
+``refresh_status`` also keeps the primary alert's id and response times on the mention;
+``mark_sent`` calls it too, since sending sets ``sent_at`` and changes no status.
 
 Counts add and subtract; a row's first and last creation times do not subtract, so the
 row a mention leaves is recounted from the mentions of its hour (a few hundred at
@@ -26,7 +30,7 @@ from sqlalchemy import Connection, and_, bindparam, case, delete, func, select, 
 
 from listener.digest.items import WAITING
 from listener.domain import AlertKind, AlertStatus, MentionKey, Priority
-from listener.store.tables import alerts, digest_hours, mentions
+from listener.store.tables import ALERT_COPIES, alerts, digest_hours, mentions
 
 __all__ = [
     "STATUS_CLASS",
@@ -185,8 +189,9 @@ def _remove(conn: Connection, f: Fact) -> None:
     conn.execute(delete(digest_hours).where(at_key, h.n <= 0))
 
 
+_TIMES = ("sent_at", "claimed_at", "replied_at", "resolved_at")
 _primary = (
-    select(alerts.c.status)
+    select(alerts.c.id, alerts.c.status, *(alerts.c[t] for t in _TIMES))
     .where(
         alerts.c.source == bindparam("s"),
         alerts.c.mention_id == bindparam("i"),
@@ -197,28 +202,36 @@ _primary = (
 )
 _facts = select(
     m.brand, m.created_at, m.topic, m.incident_id, m.model, m.is_complaint, m.negative,
-    m.priority, m.alert_status,
+    m.priority, m.alert_status, *(m[c] for c in ALERT_COPIES),
 ).where(m.source == bindparam("s"), m.id == bindparam("i"))
 
 
 def refresh_status(conn: Connection, insert: Insert, keys: Sequence[MentionKey]) -> None:
-    """Re-read the primary alert status of ``keys``; where it changed, store it on the
-    mention and move the mention to its new row."""
+    """Re-read the primary alert of ``keys`` (status, id, times: revision 0008); where
+    any changed, store them on the mention, and move it to its new row if the status's
+    class changed."""
     for source, mid in sorted(set(keys)):
         got = conn.execute(_facts, {"s": source, "i": mid}).first()
         if got is None:
             continue
-        status = conn.execute(_primary, {"s": source, "i": mid}).scalar_one_or_none()
-        if (got.alert_status or "") == (status or ""):
+        alert = conn.execute(_primary, {"s": source, "i": mid}).first()
+        status = None if alert is None else alert.status
+        copies: dict[str, Any] = {"alert_id": None if alert is None else alert.id}
+        copies.update({f"alert_{t}": None if alert is None else alert._mapping[t]
+                       for t in _TIMES})
+        if (got.alert_status or "") == (status or "") and all(
+            got._mapping[c] == v for c, v in copies.items()
+        ):
             continue
         conn.execute(
-            update(mentions).where(m.source == source, m.id == mid).values(alert_status=status)
+            update(mentions).where(m.source == source, m.id == mid)
+            .values(alert_status=status, **copies)
         )
         if got.topic is None or status_class(got.alert_status) == status_class(status):
             continue  # not in the rollup until triaged (scored), or in the same row
-        copies = got._mapping
-        old = Fact.of(got.brand, got.created_at, dict(copies), got.alert_status)
-        new = Fact.of(got.brand, got.created_at, dict(copies), status)
+        triage = dict(got._mapping)
+        old = Fact.of(got.brand, got.created_at, triage, got.alert_status)
+        new = Fact.of(got.brand, got.created_at, triage, status)
         # The two rows in key order: two opposite moves never wait on each other.
         if new.key < old.key:
             add(conn, insert, [new])

@@ -17,23 +17,18 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Select,
-    bindparam,
     literal,
     select,
     tuple_,
-    update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from listener.domain import Alert, AlertKind, Mention, MentionKey, Rejected, Scores, Verdict
+from listener.domain import Alert, Mention, MentionKey, Rejected, Scores, Verdict
 from listener.errors import StoreError
 from listener.ports import Clock, SystemClock, TriagedMention, TriageRecord
-from listener.store import migrate, rollup
+from listener.store import migrate
 from listener.store.codec import (
-    DIGEST_COPIES,
-    alert_row,
     clean_mention,
-    digest_copies,
     mention_row,
     rejected_row,
     row_to_mention,
@@ -45,9 +40,9 @@ from listener.store.sql_hours import HourlyDigestQueries
 from listener.store.sql_outbox import db_error
 from listener.store.sql_read import _triaged_select, triaged_from
 from listener.store.sql_records import SqlRecords
+from listener.store.sql_triage import write_triaged
 from listener.store.tables import (
     UTCDateTime,
-    alerts,
     mentions,
     rejected,
     scores,
@@ -237,16 +232,6 @@ class SqlStore(SqlRecords):
                 .on_conflict_do_nothing(index_elements=["source", "mention_id"])
                 .returning(verdicts.c.source, verdicts.c.mention_id)
             )
-            mark = (
-                update(mentions)
-                .where(mentions.c.source == bindparam("k_source"))
-                .where(mentions.c.id == bindparam("k_id"))
-                .values(
-                    triaged_at=bindparam("k_at"),
-                    alert_status=bindparam("k_status"),
-                    **{c: bindparam(f"k_{c}") for c in DIGEST_COPIES},
-                )
-            )
             with self._engine.begin() as conn:
                 # Set-based: one multi-row statement per chunk rather than two per item;
                 # building statements per item, not SQLite, capped backfill at ~2k/s.
@@ -261,7 +246,7 @@ class SqlStore(SqlRecords):
                     if items[i].key in claimed:
                         claimed.discard(items[i].key)
                         results[i] = True
-                # Rows in the batch's order: outbox ids are the dispatch order.
+                # Alerts in the batch's order: outbox ids are the dispatch order.
                 fresh = [item for item, ok in zip(items, results, strict=True) if ok]
                 for start in range(0, len(fresh), CHUNK):
                     chunk = fresh[start : start + CHUNK]
@@ -270,25 +255,10 @@ class SqlStore(SqlRecords):
                         if item.key not in where:
                             key = item.key
                             raise _NotStored
-                    copies = [digest_copies(i.scores, i.verdict) for i in chunk]
-                    status = [_primary_status(i.alerts) for i in chunk]
-                    conn.execute(mark, [
-                        {"k_source": i.key[0], "k_id": i.key[1], "k_at": i.verdict.decided_at,
-                         "k_status": st, **{f"k_{c}": v for c, v in cp.items()}}
-                        for i, cp, st in zip(chunk, copies, status, strict=True)
-                    ])
-                    rollup.add(conn, self._insert, (
-                        rollup.Fact.of(*where[i.key], cp, st)
-                        for i, cp, st in zip(chunk, copies, status, strict=True)
-                    ))
+                    write_triaged(conn, self._insert, chunk, where)
                 score_rows = [scores_row(item.key, item.scores) for item in fresh]
-                alert_rows = [
-                    alert_row(a, item.verdict.decided_at) for item in fresh for a in item.alerts
-                ]
                 if score_rows:
                     conn.execute(scores.insert(), score_rows)
-                if alert_rows:
-                    conn.execute(alerts.insert(), alert_rows)
             return results
         except _NotStored:
             raise StoreError(f"cannot record triage of {key}: mention not stored") from None
@@ -377,11 +347,6 @@ class SqlStore(SqlRecords):
 
 class _NotStored(Exception):
     """Rolls back ``record_triage`` of a mention that was never stored."""
-
-
-def _primary_status(alerts_: Sequence[Alert]) -> str | None:
-    """The status of the first alert of kind "alert": the mention's primary alert."""
-    return next((a.status.value for a in alerts_ if a.kind is AlertKind.ALERT), None)
 
 
 def _same_key(about: MentionKey, key: MentionKey, what: str) -> bool:

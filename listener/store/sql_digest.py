@@ -1,12 +1,15 @@
 """``DigestQueries`` in SQL aggregates over the mentions themselves.
 
 Every query reads ``ix_mentions_brand_created_at``, which covers what the digest counts
-by (copied onto the mention with its triage, and its primary alert's status since 0007);
-the alert itself is joined only for its times. ``segments`` sums each time segment's
-range of that index; the segments' edges come from the digest, so local days (DST
-included) stay its business rather than the database's. Only the posts the digest
-quotes are read whole (``load``). ``HourlyDigestQueries`` (``sql_hours.py``) answers the
-counts from the per-hour rollup instead, and falls back to these where it cannot.
+by (copied onto the mention with its triage, its primary alert's status since 0007, its
+author since 0008), or a partial index: ``ix_mentions_alert_times`` for the primary
+alert's times (on the mention since 0008: no alert is read; ``sql_times.py`` hands them
+over as columns), ``ix_mentions_incident`` for an incident's example. ``segments`` sums
+each time segment's range of the covering index; the segments' edges come from the
+digest, so local days (DST included) stay its business rather than the database's. Only
+the posts the digest quotes are read whole (``load``). ``HourlyDigestQueries``
+(``sql_hours.py``) answers the counts from the per-hour rollup instead, and falls back
+to these where it cannot.
 """
 
 from __future__ import annotations
@@ -16,28 +19,22 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Engine,
     Select,
-    String,
     and_,
+    bindparam,
     case,
-    cast,
-    extract,
     func,
     or_,
     select,
     true,
-    type_coerce,
     union_all,
 )
 
 from listener.digest.items import WAITING, Post, to_post
 from listener.digest.queries import (
-    NO_TIME,
     NOTABLE_VERIFIED,
     AlertColumns,
     Group,
@@ -46,10 +43,10 @@ from listener.digest.queries import (
     IncidentPart,
     Segment,
 )
-from listener.digest.times import Micros
-from listener.domain import AlertKind, AlertStatus, Author, MentionKey, Priority
+from listener.domain import AlertStatus, Author, MentionKey, Priority
 from listener.ports import TriagedMention
-from listener.store.tables import alerts, mentions
+from listener.store import sql_times
+from listener.store.tables import mentions
 
 __all__ = ["SqlDigestQueries"]
 
@@ -58,57 +55,22 @@ AnySelect = Select[*tuple[Any, ...]]
 Loader = Callable[[Collection[MentionKey]], list[TriagedMention]]
 
 m = mentions.c
-#: The primary alert is the mention's first alert of kind "alert" (``ix_alerts_primary``).
-_primary = and_(
-    alerts.c.source == m.source,
-    alerts.c.mention_id == m.id,
-    alerts.c.kind == AlertKind.ALERT.value,
-)
-#: Its status, kept on the mention (revision 0007).
+#: The primary alert's status, kept on the mention (revision 0007).
 _status = m.alert_status
-_p = alerts.alias("p")
-_with_alert = mentions.join(
-    _p, _p.c.id == select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
-)
-#: The same, read from the alerts' side: for questions about the alerts' own times.
-_from_alert = _p.join(mentions, and_(m.source == _p.c.source, m.id == _p.c.mention_id))
+#: The mentions with a primary alert: the condition of ``ix_mentions_alert_times``, which
+#: holds their alert's times (0008).
+_alerted = _status.is_not(None)
 _not_ruled_out = or_(_status.is_(None), _status != AlertStatus.NOT_COMPLAINT.value)
 _complaint = and_(m.is_complaint == true(), _not_ruled_out)
 _complaint_flag = case((_complaint, 1), else_=0)
 _history_order = (m.created_at, m.source, m.id)
 
 
-def _parsed(texts: list[str | None]) -> Micros:
-    """SQLite's ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC) as microseconds; NULL: ``NO_TIME``."""
-    got = np.array(["NaT" if t is None else t for t in texts], dtype="datetime64[us]")
-    return got.astype(np.int64)
-
-
-#: SQLite's text of a datetime (SQLAlchemy's format, always with microseconds), and
-#: what stands for NULL in a column of them (``_fixed``).
-_WIDTH, _NULL_TEXT = 26, "0001-01-01 00:00:00.000000"
-_NULL_US = int(np.datetime64(_NULL_TEXT, "us").astype(np.int64))
-_SEP = "\x1e"
-#: Up to this many groups, ``top_posts`` asks for each group's few posts on its own.
+#: Up to this many topics, ``top_posts`` asks for each topic's few posts on its own
+#: (an incident's: always, from ``ix_mentions_incident``).
 _FEW_GROUPS = 8
-
-
-def _fixed(text: str, n: int) -> Micros | None:
-    """``n`` datetimes of ``_WIDTH`` characters each, back to back, as microseconds."""
-    raw = text.encode()
-    if len(raw) != _WIDTH * n:
-        return None
-    try:
-        got: Micros = np.frombuffer(raw, f"S{_WIDTH}").astype("datetime64[us]").astype(np.int64)
-    except ValueError:
-        return None
-    got[got == _NULL_US] = NO_TIME
-    return got
-
-
-def _micros(at: ColumnElement[Any]) -> ColumnElement[Any]:
-    """Microseconds since the epoch, on PostgreSQL (extract() is exact numeric since 14)."""
-    return func.coalesce(cast(extract("epoch", at) * 1_000_000, BigInteger), NO_TIME)
+#: Keys per ``IN`` list when reading rows by key.
+_IN_CHUNK = 500
 
 
 def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
@@ -125,11 +87,16 @@ class SqlDigestQueries:
         self._start, self._end, self._brand = start, end, brand
 
     def _where(
-        self, q: AnySelect, start: datetime | None = None, end: datetime | None = None
+        self, q: AnySelect, start: datetime | None = None, end: datetime | None = None,
+        *, by_time: bool = True,
     ) -> AnySelect:
+        """``q`` within the window (and ``[start, end)``) and the brand. ``by_time``
+        False: the creation time is wrapped so that no index is ranged by it (the
+        planner would take the brand's range over an incident's few mentions)."""
         lo = self._start if start is None else max(start, self._start)
         hi = min(end, self._end) if end is not None else self._end
-        q = q.where(m.created_at >= lo, m.created_at < hi)
+        at = m.created_at if by_time else func.coalesce(m.created_at, m.created_at)
+        q = q.where(at >= lo, at < hi)
         return q if self._brand is None else q.where(m.brand == self._brand)
 
     def _rows(self, q: AnySelect) -> list[Any]:
@@ -219,52 +186,20 @@ class SqlDigestQueries:
         )
 
     def alert_times(self, start: datetime, end: datetime) -> AlertColumns:
-        p = _p.c
-        times = (m.created_at, p.sent_at, p.claimed_at, p.replied_at, p.resolved_at)
+        # The primary alert's times are copied onto the mention (0008): one range of
+        # ``ix_mentions_alert_times``, no alert read.
+        times = (m.created_at, m.alert_sent_at, m.alert_claimed_at, m.alert_replied_at,
+                 m.alert_resolved_at)
         text = self._engine.dialect.name == "sqlite"
         q = self._where(
-            select(m.source, m.id, *(type_coerce(t, String) if text else _micros(t)
-                                     for t in times))
-            .select_from(_with_alert)
-            # The copy of the status first: the alert is joined only for those it keeps.
-            .where(m.alert_status.is_not(None), m.alert_status != AlertStatus.NOT_COMPLAINT.value)
-            .where(p.status != AlertStatus.NOT_COMPLAINT.value)
+            select(m.source, m.id, *(sql_times.step(t, text) for t in times))
+            .where(_alerted, _status != AlertStatus.NOT_COMPLAINT.value)
             .order_by(*_history_order),
             start,
             end,
         )
-        if text:
-            got = self._concatenated(q)
-            if got is not None:
-                return got
-        rows = self._rows(q)
-        keys = [(r[0], r[1]) for r in rows]
-        if not text:
-            return AlertColumns(keys, *(np.array([r[i] for r in rows], np.int64)
-                                        for i in range(2, 7)))
-        return AlertColumns(keys, *(_parsed([r[i] for r in rows]) for i in range(2, 7)))
-
-    def _concatenated(self, q: AnySelect) -> AlertColumns | None:
-        """SQLite: each column of ``q`` as one string (``group_concat``), so that ~375,000
-        alerts cost no Python object per alert and step (a row of seven cost ~6 us, the
-        query itself ~2.5 us). None where a column is not as expected: the caller reads
-        rows instead."""
-        c = q.subquery().c
-        steps = [func.coalesce(col, _NULL_TEXT) for col in list(c)[2:]]
-        agg = select(
-            func.count(), func.group_concat(c.source, _SEP), func.group_concat(c.id, _SEP),
-            *(func.group_concat(step, "") for step in steps),
-        )
-        n, sources, ids, *texts = self._rows(agg)[0]
-        if not n:
-            return AlertColumns([], *(np.zeros(0, np.int64) for _ in steps))
-        source_list, id_list = sources.split(_SEP), ids.split(_SEP)
-        cols = [_fixed(t, n) for t in texts]
-        if len(source_list) != n or len(id_list) != n or any(x is None for x in cols):
-            return None  # a separator in a key, or a time not in SQLAlchemy's format
-        keys = list(zip(source_list, id_list, strict=True))
-        # group_concat keeps its subquery's order in practice, not by contract.
-        return AlertColumns(keys, *cols).in_history_order()  # type: ignore[arg-type]
+        with self._engine.connect() as conn:
+            return sql_times.alert_columns(conn, q, text)
 
     def top_posts(
         self,
@@ -280,20 +215,34 @@ class SqlDigestQueries:
         if not keys:
             return {}
         group = {"topic": m.topic, "incident": m.incident_id, "author": m.author_id}[by]
-        order = (func.coalesce(m.urgency, 0).desc(), m.author_followers.desc(), *_history_order)
+        # A mention with a topic or an incident is triaged, so its urgency is set: the
+        # plain column orders as coalesce() would, and lets ``ix_mentions_incident``
+        # give an incident's mentions in this order.
+        urgency = func.coalesce(m.urgency, 0) if by == "author" else m.urgency
+        order = (urgency.desc(), m.author_followers.desc(), *_history_order)
 
         def candidates(q: AnySelect) -> AnySelect:
-            q = self._where(q, start, end)
+            q = self._where(q, start, end, by_time=by != "incident")
             if complaints:
                 q = q.where(_complaint)
             return q if min_followers is None else q.where(_notable(min_followers))
 
-        if by != "author" and len(keys) <= _FEW_GROUPS:
-            # A range scan of the covering index per group, ORDER BY ... LIMIT n: the
-            # sorter keeps n rows, where the window sorts every candidate (a 90-day
+        rows: list[Any] = []
+        if by == "incident":
+            # Each incident's first n: a seek into ``ix_mentions_incident``, which holds
+            # them in this order (a 90-day digest's ~1,300 open incidents: ~0.1 s, where
+            # a window sorted their 300,000 mentions). One statement, run per incident.
+            one = candidates(select(m.source, m.id, group.label("g")).where(
+                group == bindparam("k"))).order_by(*order).limit(n)
+            with self._engine.connect() as conn:
+                for k in sorted(keys):
+                    rows += conn.execute(one, {"k": k}).all()
+        elif by == "topic" and len(keys) <= _FEW_GROUPS:
+            # ORDER BY ... LIMIT n per topic: a range scan of the covering index whose
+            # sorter keeps n rows, where a window sorts every candidate (a 90-day
             # digest's five topics: ~375,000 complaints). The few chosen are put in
             # order by the database, as the window would.
-            cols = (m.source, m.id, group.label("g"), func.coalesce(m.urgency, 0).label("u"),
+            cols = (m.source, m.id, group.label("g"), urgency.label("u"),
                     m.author_followers.label("f"), m.created_at.label("c"))
             parts = [
                 select(candidates(select(*cols).where(group == k)).order_by(*order).limit(n)
@@ -319,59 +268,45 @@ class SqlDigestQueries:
     def notable_authors(
         self, start: datetime, end: datetime, min_followers: int
     ) -> list[tuple[Author, int]]:
-        w = {"partition_by": m.author_id}
-        q = self._where(
-            select(
-                m.author_id,
-                m.author_username,
-                m.author_name,
-                m.author_followers,
-                m.author_verified_type,
-                func.count().over(**w).label("n"),  # type: ignore[arg-type]
-                func.row_number().over(order_by=_history_order, **w).label("rn"),  # type: ignore[arg-type]
-                *(c.label(f"o_{c.name}") for c in _history_order),
-            )
-            .where(_complaint, _notable(min_followers)),
-            start,
-            end,
-        ).subquery()
-        c = q.c
-        rows = self._rows(
-            select(q).where(c.rn == 1).order_by(c.o_created_at, c.o_source, c.o_id)
-        )
-        return [
-            (Author(r.author_id, r.author_username, r.author_name, r.author_followers,
-                    r.author_verified_type), int(r.n))
-            for r in rows
-        ]
+        # Counted by author in the covering index (``author_id`` and
+        # ``author_verified_type`` are in it since 0008) with each one's first time, not
+        # by a window that sorts every notable complaint (~90,000 in a 90-day digest);
+        # then only the mentions at those first times are read, for who wrote them.
+        cond = (_complaint, _notable(min_followers))
+        groups = self._rows(self._where(
+            select(m.author_id, func.count(), func.min(m.created_at)).where(*cond)
+            .group_by(m.author_id), start, end))
+        count = {a: int(n) for a, n, _ in groups}
+        first_at = {a: at for a, _, at in groups}
+        found: dict[str, tuple[tuple[datetime, str, str], Author]] = {}
+        ats = sorted(set(first_at.values()))
+        for lo in range(0, len(ats), _IN_CHUNK):
+            # Not ``_where``: its range would have the planner scan it, not seek each time.
+            q = select(
+                m.source, m.id, m.created_at, m.author_id, m.author_username, m.author_name,
+                m.author_followers, m.author_verified_type,
+            ).where(*cond, m.created_at.in_(ats[lo : lo + _IN_CHUNK]))
+            if self._brand is not None:
+                q = q.where(m.brand == self._brand)
+            for r in self._rows(q):
+                key = (r.created_at, r.source, r.id)
+                if first_at.get(r.author_id) == r.created_at and (
+                    r.author_id not in found or key < found[r.author_id][0]
+                ):
+                    found[r.author_id] = (key, Author(*r[3:]))
+        firsts = sorted(found.items(), key=lambda kv: kv[1][0])
+        return [(author, count[i]) for i, (_, author) in firsts]
 
     def urgent(self, limit: int) -> tuple[int, tuple[Post, ...]]:
         waiting = _status.in_([w.value for w in WAITING])
         return self._oldest(and_(m.priority >= int(Priority.HIGH), waiting), limit)
 
     def resolved(self, start: datetime, end: datetime, limit: int) -> tuple[int, tuple[Post, ...]]:
-        p = _p.c
-        first = select(func.min(alerts.c.id)).where(_primary).scalar_subquery()
-        # The mention's columns wrapped so that no index of them is used: the alerts
-        # resolved in the period are few next to the mentions of the window, and are the
-        # side to start from (``ix_alerts_kind_resolved_at``).
-        at = func.coalesce(m.created_at, m.created_at)
-        q = (
-            select(m.source, m.id, func.count().over().label("n"))
-            .select_from(_from_alert)
-            .where(
-                p.kind == AlertKind.ALERT.value, p.resolved_at >= start, p.resolved_at < end,
-                p.id == first, at >= self._start, at < self._end,
-            )
-            .order_by(*_history_order)
-            .limit(limit)
+        # The primary alert's resolution time is on the mention (0008): the window's
+        # range of ``ix_mentions_alert_times``, no alert read.
+        return self._oldest(
+            and_(_alerted, m.alert_resolved_at >= start, m.alert_resolved_at < end), limit
         )
-        if self._brand is not None:
-            q = q.where(func.coalesce(m.brand, m.brand) == self._brand)
-        rows = self._rows(q)
-        keys = [(r[0], r[1]) for r in rows]
-        posts = self._posts(keys)
-        return (int(rows[0][2]) if rows else 0), tuple(posts[k] for k in keys)
 
     def _oldest(self, cond: ColumnElement[bool], limit: int) -> tuple[int, tuple[Post, ...]]:
         q = self._where(select(m.source, m.id, func.count().over().label("n")).where(cond))

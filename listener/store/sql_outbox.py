@@ -72,11 +72,23 @@ class SqlOutbox:
             return postgresql.insert(table)
         return sqlite.insert(table)
 
-    def _update_alert(self, alert_id: int, **values: Any) -> None:
+    def _update_alert(self, alert_id: int, *, copied: bool = False, **values: Any) -> None:
+        """``copied``: the change may be to a time its mention keeps a copy of (0008)."""
         with self._write() as conn:
             done = conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**values))
-        if done.rowcount == 0:
-            raise StoreError(f"no alert with id {alert_id}")
+            if done.rowcount == 0:
+                raise StoreError(f"no alert with id {alert_id}")
+            if copied:
+                self._refresh_mention(conn, alert_id)
+
+    def _refresh_mention(self, conn: Connection, alert_id: int) -> None:
+        """The copies of its primary alert on the mention ``alert_id`` is about."""
+        about = conn.execute(
+            select(alerts.c.source, alerts.c.mention_id, alerts.c.kind)
+            .where(alerts.c.id == alert_id)
+        ).one()
+        if about.kind == AlertKind.ALERT.value:
+            refresh_status(conn, self._insert, [(about.source, about.mention_id)])
 
     def _one_alert(self, q: Any) -> Alert | None:
         with self._read() as conn:
@@ -174,6 +186,7 @@ class SqlOutbox:
     def mark_sent(self, alert_id: int, ref: SlackRef, now: datetime) -> None:
         self._update_alert(
             alert_id,
+            copied=True,
             attempt_started_at=None,
             state=DeliveryState.SENT.value,
             attempts=alerts.c.attempts + 1,
@@ -260,12 +273,7 @@ class SqlOutbox:
         )
         with self._write() as conn:
             if conn.execute(move).rowcount == 1:
-                about = conn.execute(
-                    select(alerts.c.source, alerts.c.mention_id, alerts.c.kind)
-                    .where(alerts.c.id == alert_id)
-                ).one()
-                if about.kind == AlertKind.ALERT.value:
-                    refresh_status(conn, self._insert, [(about.source, about.mention_id)])
+                self._refresh_mention(conn, alert_id)
                 return True
             exists = conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first()
         if exists is None:

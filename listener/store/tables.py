@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "ALERT_COPIES",
     "UTCDateTime",
     "alerts",
     "checkpoints",
@@ -85,11 +86,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 #: ``ix_mentions_brand_created_at``: a brand's mentions in time order, with what the
-#: digest counts by.
+#: digest counts by (and, since 0008, who wrote them: notable authors are found in it).
 DIGEST_COLUMNS = (
     "brand", "created_at", "source", "id", "topic", "is_complaint", "negative", "model",
-    "urgency", "priority", "incident_id", "author_followers", "alert_status",
+    "urgency", "priority", "incident_id", "author_followers", "alert_status", "author_id",
+    "author_verified_type",
 )
+#: The primary alert's id and response times, copied onto its mention (revision 0008).
+ALERT_COPIES = ("alert_id", "alert_sent_at", "alert_claimed_at", "alert_replied_at",
+                "alert_resolved_at")
+#: ``ix_mentions_alert_times``: the alerted mentions in time order, with those times.
+ALERT_TIME_COLUMNS = ("brand", "created_at", "source", "id", "alert_status",
+                      *ALERT_COPIES[1:])
+#: ``ix_mentions_incident``: an incident's mentions in the order its example is chosen
+#: by (most urgent, widest reach, oldest), with what that choice filters on.
+INCIDENT_COLUMNS = ("incident_id", "brand", "urgency", "author_followers", "created_at",
+                    "source", "id", "is_complaint", "alert_status")
 
 
 def _key_fk(table: str) -> ForeignKeyConstraint:
@@ -142,6 +154,13 @@ mentions = Table(
     #: The status of the mention's primary alert (its first of kind "alert"), kept with
     #: every change of it (revision 0007): "ruled out" and "waiting" without a join.
     Column("alert_status", String(16)),
+    #: That alert's id and times (``ALERT_COPIES``), kept with every change of them
+    #: (revision 0008): the digest's response times and resolved list read no alert.
+    Column("alert_id", Integer),
+    Column("alert_sent_at", UTCDateTime),
+    Column("alert_claimed_at", UTCDateTime),
+    Column("alert_replied_at", UTCDateTime),
+    Column("alert_resolved_at", UTCDateTime),
     PrimaryKeyConstraint("source", "id", name="pk_mentions"),
     # With the key, so history's keyset pages are index range scans (revision 0002).
     Index("ix_mentions_created_at", "created_at", "source", "id"),
@@ -157,6 +176,22 @@ Index(
     mentions.c.id,
     sqlite_where=_untriaged,
     postgresql_where=_untriaged,
+)
+# Partial: only the mentions with a primary alert (0008), and those with an incident.
+_alerted = mentions.c.alert_status.is_not(None)
+Index(
+    "ix_mentions_alert_times",
+    *(mentions.c[c] for c in ALERT_TIME_COLUMNS),
+    sqlite_where=_alerted,
+    postgresql_where=_alerted,
+)
+_in_incident = mentions.c.incident_id.is_not(None)
+_DESCENDING = ("urgency", "author_followers")
+Index(
+    "ix_mentions_incident",
+    *(mentions.c[c].desc() if c in _DESCENDING else mentions.c[c] for c in INCIDENT_COLUMNS),
+    sqlite_where=_in_incident,
+    postgresql_where=_in_incident,
 )
 
 rejected = Table(

@@ -12,7 +12,7 @@ import pytest
 from listener.digest import ItemQueries
 from listener.digest.times import NO_TIME, AlertColumns, AlertTimes, Micros
 from listener.ports import TriagedMention, TriageRecord
-from listener.store import open_store, sql_digest
+from listener.store import open_store, sql_times
 from listener.store.sql import SqlStore
 from tests.digest.factories import local, mins, tm
 
@@ -42,15 +42,15 @@ def _items() -> list[TriagedMention]:
 def _same(
     store: SqlStore, items: list[TriagedMention], monkeypatch: pytest.MonkeyPatch, rows: bool
 ) -> AlertColumns:
-    """``rows``: the answer must come from the rows (``_parsed``), not the strings."""
+    """``rows``: the answer must come from the rows (``parsed``), not the strings."""
     parsed: list[int] = []
-    real = sql_digest._parsed
+    real = sql_times.parsed
 
     def spy(texts: list[str | None]) -> Micros:
         parsed.append(len(texts))
         return real(texts)
 
-    monkeypatch.setattr(sql_digest, "_parsed", spy)
+    monkeypatch.setattr(sql_times, "parsed", spy)
     start, end = AT - timedelta(days=1), AT + timedelta(days=1)
     sql = store.digest_queries(start, end, brand="Acme").alert_times(start, end)
     mem = ItemQueries(store.history(start, end, brand="Acme")).alert_times(start, end)
@@ -93,6 +93,10 @@ def test_a_time_in_another_text_form_falls_back_to_rows(
     store = _store(sqlite_url, items)
     with store._engine.begin() as conn:  # written by something other than SQLAlchemy
         conn.exec_driver_sql("UPDATE alerts SET sent_at = '2026-03-09 18:01:00'")
+        # The digest reads the copy on the mention (0008); history, the alert.
+        conn.exec_driver_sql(
+            "UPDATE mentions SET alert_sent_at = '2026-03-09 18:01:00' WHERE alert_id IS NOT NULL"
+        )
     got = _same(store, items, monkeypatch, rows=True)
     assert len(set(got.sent_at.tolist())) == 1
     store.close()

@@ -119,13 +119,16 @@ def test_aggregates_give_the_same_digest_as_the_mentions(
     assert len(new.model_health.models) == 2
 
 
-def test_each_question_has_the_same_answer_in_sql_and_in_memory(store: Store) -> None:
+@pytest.mark.parametrize("brand", ["Acme", None])
+def test_each_question_has_the_same_answer_in_sql_and_in_memory(
+    store: Store, brand: str | None
+) -> None:
     _seed(store)
     start, end = period_bounds(LAST, 7, LA)
     edges = sorted({start, end, *(day_bounds(LAST - timedelta(days=d), LA)[0] for d in range(9))})
     pool_start = start - timedelta(days=20)
-    mem = ItemQueries(store.history(pool_start, end, brand="Acme"))
-    sql = store.digest_queries(pool_start, end, brand="Acme")
+    mem = ItemQueries(store.history(pool_start, end, brand=brand))
+    sql = store.digest_queries(pool_start, end, brand=brand)
 
     def same(got: list[object], want: list[object]) -> None:
         def key(x: object) -> str:
@@ -146,6 +149,10 @@ def test_each_question_has_the_same_answer_in_sql_and_in_memory(store: Store) ->
     assert sql.resolved(start, end, 3) == mem.resolved(start, end, 3)
     assert sql.notable_authors(start, end, 10_000) == mem.notable_authors(start, end, 10_000)
     assert sql.alert_times(start, end) == mem.alert_times(start, end)
+    incidents = sorted({p.incident for p in sql.incidents()})
+    assert len(incidents) >= 2
+    kw: dict[str, Any] = {"by": "incident", "keys": incidents, "n": 2, "complaints": False}
+    assert sql.top_posts(None, end, **kw) == mem.top_posts(None, end, **kw)
 
 
 @pytest.mark.parametrize("few", [8, 0])

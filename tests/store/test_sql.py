@@ -19,8 +19,8 @@ from listener.store.codec import DIGEST_COPIES as DIGEST_COPIES_
 from listener.store.compact import EMBED_F16
 from listener.store.engine import is_new_sqlite, make_engine, normalise_url
 from listener.store.sql import CHUNK, HISTORY_PAGE, SqlStore
+from listener.store.tables import ALERT_COPIES, metadata
 from listener.store.tables import mentions as mentions_table
-from listener.store.tables import metadata
 from listener.store.tables import verdicts as verdicts_table
 from tests.store import factories as f
 from tests.store.factories import T0
@@ -65,7 +65,7 @@ _OLD = MetaData()
 old_mentions = Table(
     "mentions", _OLD,
     *(Column(c.name, c.type) for c in mentions_table.c
-      if c.name not in ("payload", "alert_status", *DIGEST_COPIES_)),
+      if c.name not in ("payload", "alert_status", *ALERT_COPIES, *DIGEST_COPIES_)),
     Column("raw", JSON),
 )
 

@@ -16,7 +16,7 @@ decode every format, but no row is left in an old one). Down converts back; the 
 embeddings are widened to float16, not restored.
 
 Revision ID: 0009
-Revises: 0008 (0007 until the digest's 0008 is merged: set ``down_revision`` then)
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -49,8 +49,7 @@ from listener.store.compact import (
 )
 
 revision: str = "0009"
-# "0008" once the digest's revision 0008 is merged (its branch: digest90b).
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
