@@ -5,7 +5,9 @@ from strings. Idempotency lives in the schema: mentions are inserted with
 ``ON CONFLICT DO NOTHING`` on their primary key ``(source, id)``, and the verdict's
 primary key makes ``record_triage`` a no-op the second time, even when two workers race.
 The outbox side (``due_alerts`` and friends) is in ``sql_outbox.py``, the small records
-(cursors, checkpoints, replies, feedback, digests) in ``sql_records.py``.
+(cursors, checkpoints, replies, feedback, digests) in ``sql_records.py``, what a chunk of
+triage writes besides the verdicts (alerts, the mention's copies, the rollup) in
+``sql_triage.py``.
 """
 
 from __future__ import annotations
