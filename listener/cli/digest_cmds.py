@@ -131,7 +131,7 @@ def _build(
     from listener.runtime import open_store_for
 
     # Reads only: a missing database is an error, never a new empty file.
-    store = open_store_for(settings, create=False)
+    store = open_store_for(settings, create=False, map_file=True)
     try:
         return brand_digest(store, settings, brand, last_day=last_day, days=days, now=now)
     finally:

@@ -44,7 +44,7 @@ __all__ = ["build_classifier", "build_runtime", "model_spec", "open_store_for"]
 log = logging.getLogger(__name__)
 
 
-def open_store_for(settings: Settings, *, create: bool) -> Store:
+def open_store_for(settings: Settings, *, create: bool, map_file: bool = False) -> Store:
     """The store of ``database.url`` by the one rule every command follows.
 
     ``create=True`` (run, demo, backfill) makes a database that does not exist yet at
@@ -54,7 +54,7 @@ def open_store_for(settings: Settings, *, create: bool) -> Store:
     """
     from listener.store import open_store
 
-    return open_store(settings.database.url, create=create)
+    return open_store(settings.database.url, create=create, map_file=map_file)
 
 
 def model_spec(settings: Settings) -> ModelSpec:

@@ -32,8 +32,10 @@ def open_store(
     create: bool = False,
     clock: Clock | None = None,
     claim_ttl: timedelta = timedelta(minutes=5),
+    map_file: bool = False,
 ) -> Store:
-    """The store behind ``url``, opened by the rule in the module docstring."""
+    """The store behind ``url``, opened by the rule in the module docstring;
+    ``map_file``: a reader of long history (``engine.make_engine``)."""
     if url.startswith("memory:"):
         return MemoryStore(claim_ttl=claim_ttl)
     # Imported here so that a memory-only dry run never loads SQLAlchemy.
@@ -48,7 +50,7 @@ def open_store(
         )
     create = create and is_new_sqlite(url)
 
-    return SqlStore(url, create=create, clock=clock, claim_ttl=claim_ttl)
+    return SqlStore(url, create=create, clock=clock, claim_ttl=claim_ttl, map_file=map_file)
 
 
 def __getattr__(name: str) -> object:

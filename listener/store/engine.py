@@ -62,16 +62,34 @@ def is_new_sqlite(url: str) -> bool:
     return not Path(database).exists()
 
 
-def make_engine(url: str) -> Engine:
+#: A history reader maps up to 1 GiB of a SQLite file into memory.
+_MAP_PRAGMA = "PRAGMA mmap_size=1073741824"
+
+
+def make_engine(url: str, *, map_file: bool = False) -> Engine:
+    """``map_file``: a reader of months of history (the digest). SQLite then reads the
+    file through a memory map instead of a read() per page: a 90-day digest of 555,600
+    mentions spent 5.7 of its 11.9 s in the kernel copying pages. Writers keep reading
+    by read(): mapped pages would count in their resident memory."""
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         engine = create_engine(url, json_serializer=dumps_clean)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if map_file:
+            event.listen(engine, "connect", _map_file)
         return engine
     if backend == "postgresql":
         return create_engine(url, json_serializer=dumps_clean, pool_pre_ping=True)
     raise ValueError(f"unsupported database URL {display_url(url)!r}")
+
+
+def _map_file(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(_MAP_PRAGMA)
+    finally:
+        cur.close()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -78,11 +78,12 @@ class SqlStore(SqlRecords):
         create: bool = False,
         clock: Clock | None = None,
         claim_ttl: timedelta = timedelta(minutes=5),
+        map_file: bool = False,
     ) -> None:
         self._clock = clock or SystemClock()
         self.claim_ttl = claim_ttl
         try:
-            self._engine = make_engine(url)
+            self._engine = make_engine(url, map_file=map_file)
             self._dialect = self._engine.dialect.name
             self._check_schema(create)
         except SQLAlchemyError as exc:

@@ -353,3 +353,17 @@ def test_a_post_another_writer_stored_after_the_look_up_is_not_counted_new(
     finally:
         first.close()
         second.close()
+
+
+def test_only_a_history_reader_maps_the_sqlite_file(tmp_path: Path) -> None:
+    """The digest reads through a memory map; writers do not (their RSS would grow)."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    for map_file, want in ((False, 0), (True, 1 << 30)):
+        engine = make_engine(url, map_file=map_file)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("PRAGMA mmap_size")).scalar() == want
+        finally:
+            engine.dispose()
