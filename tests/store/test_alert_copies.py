@@ -4,10 +4,8 @@ writes keep them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import inspect, select
 
 from listener.domain import Alert, AlertKind, AlertStatus, SlackRef
@@ -21,17 +19,6 @@ from tests.store.test_digest_rollup import NOW
 _COLUMNS = ("alert_status", *ALERT_COPIES)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def sql_url(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
-@pytest.fixture
-def sql_store(sql_url: str) -> Iterator[SqlStore]:
-    s = SqlStore(sql_url)
-    yield s
-    s.close()
 
 
 def _copies(url: str) -> dict[tuple[str, str], tuple[object, ...]]:

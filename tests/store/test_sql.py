@@ -26,19 +26,6 @@ from tests.store import factories as f
 from tests.store.factories import T0
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def sql_url(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    return url
-
-
-@pytest.fixture
-def sql_store(sql_url: str) -> Iterator[SqlStore]:
-    s = SqlStore(sql_url)
-    yield s
-    s.close()
-
-
 def test_migrations_build_exactly_the_tables_module(sql_url: str) -> None:
     engine = make_engine(sql_url)
     try:
