@@ -84,6 +84,13 @@ CLOSING_PRAISE = re.compile(
 )
 #: The author says the alarming words are good news ("…in a good way").
 POSITIVE_TURN = alternatives(r"in a good way", r"not complaining", r"no complaints", r"(?:i'?m|we'?re) fine")
+#: The author in the post: a first- or second-person word. A post about the brand with
+#: none of them, not addressed to it, is a report ("X recalls 8,000 power banks over
+#: overheating"), not the author's case.
+PERSONAL = alternatives(
+    r"i", r"i'?m", r"im", r"i'?ve", r"i'?d", r"i'?ll", r"me", r"my", r"mine", r"myself", r"we",
+    r"we'?re", r"we'?ve", r"our", r"ours", r"us", r"you", r"your", r"you'?re", r"yours", r"u", r"ur",
+)
 #: Thanks that close a request or a complaint ("… can you check? thank you"): politeness.
 POLITE = alternatives(r"(?:any |much |advice |help )?appreciated", r"thanks?(?: in advance| so much| a lot)?", r"thank you(?: in advance| so much)?", r"thx", r"ty", r"tia", r"cheers", r"🙏", r"regards", r"genuinely", r"wow")
 #: A question to the brand about the author's own case ("…on my ps4, is there a fix?").

@@ -69,6 +69,8 @@ class Reading:
     asks_others: str | None = None
     #: The author says the alarming words are good news ("in a good way", "I'm fine").
     positive_turn: str | None = None
+    #: The author is in the post (a first- or second-person word, see ``lexicon.PERSONAL``).
+    personal: bool = True
 
     @property
     def situations(self) -> tuple[Cue, ...]:
@@ -248,6 +250,7 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         sarcasm=sarcasm.group(0) if sarcasm is not None and problems else None,
         asks_others=asks.group(0) if asks else None,
         positive_turn=turn.group(0) if (turn := lx.POSITIVE_TURN.search(clean)) else None,
+        personal=lx.PERSONAL.search(clean) is not None,
     )
 
 

@@ -8,7 +8,9 @@ Urgency is what is at stake for the author, not the tone of the post (issue 13):
    probability against its own threshold (or the brand's), problem words (a failure, a
    wait, a repeat, a reproach), a situation cue, a question about the author's own case.
    Evidence against: praise, a resolution ("works again", "refund landed"), news, promos
-   and spam, negativity aimed at something else ("…but at least @brand…"). Every
+   and spam, negativity aimed at something else ("…but at least @brand…"). A situation
+   counts for less in a report: a post that neither addresses the brand nor has its
+   author in it ("X recalls 8,000 power banks over overheating risk"). Every
    complaint and request reaches Slack; the rest does not.
 3. **Is it urgent?** A complaint or request is urgent when one of these is at stake, in
    this order: **safety** (fire, smoke, sparks, injury, allergen, gas, a child shut in
@@ -56,6 +58,10 @@ _W_MODEL = 2.0
 _W_PROBLEM = 0.6
 _W_PRAISE = 1.0
 _W_SITUATION = 1.8
+#: ...in a report: a post that neither addresses the brand nor has its author in it
+#: ("X recalls 8,000 power banks over overheating risk") tells of a situation, but not one
+#: the author is in, so the situation is weaker evidence of a complaint.
+_W_SITUATION_REPORT = 0.6
 _W_DISCOUNTED = 0.8
 _W_ADDRESSED = 0.4
 _W_SEVERITY = 0.25
@@ -190,7 +196,8 @@ def _confidence(
         + _W_MODEL * (p - t)
         + _W_PROBLEM * min(problems, _MAX_PROBLEMS)
         - _W_PRAISE * min(praise, _MAX_PRAISE)
-        + _W_SITUATION * bool(reading.situations)
+        + (_W_SITUATION if addressed or reading.personal else _W_SITUATION_REPORT)
+        * bool(reading.situations)
         - _W_DISCOUNTED * bool(reading.discounted and not reading.situations)
         + _W_ADDRESSED * addressed
         + _W_SEVERITY * max(0, scores.urgency - 1)

@@ -1,0 +1,39 @@
+"""A report about the brand (neither addressed to it nor with its author in it) is weaker
+evidence of a complaint than the same situation told by the person it happens to."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from listener.config import Settings
+from listener.decisions import Rulebook
+from listener.decisions.urgency import Assessment, Stance, assess
+from listener.domain import Priority
+from tests.core.doubles import mention, scores
+
+RULES = Rulebook.from_settings(Settings()).rules_for("Acme")
+
+
+def _report(text: str) -> Assessment:
+    post = dataclasses.replace(mention(text), addresses_brand=False)
+    return assess(post, scores(p=0.05, urgency=1), RULES)
+
+
+def test_a_headline_with_an_alarm_word_is_not_a_complaint() -> None:
+    verdict = _report("Acme recalls 8,000 power banks over overheating risk")
+    assert verdict.stance is not Stance.COMPLAINT
+    assert verdict.priority is Priority.NONE
+
+
+def test_the_same_situation_told_by_its_author_still_pages() -> None:
+    post = dataclasses.replace(
+        mention("my Acme power bank is overheating on the desk"), addresses_brand=False
+    )
+    verdict = assess(post, scores(p=0.05, urgency=1), RULES)
+    assert verdict.stance is Stance.COMPLAINT
+    assert verdict.priority is Priority.CRITICAL
+
+
+def test_addressed_to_the_brand_the_situation_counts_in_full() -> None:
+    verdict = assess(mention("@acme power bank overheating on the desk"), scores(p=0.05), RULES)
+    assert verdict.priority is Priority.CRITICAL
