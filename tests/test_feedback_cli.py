@@ -174,6 +174,10 @@ def test_an_empty_store_exports_nothing_and_exits_0(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "exported 0 labelled posts from 0 labels" in result.stderr
+    nowhere = tmp_path / "no" / "such" / "labels.jsonl"
+    unwritable = firstreply("feedback", "export", "-o", str(nowhere), cwd=tmp_path, env=_env(db))
+    assert unwritable.returncode == 1
+    assert f"cannot write {nowhere}" in unwritable.stderr and "Traceback" not in unwritable.stderr
 
 
 def test_a_missing_database_is_an_error_and_is_not_created(tmp_path: Path) -> None:

@@ -78,7 +78,11 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _err(f"error: cannot write {output}: {exc.strerror or exc}")
+            raise typer.Exit(code=1) from None
     window = f" since {start:%Y-%m-%d %H:%M} UTC" if start else ""
     where = f" to {output}" if output else ""
     _err(
