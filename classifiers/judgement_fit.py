@@ -3,8 +3,10 @@
 Labels come from JSON Lines files, one post per line with at least ``text`` and
 ``urgent`` (true/false). Rows of the judgement tables' schema (``tests/judgement``) also
 carry ``reach_slack``: only posts that need a person (complaints and requests) teach
-urgency, so rows with ``reach_slack`` false are skipped. A team's own labels, for example
-the posts it paged and the ones it marked "wrong urgency", use the same two fields.
+urgency, so rows with ``reach_slack`` false are skipped. A team's own labels
+(``firstreply feedback export``) use the same fields; its rows with ``reach_slack`` true
+and no ``urgent`` (a post someone called a complaint, saying nothing of its urgency) are
+skipped and counted, not refused. The file format is ``classifiers/labels.py``'s.
 
 The shipped head's recipe adds IBM customer-care openers as weak "needs a person, not
 urgent" examples: support requests to 25 brands (software, games, banking, telecom,
@@ -23,14 +25,18 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.judgement import JudgementHead, Labelled, fit_judgement
+from classifiers.labels import LabelError, read_rows
 
-__all__ = ["LabelError", "LabelledText", "fit_from_texts", "ibm_openers", "read_labels"]
+__all__ = [
+    "LabelError",
+    "LabelRead",
+    "LabelledText",
+    "fit_from_texts",
+    "ibm_openers",
+    "read_labels",
+]
 
 IBM_FOLDER = "ibm-twitter-customer-care"
-
-
-class LabelError(ValueError):
-    """A label file that cannot be used, with the line that says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,28 +46,33 @@ class LabelledText:
     source: str
 
 
-def read_labels(path: Path) -> list[LabelledText]:
+@dataclass(frozen=True, slots=True)
+class LabelRead:
+    """The rows of a label file that teach urgency, and how many were left out why."""
+
+    rows: list[LabelledText]
+    #: ``reach_slack`` false: not a complaint or request, nothing to learn about urgency.
+    not_person: int = 0
+    #: ``reach_slack`` true but no ``urgent``: a person said "complaint" and nothing about
+    #: its urgency (``feedback export`` writes such rows).
+    no_urgency: int = 0
+
+
+def read_labels(path: Path) -> LabelRead:
     """The complaints and requests of ``path`` with their urgency (see the module docstring)."""
-    out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelError(f"{path}: cannot read: {exc}") from exc
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LabelError(f"{path}:{n}: not JSON: {exc.msg}") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise LabelError(f"{path}:{n}: needs a string 'text'")
-        if not isinstance(row.get("urgent"), bool):
-            raise LabelError(f"{path}:{n}: needs 'urgent': true or false")
-        if row.get("reach_slack") is False:
-            continue
-        out.append(LabelledText(row["text"], row["urgent"], path.name))
-    return out
+    out: list[LabelledText] = []
+    not_person = no_urgency = 0
+    for where, row in read_rows(path):
+        reach, urgent = row.get("reach_slack"), row.get("urgent")
+        if reach is False:
+            not_person += 1
+        elif isinstance(urgent, bool):
+            out.append(LabelledText(row["text"], urgent, path.name))
+        elif urgent is None and reach is True:
+            no_urgency += 1
+        else:
+            raise LabelError(f"{where}: needs 'urgent': true or false")
+    return LabelRead(out, not_person, no_urgency)
 
 
 def ibm_openers(data_dir: Path, n: int) -> list[LabelledText]:

@@ -1,7 +1,8 @@
 """Time windows (business hours, quiet hours) and local days, DST-safe. Pure, stdlib only.
 
 ``Window.parse`` is the one grammar for every time window in the settings; the settings
-hold parsed ``Window`` values, never the raw strings.
+hold parsed ``Window`` values, never the raw strings. ``parse_since`` is the one grammar
+for a command's "from when" (``--since 30d``, ``--since 2026-11-01``).
 
 A "day" is local midnight to local midnight, so it lasts 23 or 25 hours on DST change
 days. Every instant is compared and subtracted in UTC: subtracting two datetimes that
@@ -20,11 +21,13 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "GRAMMAR",
+    "SINCE_GRAMMAR",
     "BusinessClock",
     "Window",
     "day_bounds",
     "days_between",
     "local_day",
+    "parse_since",
     "period_bounds",
     "zone",
 ]
@@ -38,6 +41,14 @@ _SPEC = re.compile(
     r"(?P<h0>\d{1,2}):(?P<m0>\d{2})\s*-\s*(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*$",
     re.IGNORECASE,
 )
+
+SINCE_GRAMMAR = (
+    "a duration back from now ('90m', '12h', '30d', '2w'), a local date ('2026-11-01') "
+    "or a date and time ('2026-11-01T09:00', '2026-11-01T09:00+01:00')"
+)
+_AGO = re.compile(r"^\s*(?P<n>\d+)\s*(?P<unit>[mhdw])\s*$", re.IGNORECASE)
+_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
+         "w": timedelta(weeks=1)}
 
 
 def zone(tz: ZoneInfo | str) -> ZoneInfo:
@@ -65,6 +76,34 @@ def period_bounds(last_day: date, days: int, tz: ZoneInfo | str) -> tuple[dateti
 
 def local_day(instant: datetime, tz: ZoneInfo | str) -> date:
     return instant.astimezone(zone(tz)).date()
+
+
+def parse_since(spec: str, now: datetime, tz: ZoneInfo | str) -> datetime:
+    """The UTC instant ``spec`` names (see ``SINCE_GRAMMAR``); ``ValueError`` otherwise.
+
+    A duration counts back from ``now`` in elapsed time (``30d`` is 30 x 24 hours, whatever
+    DST did meanwhile); a bare date is its local midnight in ``tz``, as the digest's days
+    are; a date and time without an offset is local time in ``tz`` too.
+    """
+    text = spec.strip()
+    if m := _AGO.match(text):
+        n = int(m["n"])
+        if n < 1:
+            raise ValueError(f"{spec!r}: a duration of at least 1, e.g. '30d'")
+        return (now - n * _UNIT[m["unit"].lower()]).astimezone(UTC)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return day_bounds(day, tz)[0]
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{spec!r}: expected {SINCE_GRAMMAR}") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=zone(tz))
+    return instant.astimezone(UTC)
 
 
 def days_between(first: date, last: date) -> Iterator[date]:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from listener.timewindow import Window, day_bounds, period_bounds
+from listener.timewindow import Window, day_bounds, parse_since, period_bounds
 from tests.digest.factories import LA, local
 
 
@@ -149,3 +149,30 @@ def test_the_fast_business_clock_agrees_with_the_walk() -> None:
             a = lo + timedelta(minutes=rng.randrange(int((hi - lo).total_seconds() // 60)))
             b = a + timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
             assert fast.elapsed(a, b) == hours.elapsed(a, b, LA), (a, b)
+
+
+NOW = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("30d", NOW - timedelta(days=30)),
+        (" 12H ", NOW - timedelta(hours=12)),
+        ("90m", NOW - timedelta(minutes=90)),
+        ("2w", NOW - timedelta(weeks=2)),
+        # A date is its local midnight: 1 November in LA is still PDT (UTC-7).
+        ("2026-11-01", datetime(2026, 11, 1, 7, tzinfo=UTC)),
+        # After the change at 02:00, 09:00 local is PST (UTC-8).
+        ("2026-11-01T09:00", datetime(2026, 11, 1, 17, tzinfo=UTC)),
+        ("2026-11-01T09:00+01:00", datetime(2026, 11, 1, 8, tzinfo=UTC)),
+    ],
+)
+def test_since_reads_a_duration_a_local_date_or_an_instant(spec: str, expected: datetime) -> None:
+    assert parse_since(spec, NOW, LA) == expected
+
+
+@pytest.mark.parametrize("spec", ["", "0d", "30", "d", "30 days", "last tuesday", "2026-13-01"])
+def test_since_refuses_anything_else_saying_what_it_reads(spec: str) -> None:
+    with pytest.raises(ValueError, match=r"'30d'|at least 1"):
+        parse_since(spec, NOW, LA)

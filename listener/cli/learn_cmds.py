@@ -20,7 +20,8 @@ def learn(
     labels: Annotated[
         list[Path],
         typer.Argument(
-            help="JSONL files: one post per line with 'text' and 'urgent' (true/false)."
+            help="JSONL files: one post per line with 'text' and 'urgent' (true/false); "
+            "`firstreply feedback export` writes one."
         ),
     ],
     model: Annotated[
@@ -44,8 +45,10 @@ def learn(
     """Fit the judgement head from labelled posts and save it as judgement.json.
 
     Only complaints and requests teach urgency: rows with "reach_slack": false (the
-    judgement tables' schema) are skipped. The head is saved beside the model it reads;
-    a model retrained later ignores it until it is fitted again.
+    judgement tables' schema, a "not a complaint" label) are skipped, and so are rows
+    with "reach_slack": true and no "urgent" (a complaint label saying nothing of its
+    urgency); stderr counts both. The head is saved beside the model it reads; a model
+    retrained later ignores it until it is fitted again.
     """
     from classifiers.judgement import fingerprint
     from classifiers.judgement_fit import LabelError, fit_from_texts, read_labels
@@ -57,7 +60,14 @@ def learn(
         _err(f"error: --model {folder}: not a firstreply model folder (no config.json)")
         raise typer.Exit(code=2)
     try:
-        rows = [r for path in labels for r in read_labels(path)]
+        rows = []
+        for path in labels:
+            read = read_labels(path)
+            rows += read.rows
+            if read.not_person or read.no_urgency:
+                _err(f"{path}: {len(read.rows)} rows teach urgency; skipped "
+                     f"{read.not_person} not needing a person (reach_slack false) and "
+                     f"{read.no_urgency} without 'urgent'")
         if ibm_openers:
             rows += ibm(data_dir, ibm_openers)
     except LabelError as exc:

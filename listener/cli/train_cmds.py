@@ -63,7 +63,8 @@ def train(
         Path | None,
         typer.Option(
             help="(--frozen) JSONL of {text,label}; "
-            "label: negative|neutral|positive|complaint|not_complaint."
+            "label: negative|neutral|positive|complaint|not_complaint|urgency:N "
+            "(`firstreply feedback export` writes one)."
         ),
     ] = None,
     encoder: Annotated[
@@ -89,15 +90,21 @@ def train(
             data_dir, output, seed, steps, checkpoint_dir, device, threads, hold_out, evaluate
         )
         return
+    pairs: list[tuple[str, str]] = []
+    if feedback:
+        from classifiers.labels import LabelError, read_feedback
+
+        try:
+            pairs, mapped = read_feedback(feedback)
+        except LabelError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(code=2) from None
+        _err(f"{feedback}: {len(pairs)} labelled posts; {mapped} of them 'urgency:N', read "
+             "as complaint (level 0: not_complaint)")
+    # Imported after the labels are read: a bad file is refused before the heavy imports.
     from classifiers.train import TrainOptions
     from classifiers.workflow import train_and_save
 
-    pairs: list[tuple[str, str]] = []
-    if feedback:
-        for line in feedback.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                obj = json.loads(line)
-                pairs.append((str(obj["text"]), str(obj["label"])))
     result = train_and_save(
         data_dir,
         output,

@@ -80,9 +80,27 @@ def test_label_files_keep_complaints_and_requests_and_name_a_bad_line(tmp_path: 
         '{"text": "love it", "urgent": false, "reach_slack": false}\n'
         '{"text": "slow app", "urgent": false}\n'
     )
-    assert [(r.text, r.urgent) for r in read_labels(path)] == [
-        ("charged twice", True), ("slow app", False)]
+    read = read_labels(path)
+    assert [(r.text, r.urgent) for r in read.rows] == [("charged twice", True), ("slow app", False)]
+    assert (read.not_person, read.no_urgency) == (1, 0)
     path.write_text('{"text": "x", "urgent": "yes"}\n')
+    with pytest.raises(LabelError, match=r"labels\.jsonl:1: needs 'urgent'"):
+        read_labels(path)
+
+
+def test_a_complaint_label_without_urgency_is_skipped_but_a_bare_row_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "labels.jsonl"
+    path.write_text(
+        '{"text": "charged twice", "urgent": true}\n'
+        '{"text": "slow app", "reach_slack": true}\n'
+        '{"text": "love it", "reach_slack": false}\n'
+    )
+    read = read_labels(path)
+    assert [r.text for r in read.rows] == ["charged twice"]
+    assert (read.not_person, read.no_urgency) == (1, 1)
+    path.write_text('{"text": "slow app"}\n')
     with pytest.raises(LabelError, match=r"labels\.jsonl:1: needs 'urgent'"):
         read_labels(path)
 
