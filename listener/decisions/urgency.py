@@ -20,7 +20,8 @@ Urgency is what is at stake for the author, not the tone of the post (issue 13):
    **outage** (down, no signal or internet, cannot log in, payments failing), **legal**
    (lawyer, regulator, a named law), **press** (a journalist, a review, a stream), or
    **reach** (the author has at least ``vip_followers`` followers, or is on the VIP
-   list). A model signal (a post close to a situation's example sentences) pages only
+   list; such an author's post needs less evidence to count as a complaint). A model
+   signal (a post close to a situation's example sentences) pages only
    with the model's own complaint call and severity at ``page_urgency`` or more, never in
    a post the model reads as positive. Last, ``judged``: the model's judgement head
    (``classifiers/judgement.py``, fitted on posts people labelled) pages a complaint or
@@ -77,6 +78,9 @@ _NEGATIVE = 0.6
 _NOT_POSITIVE = 0.1
 #: The confidence at which the evidence reads as a complaint.
 _COMPLAINT_AT = 0.5
+#: ...for an author whose reach alone makes a complaint urgent: a missed complaint in
+#: front of that many people costs far more than one more card in the queue.
+_COMPLAINT_AT_REACH = 0.3
 #: The judgement head's P(urgent) at which a complaint with nothing else at stake pages.
 #: Chosen on written posts it was not fitted on and on real support tweets, for few
 #: extra pages (see the README's urgency model).
@@ -259,6 +263,7 @@ def assess(
                   confidence)
     if reading.positive_turn is not None and not reading.situations:
         return no(Stance.PRAISE, f"good news: '{reading.positive_turn}'", confidence)
+    reach = _reach(mention, rules)
     margin = scores.complaint_probability - _threshold(scores, rules)
     model_alone = not reading.problems and not reading.situations
     if model_alone and reading.discounted and reading.request is None:
@@ -267,21 +272,20 @@ def assess(
     tone = scores.sentiment_scores
     negative = tone.get("negative", 0.0) >= _NEGATIVE and tone.get("positive", 1.0) < _NOT_POSITIVE
     unsure = margin < _MODEL_ALONE_MARGIN and not (margin >= 0 and negative)
-    if model_alone and (praise or unsure) and reading.request is None:
+    if model_alone and (praise or (unsure and reach is None)) and reading.request is None:
         why = f"praise: '{reading.praise[0]}'" if praise else "no problem words, model unsure"
         return no(Stance.PRAISE if praise else Stance.UNCLEAR, why, confidence)
     if reading.request is not None and addressed and (confidence >= 0.2 or not praise):
         stance = Stance.REQUEST
         evidence.insert(0, f"asks for help: '{reading.request}'")
         confidence = max(confidence, 0.5)
-    elif confidence >= _COMPLAINT_AT:
+    elif confidence >= (_COMPLAINT_AT if reach is None else _COMPLAINT_AT_REACH):
         stance = Stance.COMPLAINT
     else:
         why = f"praise: '{reading.praise[0]}'" if praise else "no complaint or request read"
         return no(Stance.PRAISE if praise else Stance.UNCLEAR, why, confidence)
 
     situations = reading.situations
-    reach = _reach(mention, rules)
     signal = None if situations else _model_signal(scores, rules)
     judged = None if situations or signal or reach else _judged_urgent(scores, confidence)
     if situations and situations[0].situation == "safety":

@@ -1,5 +1,6 @@
-"""A report about the brand (neither addressed to it nor with its author in it) is weaker
-evidence of a complaint than the same situation told by the person it happens to."""
+"""How much evidence a complaint needs: a report about the brand (neither addressed to it nor
+with its author in it) is weaker evidence than the same situation told by the person it
+happens to; an author whose reach makes a complaint urgent needs less of it."""
 
 from __future__ import annotations
 
@@ -37,3 +38,19 @@ def test_the_same_situation_told_by_its_author_still_pages() -> None:
 def test_addressed_to_the_brand_the_situation_counts_in_full() -> None:
     verdict = assess(mention("@acme power bank overheating on the desk"), scores(p=0.05), RULES)
     assert verdict.priority is Priority.CRITICAL
+
+
+def test_a_far_reaching_author_needs_less_evidence_to_reach_a_person() -> None:
+    text = "@acme the new battle pass is a lot of money for not a lot of stuff tbh"
+    low = scores(p=0.3, urgency=1)
+    assert assess(mention(text), low, RULES).priority is Priority.NONE
+    verdict = assess(mention(text, followers=2_400_000), low, RULES)
+    assert verdict.stance is Stance.COMPLAINT
+    assert verdict.priority is Priority.HIGH
+    assert verdict.reason == "reach"
+
+
+def test_reach_does_not_make_praise_a_complaint() -> None:
+    post = mention("@acme obsessed with the new winter drop, the coats are everything",
+                   followers=2_400_000)
+    assert assess(post, scores(p=0.3, urgency=1), RULES).priority is Priority.NONE
