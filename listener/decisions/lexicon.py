@@ -13,7 +13,8 @@ import re
 
 __all__ = [
     "ASKS_OTHERS", "CLAUSE", "CLOSING_PRAISE", "CONTRAST", "HYPOTHETICAL", "IDIOM", "NEGATORS",
-    "NEWS", "NOT_YET", "OTHER_TARGET", "OWN_QUESTION", "POLITE", "POSITIVE_TURN", "PRAISE", "PROBLEM", "PROBLEM_MARKS",
+    "NEWS", "NOT_YET", "OTHER_TARGET", "OWN_QUESTION", "PERSONAL", "POLITE", "POSITIVE_TURN",
+    "PRAISE", "PRESUPPOSED", "PROBLEM", "PROBLEM_MARKS",
     "REQUEST", "RESOLVED", "SARCASM", "THREAT_AFTER", "alternatives", "extended",
 ]
 
@@ -192,6 +193,12 @@ NEGATORS = re.compile(
 )
 HYPOTHETICAL = re.compile(
     r"(?:\bif|\bwhether|\bin case|\bscared|\bworried|\bafraid|\bwhat if|\basking if|\bwonder(?:ing)? if|\bis it|\bare they|\bhas that)\b[^.!?]*$",
+    re.IGNORECASE,
+)
+#: A question whether it is normal presupposes it is happening ("is it normal for the
+#: brake pedal to go to the floor?"), unlike one whether it would be safe ("is it safe to…").
+PRESUPPOSED = re.compile(
+    r"\bis (?:it|this|that) (?:normal|ok(?:ay)?|usual|expected|meant to|supposed to)\b[^.!?]*$",
     re.IGNORECASE,
 )
 CLAUSE = re.compile(r"[.!?;\n]+|\s(?:but|however|though|although|except)\s", re.IGNORECASE)

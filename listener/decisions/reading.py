@@ -117,7 +117,7 @@ def _discount(text: str, m: re.Match[str], idioms: Iterable[re.Match[str]], reso
     if lx.NEGATORS.search(before):
         return "negated"
     threat = situation == "legal" and lx.THREAT_AFTER.match(text, m.end()) is not None
-    if lx.HYPOTHETICAL.search(before) and not threat:
+    if lx.HYPOTHETICAL.search(before) and not threat and not lx.PRESUPPOSED.search(before):
         return "hypothetical"
     if resolved_end >= 0 and (m.start() < resolved_end or not contrast_after):
         return "resolved"

@@ -115,3 +115,10 @@ def test_the_brand_after_a_contrast_with_nothing_wrong_is_elsewhere() -> None:
     names = ["Orbit Mobile"]
     text = "the train wifi was useless but my @orbitmobile 5G held up the whole way"
     assert read(text, names).other_target is not None
+
+
+def test_asking_whether_it_is_normal_presupposes_it_is_happening() -> None:
+    text = "@acme is it normal for the brake pedal to go almost to the floor? started today"
+    assert [c.situation for c in read(text).situations][:1] == ["safety"]
+    asked = read("@acme is it safe to leave the charger plugged in if it gets hot?")
+    assert not asked.situations
