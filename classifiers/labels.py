@@ -5,7 +5,8 @@ the same way by ``firstreply learn`` (``judgement_fit``: ``text`` and ``urgent``
 ``firstreply train --frozen --feedback`` (``text`` and ``label``). Each line is a JSON
 object with a string ``text``; the rest is the consumer's.
 
-The feedback vocabulary is the Slack buttons' (``listener/slack/interactions.py``):
+The feedback vocabulary is the Slack buttons' (``listener/slack/interactions.py``,
+``listener/slack/labelling.py``):
 
 * ``not_complaint``: *Not a complaint*; the post needs nobody.
 * ``complaint``: the post is a complaint or request (it needs a person).

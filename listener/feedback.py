@@ -7,8 +7,9 @@ stored it), ``reach_slack``, ``urgent`` when it is known, and where it came from
 
 **Which label.** A person's later click replaces their earlier one, and between people
 the latest label wins too: a card is redrawn after each click, so a later click was made
-on what the earlier one left (a *Not a complaint* closes the card; a second person's
-*Wrong urgency?* corrects the first). Mentions whose people disagree are counted.
+on what the earlier one left (a *Not a complaint* closes the card; on an older card, a
+second person's *Wrong urgency?* corrects the first). Mentions whose people disagree are
+counted.
 
 **Urgent.** The *Urgency* field of a card is ``urgency_label(verdict)``: *Urgent* when the
 verdict's priority is HIGH or more, else *Not urgent*; the verdict is written once at
