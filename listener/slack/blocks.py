@@ -210,7 +210,7 @@ def alert_message(
         blocks.append(_status_line(item, status, actor, note, reply_url))
     if mark is not None:
         blocks.append(marks.mark_line(mark))
-    actions = _actions(item, ActionRef(alert.id, item.mention.key), status, marked=bool(mark))
+    actions = _actions(item, ActionRef(alert.id, item.mention.key), status, marked=mark is not None)
     if actions is not None:
         blocks.append(actions)
     snippet = escape_mrkdwn(item.mention.text, limit=FALLBACK_SNIPPET)
