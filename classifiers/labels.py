@@ -5,14 +5,21 @@ the same way by ``firstreply learn`` (``judgement_fit``: ``text`` and ``urgent``
 ``firstreply train --frozen --feedback`` (``text`` and ``label``). Each line is a JSON
 object with a string ``text``; the rest is the consumer's.
 
-The feedback vocabulary is the Slack buttons' (``listener/slack/interactions.py``):
+The feedback vocabulary is the Slack buttons' (``listener/slack/interactions.py``,
+``listener/slack/labelling.py``):
 
 * ``not_complaint``: *Not a complaint*; the post needs nobody.
 * ``complaint``: the post is a complaint or request (it needs a person).
-* ``urgency:N``: *Wrong urgency?*, where the person picked the severity level ``N`` it
-  should have had on the Jin & Aletras scale (``classifiers.base.URGENCY_LEVELS``):
-  ``0`` is "no complaint", so it says what *Not a complaint* says; ``1``..``4`` are
-  complaint severities, so it says the post is a complaint.
+* ``urgent``: *Should have pinged*, on a card that was queued: the post is a complaint
+  or request that should have paged someone.
+* ``not_urgent``: *Should not have pinged*, on a card that paged: a complaint or
+  request all the same, but one that could have waited in the queue.
+* ``urgency:N``: the *Wrong urgency?* menu of cards posted before those two buttons
+  (their clicks still arrive and are stored as before): the person picked the severity
+  level ``N`` it should have had on the Jin & Aletras scale
+  (``classifiers.base.URGENCY_LEVELS``): ``0`` is "no complaint", so it says what *Not a
+  complaint* says; ``1``..``4`` are complaint severities, so it says the post is a
+  complaint.
 
 The sentiment names (``negative``, ``neutral``, ``positive``) are labels too, for hand
 written files: they teach the sentiment head only.
@@ -31,16 +38,22 @@ __all__ = [
     "COMPLAINT",
     "HEAD_LABELS",
     "NOT_COMPLAINT",
+    "NOT_URGENT",
     "URGENCY_PREFIX",
+    "URGENT",
     "LabelError",
     "head_label",
     "needs_person",
     "read_feedback",
     "read_rows",
     "severity",
+    "urgent_of",
 ]
 
 COMPLAINT, NOT_COMPLAINT, URGENCY_PREFIX = "complaint", "not_complaint", "urgency:"
+#: The Slack cards' *Should have pinged* / *Should not have pinged* (the one place these
+#: strings are written: ``listener/slack`` stores them from here).
+URGENT, NOT_URGENT = "urgent", "not_urgent"
 #: What ``train --feedback`` teaches the triage heads with.
 HEAD_LABELS: tuple[str, ...] = (*SENTIMENT_LABELS, COMPLAINT, NOT_COMPLAINT)
 
@@ -80,33 +93,42 @@ def severity(label: str) -> int | None:
     return int(level)
 
 
+def urgent_of(label: str) -> bool | None:
+    """What ``urgent`` / ``not_urgent`` say outright (should it have paged); None for
+    every other label, whose urgency (if any) depends on the card it was clicked on."""
+    return {URGENT: True, NOT_URGENT: False}.get(label)
+
+
 def needs_person(label: str) -> bool | None:
     """Whether a feedback label says the post needs a person (a complaint or request):
     None for a sentiment label, which does not say; ``ValueError`` for an unknown one."""
     if label == NOT_COMPLAINT:
         return False
-    if label == COMPLAINT:
+    if label == COMPLAINT or urgent_of(label) is not None:
         return True
     level = severity(label)
     if level is not None:
         return level > 0
     if label in SENTIMENT_LABELS:
         return None
-    raise ValueError(f"unknown label {label!r} (expected {', '.join(HEAD_LABELS)} or urgency:N)")
+    known = ", ".join((*HEAD_LABELS, URGENT, NOT_URGENT))
+    raise ValueError(f"unknown label {label!r} (expected {known} or urgency:N)")
 
 
 def head_label(label: str) -> str:
-    """The triage heads' label for a feedback label: ``urgency:N`` becomes complaint or
-    not_complaint (see the module docstring), the others stay as they are."""
+    """The triage heads' label for a feedback label: ``urgent``, ``not_urgent`` and
+    ``urgency:N`` become complaint or not_complaint (see the module docstring), the
+    others stay as they are."""
     person = needs_person(label)
-    if severity(label) is None:
+    if severity(label) is None and urgent_of(label) is None:
         return label
     return COMPLAINT if person else NOT_COMPLAINT
 
 
 def read_feedback(path: Path) -> tuple[list[tuple[str, str]], int]:
     """``train --feedback``'s ``(text, label)`` pairs of ``path``, and how many of them
-    came from ``urgency:N`` labels (mapped by ``head_label``)."""
+    came from urgency labels (``urgent``, ``not_urgent``, ``urgency:N``: mapped by
+    ``head_label``)."""
     pairs, mapped = [], 0
     for where, row in read_rows(path):
         label = row.get("label")

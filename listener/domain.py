@@ -188,7 +188,7 @@ class Feedback:
     """A human's correction, kept as a training label."""
 
     mention: MentionKey
-    label: str  # "not_complaint", "complaint", "urgency:N"
+    label: str  # "not_complaint", "urgent", "not_urgent", "complaint", "urgency:N"
     user: str
     created_at: datetime
     note: str = ""

@@ -7,19 +7,25 @@ stored it), ``reach_slack``, ``urgent`` when it is known, and where it came from
 
 **Which label.** A person's later click replaces their earlier one, and between people
 the latest label wins too: a card is redrawn after each click, so a later click was made
-on what the earlier one left (a *Not a complaint* closes the card; a second person's
-*Wrong urgency?* corrects the first). Mentions whose people disagree are counted.
+on what the earlier one left (a *Not a complaint* closes the card; on an older card, a
+second person's *Wrong urgency?* corrects the first). Mentions whose people disagree are
+counted.
 
 **Urgent.** The *Urgency* field of a card is ``urgency_label(verdict)``: *Urgent* when the
 verdict's priority is HIGH or more, else *Not urgent*; the verdict is written once at
-triage and the card redrawn from it, so the stored verdict is what the person saw.
-*Wrong urgency?* says that field was wrong, so the label is its opposite: a paged card
-marked wrong was not urgent, a queued one was. The level the person picked is the
-complaint severity (0-4) the card does not show; it cannot say urgent or not (severity
-never pages, ``decisions/urgency.py``), except level 0, "no complaint", which says the
-post needs nobody (``reach_slack`` false, like *Not a complaint*). With no stored verdict
-the urgency is unknown and ``urgent`` is left out; a ``complaint`` label says nothing of
-urgency, so its row has none either.
+triage and the card redrawn from it, so the stored verdict is what the person saw
+(``card_urgent``). The card's button contradicts that field: *Should not have pinged* on
+a card that paged, *Should have pinged* on a queued one; they store ``not_urgent`` and
+``urgent``, which are ``urgent`` false and true as they stand.
+
+Cards posted before those buttons carry the *Wrong urgency?* menu, whose clicks store
+``urgency:N``; those keep their meaning. *Wrong urgency?* said the field was wrong, so
+the label is its opposite: a paged card marked wrong was not urgent, a queued one was.
+The level the person picked is the complaint severity (0-4) the card does not show; it
+cannot say urgent or not (severity never pages, ``decisions/urgency.py``), except level
+0, "no complaint", which says the post needs nobody (``reach_slack`` false, like *Not a
+complaint*). With no stored verdict that urgency is unknown and ``urgent`` is left out;
+a ``complaint`` label says nothing of urgency, so its row has none either.
 """
 
 from __future__ import annotations
@@ -29,11 +35,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from classifiers.labels import needs_person, severity
-from listener.domain import Feedback, MentionKey, Priority, Route
+from classifiers.labels import needs_person, severity, urgent_of
+from listener.decisions.explain import shows_urgent
+from listener.domain import Feedback, MentionKey
 from listener.ports import FeedbackRepo, TriagedMention, TriagedReader, load_triaged
 
-__all__ = ["ExportCounts", "LabelStore", "card_urgent", "export_rows", "latest_labels"]
+__all__ = [
+    "ExportCounts",
+    "LabelStore",
+    "card_urgent",
+    "export_rows",
+    "latest_labels",
+    "urgency_mark",
+]
 
 
 class LabelStore(TriagedReader, FeedbackRepo, Protocol):
@@ -73,10 +87,14 @@ def latest_labels(feedback: Iterable[Feedback]) -> tuple[dict[MentionKey, Feedba
 
 def card_urgent(item: TriagedMention) -> bool | None:
     """Whether the card's *Urgency* field said *Urgent*; None without a stored verdict."""
-    verdict = item.verdict
-    if verdict is None:
-        return None
-    return verdict.route is not Route.IGNORE and verdict.priority >= Priority.HIGH
+    return shows_urgent(item.verdict) if item.verdict is not None else None
+
+
+def urgency_mark(feedback: Iterable[Feedback], key: MentionKey) -> Feedback | None:
+    """The latest *Should (not) have pinged* label on ``key`` (``feedback`` oldest first),
+    for the card to say it was marked; None when nobody marked it."""
+    marks = [f for f in feedback if f.mention == key and urgent_of(f.label) is not None]
+    return marks[-1] if marks else None
 
 
 def _row(f: Feedback, item: TriagedMention, counts: ExportCounts) -> dict[str, Any] | None:
@@ -90,8 +108,15 @@ def _row(f: Feedback, item: TriagedMention, counts: ExportCounts) -> dict[str, A
         return None
     row: dict[str, Any] = {"text": item.mention.text, "label": f.label, "reach_slack": person}
     shown = card_urgent(item)
+    said = urgent_of(f.label)
     if not person:
         counts.not_complaint += 1
+    elif said is not None:
+        row["urgent"] = said
+        if shown is not None:
+            row["card_urgent"] = shown
+        counts.urgent += said
+        counts.not_urgent += not said
     elif severity(f.label) is not None and shown is not None:
         row["urgent"] = not shown
         row["card_urgent"] = shown

@@ -28,7 +28,8 @@ def _mention(i: int, text: str, brand: str = "Acme") -> Mention:
 
 class Seeder:
     """An SQLite store written as ``run`` writes it: mentions, verdicts and alerts, and
-    the labels the Slack handlers store (``interactions.not_complaint``/``wrong_urgency``)."""
+    the labels the Slack handlers store (``interactions.not_complaint``; ``labelling``:
+    ``urgent``/``not_urgent``, and ``urgency:N`` from older cards' menu)."""
 
     def __init__(self, db: Path) -> None:
         self.store = open_store(f"sqlite:///{db}", create=True)
@@ -200,8 +201,57 @@ def test_an_unknown_configured_brand_exits_2(tmp_path: Path, seeded: Path) -> No
 def test_trains_feedback_reader_refuses_a_label_it_does_not_know(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "hello", "label": "complaint"}\n'
-                   '{"text": "hello", "label": "urgent"}\n', encoding="utf-8")
+                   '{"text": "hello", "label": "very_urgent"}\n', encoding="utf-8")
     result = firstreply("train", "--frozen", "--feedback", str(bad), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert "bad.jsonl:2: unknown label 'urgent'" in result.stderr
+    assert "bad.jsonl:2: unknown label 'very_urgent'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_should_ping_labels_are_urgent_as_they_stand_and_learn_takes_them(
+    tmp_path: Path,
+) -> None:
+    """What the cards' *Should have pinged* / *Should not have pinged* store: ``urgent``
+    and ``not_urgent`` need no flip, so the card's verdict only travels as a check."""
+    db = tmp_path / "buttons.db"
+    s = Seeder(db)
+    try:
+        for t in URGENT_TEXTS:  # queued cards someone said should have pinged
+            s.label(s.card(t, Priority.NORMAL), "urgent", ALICE)
+        for t in CALM_TEXTS:  # paged cards someone said should not have
+            s.label(s.card(t, Priority.HIGH), "not_urgent", BOB)
+        # No verdict stored: the label still says it outright.
+        s.label(s.card("@acme the lift in store 4 is stuck", None), "urgent", BOB)
+        # A team mixing old cards' menu and new buttons: the latest label wins.
+        mixed = s.card("@acme my parcel is late", Priority.HIGH)
+        s.label(mixed, "urgency:2", ALICE)
+        s.label(mixed, "not_urgent", BOB, minutes=5)
+    finally:
+        s.store.close()
+    out = tmp_path / "labels.jsonl"
+    result = firstreply("feedback", "export", "-o", str(out), cwd=tmp_path, env=_env(db))
+    assert result.returncode == 0, result.stderr
+    by_text = {r["text"]: r for r in _rows(out.read_text())}
+    assert len(by_text) == 12 + 12 + 2
+    urgent = by_text[URGENT_TEXTS[0]]
+    assert urgent == {
+        "text": URGENT_TEXTS[0], "label": "urgent", "reach_slack": True, "urgent": True,
+        "card_urgent": False, "mention": ["x", "1"], "brand": "Acme", "user": ALICE,
+        "created_at": urgent["created_at"],
+    }
+    calm = by_text[CALM_TEXTS[0]]
+    assert (calm["label"], calm["reach_slack"], calm["urgent"], calm["card_urgent"]) == (
+        "not_urgent", True, False, True)
+    lift = by_text["@acme the lift in store 4 is stuck"]
+    assert (lift["urgent"], "card_urgent" in lift) == (True, False)
+    mixed_row = by_text["@acme my parcel is late"]
+    assert (mixed_row["label"], mixed_row["urgent"]) == ("not_urgent", False)
+    assert "13 urgent, 13 not urgent, 0 complaints of unknown urgency" in result.stderr
+
+    learned = firstreply("learn", str(out), "-o", str(tmp_path / "model"), cwd=tmp_path,
+                         env=_env(db))
+    assert learned.returncode == 0, learned.stderr
+    assert "fitted on 13 urgent and 13 not urgent posts" in learned.stdout
+    pairs, mapped = read_feedback(out)
+    assert (len(pairs), mapped) == (26, 26)
+    assert {label for _, label in pairs} == {"complaint"}

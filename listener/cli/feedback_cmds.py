@@ -1,8 +1,9 @@
 """``firstreply feedback export``: the team's Slack labels as a JSONL training file.
 
-The clicks on *Not a complaint* and *Wrong urgency?* are stored as feedback; this writes
-them in the format ``firstreply learn`` and ``firstreply train --frozen --feedback`` read,
-one row per labelled mention (``listener/feedback.py`` says which label is kept and how
+The clicks on *Not a complaint* and *Should (not) have pinged* (and on older cards'
+*Wrong urgency?* menu) are stored as feedback; this writes them in the format
+``firstreply learn`` and ``firstreply train --frozen --feedback`` read, one row per
+labelled mention (``listener/feedback.py`` says which label is kept and how
 ``urgent`` is derived). Slack user ids are exported; tokens are never read.
 """
 
@@ -22,8 +23,8 @@ __all__ = ["register"]
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
-        help="The team's Slack labels (Not a complaint, Wrong urgency): export them for "
-        "`firstreply learn` and `firstreply train --feedback`.",
+        help="The team's Slack labels (Not a complaint, Should (not) have pinged): export "
+        "them for `firstreply learn` and `firstreply train --feedback`.",
         no_args_is_help=True,
     )
     group.command("export")(export)

@@ -63,7 +63,8 @@ def train(
         Path | None,
         typer.Option(
             help="(--frozen) JSONL of {text,label}; "
-            "label: negative|neutral|positive|complaint|not_complaint|urgency:N "
+            "label: negative|neutral|positive|complaint|not_complaint|urgent|not_urgent"
+            "|urgency:N "
             "(`firstreply feedback export` writes one)."
         ),
     ] = None,
@@ -99,8 +100,8 @@ def train(
         except LabelError as exc:
             _err(f"error: {exc}")
             raise typer.Exit(code=2) from None
-        _err(f"{feedback}: {len(pairs)} labelled posts; {mapped} of them 'urgency:N', read "
-             "as complaint (level 0: not_complaint)")
+        _err(f"{feedback}: {len(pairs)} labelled posts; {mapped} of them urgency labels "
+             "(urgent, not_urgent, urgency:N), read as complaint (urgency:0: not_complaint)")
     # Imported after the labels are read: a bad file is refused before the heavy imports.
     from classifiers.train import TrainOptions
     from classifiers.workflow import train_and_save

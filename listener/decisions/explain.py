@@ -19,6 +19,7 @@ __all__ = [
     "explain",
     "is_held_back",
     "reaches_slack",
+    "shows_urgent",
     "urgency_label",
     "urgency_reason",
     "urgent_share",
@@ -47,11 +48,17 @@ def urgency_reason(verdict: Verdict) -> str:
     return head.split(":", 1)[0].split(" (", 1)[0].strip()
 
 
+def shows_urgent(verdict: Verdict) -> bool:
+    """Whether ``urgency_label`` says *Urgent* (the card pinged): what the card's
+    *Should (not) have pinged* button and the feedback export read the card as."""
+    return verdict.route is not Route.IGNORE and verdict.priority >= Priority.HIGH
+
+
 def urgency_label(verdict: Verdict) -> str:
     """The priority in words that agree with the route: "Urgent · safety", "Queued"."""
     if verdict.route is Route.IGNORE:
         return "Not a complaint"
-    if verdict.priority >= Priority.HIGH:
+    if shows_urgent(verdict):
         reason = urgency_reason(verdict)
         return "Urgent" + (f" · {reason}" if reason != "none" else "")
     if is_held_back(verdict):

@@ -101,7 +101,9 @@ def build_app(
         actions.RESOLVE: handlers.open_resolve,
         actions.SNOOZE: handlers.snooze,
         actions.NOT_COMPLAINT: handlers.not_complaint,
-        actions.WRONG_URGENCY: handlers.wrong_urgency,
+        actions.SHOULD_PING: handlers.labels.should_ping,
+        actions.SHOULD_NOT_PING: handlers.labels.should_not_ping,
+        actions.WRONG_URGENCY: handlers.labels.wrong_urgency,  # the menu of older cards
         actions.OPEN_ON_X: _noop,
     }
     for action_id, handler in routes.items():

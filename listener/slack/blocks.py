@@ -15,9 +15,10 @@ from datetime import timedelta
 from classifiers.base import URGENCY_LEVELS
 from listener import lifecycle
 from listener.decisions.explain import explain, urgency_label
-from listener.domain import Alert, AlertKind, AlertStatus, Priority
+from listener.domain import Alert, AlertKind, AlertStatus, Feedback, Priority
 from listener.networks import network_label
 from listener.ports import TriagedMention
+from listener.slack import marks
 from listener.slack.actions import (
     ACTION_IDS,
     ACTIONS_BLOCK_ID,
@@ -27,7 +28,6 @@ from listener.slack.actions import (
     REPLY,
     RESOLVE,
     SNOOZE,
-    WRONG_URGENCY,
     ActionRef,
 )
 from listener.slack.escape import escape_mrkdwn, escape_url
@@ -120,8 +120,11 @@ def _why(item: TriagedMention) -> Block | None:
     return {"type": "context", "elements": elements} if elements else None
 
 
-def _actions(item: TriagedMention, ref: ActionRef, status: AlertStatus) -> Block | None:
-    """The buttons of the moves ``listener.lifecycle`` allows from ``status``, and no others."""
+def _actions(
+    item: TriagedMention, ref: ActionRef, status: AlertStatus, *, marked: bool
+) -> Block | None:
+    """The buttons of the moves ``listener.lifecycle`` allows from ``status``, and no
+    others, then the urgency button (``marks``) unless the card was ``marked``."""
     if status in lifecycle.FINAL:
         return None
     value = ref.encode()
@@ -142,20 +145,11 @@ def _actions(item: TriagedMention, ref: ActionRef, status: AlertStatus) -> Block
         elements.append(button("Snooze", SNOOZE, value))
     if lifecycle.can_move(status, AlertStatus.NOT_COMPLAINT):
         elements.append(button("Not a complaint", NOT_COMPLAINT, value, "danger"))
-    elements.append(
-        {
-            "type": "static_select",
-            "action_id": WRONG_URGENCY,
-            "placeholder": plain("Wrong urgency?", 150),
-            "options": [
-                {
-                    "text": plain(f"{level} · {name}", 75),
-                    "value": ActionRef(ref.alert_id, ref.mention, level).encode(),
-                }
-                for level, name in enumerate(URGENCY_LEVELS)
-            ],
-        }
-    )
+    # A training label, not a move: offered while the card has buttons, until someone
+    # has clicked it (the card then says who, ``marks.mark_line``).
+    ping = marks.ping_button(item, value) if not marked else None
+    if ping is not None:
+        elements.append(ping)
     return {"type": "actions", "block_id": ACTIONS_BLOCK_ID, "elements": elements}
 
 
@@ -196,8 +190,10 @@ def alert_message(
     actor: str | None = None,
     note: str = "",
     reply_url: str | None = None,
+    mark: Feedback | None = None,
 ) -> Message:
-    """The alert, as first posted (status OPEN) or as edited after a button press."""
+    """The alert, as first posted (status OPEN) or as edited after a button press;
+    ``mark``: the *Should (not) have pinged* label someone gave it (``urgency_mark``)."""
     status = status if status is not None else alert.status
     actor = actor if actor is not None else alert.claimed_by
     header, label = _header_text(item)
@@ -212,7 +208,9 @@ def alert_message(
     blocks.append({"type": "section", "text": mrkdwn(link_line(item))})
     if status != AlertStatus.OPEN:
         blocks.append(_status_line(item, status, actor, note, reply_url))
-    actions = _actions(item, ActionRef(alert.id, item.mention.key), status)
+    if mark is not None:
+        blocks.append(marks.mark_line(mark))
+    actions = _actions(item, ActionRef(alert.id, item.mention.key), status, marked=mark is not None)
     if actions is not None:
         blocks.append(actions)
     snippet = escape_mrkdwn(item.mention.text, limit=FALLBACK_SNIPPET)

@@ -19,17 +19,20 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from classifiers.labels import NOT_COMPLAINT
 from listener import lifecycle
 from listener.config import Settings
 from listener.domain import Alert, AlertKind, AlertStatus, Feedback, Mention
 from listener.drafts import suggest_reply
 from listener.errors import FirstReplyError
+from listener.feedback import urgency_mark
 from listener.networks import network_label
 from listener.ports import Clock, PublicReplier, Store, TriagedMention, load_triaged
 from listener.slack import actions, blocks, modals
+from listener.slack.labelling import REPLAY_WINDOW, Labelling
 from listener.slack.modals import ModalContext
 
-__all__ = ["REFUSAL", "Interactions", "refusal"]
+__all__ = ["REFUSAL", "REPLAY_WINDOW", "Interactions", "refusal"]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,6 @@ REFUSAL = (
     "Claim it and ask one of them, or ask an admin to add you to `slack.repliers`."
 )
 GROUP_CACHE = timedelta(minutes=5)
-#: How long a signed request stays valid (bolt's RequestVerification): a replay lands
-#: inside it, so a feedback label recorded within it is not recorded again.
-REPLAY_WINDOW = timedelta(minutes=5)
 Body = dict[str, Any]
 
 _DONE = {
@@ -60,20 +60,6 @@ def refusal(current: Alert) -> str:
     return _DONE[current.status].format(who=who, network=network) + ": nothing changed."
 
 
-def _where(body: Body) -> tuple[str, str]:
-    """(channel, ts) of the message whose button was pressed."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts", "")
-    return str(channel), str(ts)
-
-
-def _action_ref(body: Body) -> actions.ActionRef:
-    action = (body.get("actions") or [{}])[0]
-    value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
-    return actions.ActionRef.decode(str(value))
-
-
 class Interactions:
     """What each button and modal does; bolt only routes to these methods."""
 
@@ -86,6 +72,8 @@ class Interactions:
         self._clock = clock
         self._groups: dict[str, tuple[datetime, frozenset[str]]] = {}
         self._reply_locks = tuple(threading.Lock() for _ in range(64))
+        #: The buttons that only label (``labelling``): no move, no lifecycle.
+        self.labels = Labelling(store=store, clock=clock)
 
     # ------------------------------------------------------------------ helpers
     def is_replier(self, client: WebClient, user: str) -> bool:
@@ -159,6 +147,8 @@ class Interactions:
     ) -> None:
         """Edit the alert and each escalation of it from the alert's new status."""
         slack = self._settings.slack
+        # A label is never older than its post: the card's marks are among these.
+        labels = self._store.list_feedback(item.mention.created_at)
         full = blocks.alert_message(
             item,
             primary,
@@ -166,6 +156,7 @@ class Interactions:
             actor=actor,
             note=note,
             reply_url=reply_url,
+            mark=urgency_mark(labels, item.mention.key),
         )
         escalation = blocks.escalation_message(
             item,
@@ -212,7 +203,7 @@ class Interactions:
         self._click(client, body, AlertStatus.CLAIMED)
 
     def _click(self, client: WebClient, body: Body, to: AlertStatus) -> bool:
-        user, ref, where = body["user"]["id"], _action_ref(body), _where(body)
+        user, ref, where = actions.clicked(body)
         refused = self._move(client, ref, to, user, where)
         if refused is not None:
             self._explain(client, where[0], user, to, refused)
@@ -221,7 +212,7 @@ class Interactions:
 
     def open_reply(self, ack: Ack, body: Body, client: WebClient) -> None:
         ack()
-        user, ref, (channel, ts) = body["user"]["id"], _action_ref(body), _where(body)
+        user, ref, (channel, ts) = actions.clicked(body)
         if not self.is_replier(client, user):
             self._refuse(client, channel, user)
             return
@@ -244,7 +235,7 @@ class Interactions:
 
     def open_resolve(self, ack: Ack, body: Body, client: WebClient) -> None:
         ack()
-        user, ref, (channel, ts) = body["user"]["id"], _action_ref(body), _where(body)
+        user, ref, (channel, ts) = actions.clicked(body)
         if not self.is_replier(client, user):
             self._refuse(client, channel, user)
             return
@@ -260,26 +251,7 @@ class Interactions:
     def not_complaint(self, ack: Ack, body: Body, client: WebClient) -> None:
         ack()
         if self._click(client, body, AlertStatus.NOT_COMPLAINT):
-            self._feedback(_action_ref(body), "not_complaint", body["user"]["id"])
-
-    def wrong_urgency(self, ack: Ack, body: Body, client: WebClient) -> None:
-        ack()
-        user, ref, (channel, _) = body["user"]["id"], _action_ref(body), _where(body)
-        if ref.urgency is None:
-            return
-        label = f"urgency:{ref.urgency}"
-        since = self._clock.now() - REPLAY_WINDOW
-        if any(
-            (f.mention, f.label, f.user) == (ref.mention, label, user)
-            for f in self._store.list_feedback(since)
-        ):
-            return  # a double click or a replayed request: recorded already
-        self._feedback(ref, label, user)
-        client.chat_postEphemeral(
-            channel=channel,
-            user=user,
-            text=f"Thanks: urgency {ref.urgency} recorded as a training label.",
-        )
+            self._feedback(actions.clicked_ref(body), NOT_COMPLAINT, body["user"]["id"])
 
     def _feedback(self, ref: actions.ActionRef, label: str, user: str, note: str = "") -> None:
         feedback = Feedback(ref.mention, label, user, self._clock.now(), note)

@@ -190,6 +190,14 @@ def test_wrong_urgency_is_recorded_as_the_clicking_user(env: Env) -> None:
     assert (label.user, label.label) == (MALLORY, "urgency:4")
 
 
+def test_should_not_have_pinged_is_recorded_and_shown_as_the_clicking_user(env: Env) -> None:
+    assert env.click(MALLORY, "fr_should_not_ping")[0] == 200
+    (label,) = env.store.list_feedback()
+    assert (label.user, label.label) == (MALLORY, "not_urgent")
+    card = json.dumps(env.slack.messages[(env.ref.channel, env.ref.ts)].blocks)
+    assert f"Marked *should not have pinged* by <@{MALLORY}>" in card
+
+
 def test_a_reply_to_a_post_that_does_not_address_the_brand_is_refused(env: Env) -> None:
     tweet = env.x.add_tweet("acme support is useless", author="bystander")
     mention = make_mention(tweet["id"], text=tweet["text"], addresses_brand=False)

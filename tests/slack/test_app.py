@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from listener.config import Secrets, Settings
 from listener.dispatch import Dispatcher
-from listener.domain import AlertStatus, SlackRef
+from listener.domain import AlertStatus, Priority, SlackRef
 from listener.slack.app import build_app, build_wsgi_app, socket_mode_handler
 from listener.slack.blocks import ActionRef
 from listener.slack.notifier import SlackNotifier, build_web_client
@@ -76,10 +76,18 @@ class Env:
             "trigger_id": "1234.5678.abcdef",
             "team": {"id": "T0TEST001", "domain": "firstreply-test"},
             "channel": {"id": self.ref.channel, "name": "cx-alerts"},
-            "message": {"type": "message", "ts": self.ref.ts, "text": "alert"},
+            # As Slack sends it: the message the button is on, as it shows now.
+            "message": self.shown(),
             "response_url": "https://hooks.slack.com/actions/T0TEST001/1/abc",
             "actions": [action],
         }
+
+    def shown(self) -> dict[str, Any]:
+        posted = self.slack.messages.get((self.ref.channel, self.ref.ts))
+        if posted is None:
+            return {"type": "message", "ts": self.ref.ts, "text": "alert"}
+        return {"type": "message", "ts": self.ref.ts, "text": posted.text,
+                "blocks": posted.blocks}
 
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> tuple[int, str]:
         payload = {
@@ -133,12 +141,19 @@ def x_replier(x: FakeXServer) -> XReplier:
 
 @pytest.fixture
 def env(
-    fake_slack: FakeSlack, settings: Settings, mem: MemoryStore, clock: FakeClock
+    request: pytest.FixtureRequest,
+    fake_slack: FakeSlack,
+    settings: Settings,
+    mem: MemoryStore,
+    clock: FakeClock,
 ) -> Iterator[Env]:
+    """One card posted to the fake Slack: urgent (HIGH) unless the test asks for another
+    priority (``@pytest.mark.parametrize("env", [Priority.NORMAL], indirect=True)``)."""
+    priority = getattr(request, "param", Priority.HIGH)
     with FakeXServer(brand_username="acme") as x:
         tweet = x.add_tweet("@acme my order never arrived", author="jane")
         mention = make_mention(tweet["id"], text=tweet["text"])
-        alert_id = seed(mem, mention)
+        alert_id = seed(mem, mention, priority=priority)
         notifier = SlackNotifier(
             client=build_web_client(settings.slack, fake_slack.token), settings=settings
         )
@@ -300,15 +315,30 @@ def test_x_refusal_is_shown_in_the_modal(env: Env) -> None:
 
 
 def test_feedback_buttons_store_labels(env: Env) -> None:
-    assert env.click(BOB, "fr_wrong_urgency", urgency=1)[0] == 200
+    assert env.click(BOB, "fr_should_not_ping")[0] == 200
     assert env.click(BOB, "fr_not_complaint")[0] == 200
     labels = [(f.label, f.user, f.mention) for f in env.store.list_feedback()]
     assert labels == [
-        ("urgency:1", BOB, ("x", env.mention_id)),
+        ("not_urgent", BOB, ("x", env.mention_id)),
         ("not_complaint", BOB, ("x", env.mention_id)),
     ]
     assert env.status() == AlertStatus.NOT_COMPLAINT
+    thanks = env.slack.calls_to("chat.postEphemeral")[0].args
+    assert thanks["user"] == BOB
+    assert thanks["text"].startswith("Thanks: marked *should not have pinged*")
+    # The closed card still says who questioned the ping (the redraw keeps the mark).
+    card = json.dumps(env.slack.messages[(env.ref.channel, env.ref.ts)].blocks)
+    assert f"Marked *should not have pinged* by <@{BOB}>" in card
+
+
+def test_the_menu_of_a_card_posted_before_the_buttons_still_stores_its_level(
+    env: Env,
+) -> None:
+    # An old card's *Wrong urgency?* menu: same action id, a value with "u".
+    assert env.click(BOB, "fr_wrong_urgency", urgency=1)[0] == 200
+    assert [(f.label, f.user) for f in env.store.list_feedback()] == [("urgency:1", BOB)]
     assert "Thanks: urgency 1" in env.slack.calls_to("chat.postEphemeral")[0].args["text"]
+    assert env.slack.calls_to("chat.update") == []  # an old card is left as it is
 
 
 def test_snooze_and_someone_elses_claim(env: Env) -> None:

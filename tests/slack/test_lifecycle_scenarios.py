@@ -106,7 +106,7 @@ def test_one_alert_through_every_state_with_replays_strangers_and_stale_buttons(
     esc_msg = env.slack.messages[(esc_ref.channel, esc_ref.ts)]
     assert f"Replied on X by <@{ALICE}>" in json.dumps(esc_msg.blocks)
     card = env.slack.messages[(env.ref.channel, env.ref.ts)]
-    assert actions_of(card.blocks) == ["fr_resolve", "fr_wrong_urgency"]
+    assert actions_of(card.blocks) == ["fr_resolve", "fr_should_not_ping"]
 
     # The same submission replayed inside Slack's window: no second post, no second note.
     before = snapshot(env)

@@ -169,7 +169,7 @@ def test_terminal_renders_the_same_payload(settings: Settings) -> None:
         "Open the post on X (https://x.com/jane11/status/11)",
         "Complaint: 87%",
         "Reply by: 2026-11-22 13:00 UTC",
-        "[Claim] [Reply] [Resolve] [Snooze] [Not a complaint] [Wrong urgency?]",
+        "[Claim] [Reply] [Resolve] [Snooze] [Not a complaint] [Should not have pinged]",
         "@oncall unclaimed for 15 min",
     ):
         assert expected in out, expected
