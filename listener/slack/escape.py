@@ -113,5 +113,7 @@ def escape_url(url: str) -> str | None:
     """
     if not url.lower().startswith(("https://", "http://")):
         return None
-    safe = quote(url, safe=":/?#[]!$&'()*+,;=%~")
+    # A lone surrogate (possible in a JSON payload) cannot be UTF-8 encoded: it becomes
+    # U+FFFD rather than failing the whole card.
+    safe = quote(url, safe=":/?#[]!$&'()*+,;=%~", errors="replace")
     return safe.replace("&", "&amp;")
