@@ -113,7 +113,7 @@ def escape_url(url: str) -> str | None:
     """
     if not url.lower().startswith(("https://", "http://")):
         return None
-    # A lone surrogate (possible in a JSON payload) cannot be UTF-8 encoded: it becomes
-    # U+FFFD rather than failing the whole card.
-    safe = quote(url, safe=":/?#[]!$&'()*+,;=%~", errors="replace")
+    # A lone surrogate (possible in a JSON payload) has no UTF-8 form: percent-encode its
+    # code units rather than fail the whole card.
+    safe = quote(url, safe=":/?#[]!$&'()*+,;=%~", errors="surrogatepass")
     return safe.replace("&", "&amp;")

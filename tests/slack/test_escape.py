@@ -131,7 +131,7 @@ def test_truncate_rejects_a_silly_limit() -> None:
         ("https://x.com/a|label>", "https://x.com/a%7Clabel%3E"),
         ("javascript:alert(1)", None),
         ("slack://channel?id=C1", None),
-        ("https://x.com/\ud800", "https://x.com/%EF%BF%BD"),
+        ("https://x.com/\ud800", "https://x.com/%ED%A0%80"),
     ],
 )
 def test_escape_url(url: str, expected: str | None) -> None:
