@@ -298,6 +298,25 @@ def feedback_frame(pairs: list[tuple[str, str]]) -> pd.DataFrame:
     return _frame(rows)
 
 
+#: The corpus files training and evaluation read, relative to the data folder.
+CORPUS_FILES: tuple[str, ...] = (
+    "twitter-us-airline-sentiment/Tweets.csv",
+    "semeval2017-task4a",
+    "tweeteval/sentiment/val_text.txt",
+    "tweeteval/sentiment/test_text.txt",
+    "tweeteval/emotion",
+    "cesamard-aspect/CESAMARD-Aspect_Dataset.csv",
+    "x-fincorp/X-FINCORP.csv",
+    "tweet-sentiment-extraction/train_10fold.csv",
+    "twcs-sample/twcs_first5000.csv",
+)
+
+
+def missing_corpora(data_dir: Path) -> list[str]:
+    """The entries of :data:`CORPUS_FILES` that ``data_dir`` lacks."""
+    return [name for name in CORPUS_FILES if not (data_dir / name).exists()]
+
+
 def read_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     """Every corpus, keyed by name; SemEval minus TweetEval val/test overlaps."""
     val = tweeteval_sentiment(data_dir, "val")

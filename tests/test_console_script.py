@@ -50,6 +50,9 @@ def test_version_prints_the_installed_version(tmp_path: Path) -> None:
         (["digest", "--date", "notadate"], "notadate"),
         (["backfill"], "--file"),
         (["--no-such-flag"], "No such option"),
+        (["evaluate", "--data-dir", "no-corpora"], "--data-dir no-corpora: missing"),
+        (["train", "--frozen", "--data-dir", "no-corpora"], "--data-dir no-corpora: missing"),
+        (["folds", "--data-dir", "no-corpora"], "--data-dir no-corpora: missing"),
     ],
 )
 def test_usage_errors_exit_2_with_a_short_message(

@@ -34,6 +34,19 @@ def _require_train_extra(command: str) -> None:
         raise typer.Exit(code=1) from None
 
 
+def _require_corpora(data_dir: Path) -> None:
+    """A wrong ``--data-dir`` is a usage error named in one line, not a traceback."""
+    from classifiers.data import missing_corpora
+
+    missing = missing_corpora(data_dir)
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        shown = ", ".join(missing[:3]) + more
+        _err(f"error: --data-dir {data_dir}: missing {shown} (the shared corpora; each "
+             "folder's PROVENANCE.md says where it comes from)")
+        raise typer.Exit(code=2)
+
+
 def train(
     data_dir: DataOpt = DEFAULT_DATA_DIR,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model.")] = Path(
@@ -83,6 +96,7 @@ def train(
     on 2 CPU cores, progress and ETA on stderr, resumable from its checkpoint).
     """
     _require_train_extra("train")
+    _require_corpora(data_dir)
     if not frozen:
         if feedback or encoder or without:
             _err("error: --feedback, --encoder and --without need --frozen")
@@ -177,6 +191,7 @@ def evaluate(
     that `firstreply folds` writes, so this takes a minute or two.
     """
     _require_train_extra("evaluate")
+    _require_corpora(data_dir)
     from classifiers.model import DEFAULT_DIR
     from classifiers.report import FOLDS_FILE, evaluate_and_record, evaluate_saved, read_folds
 
@@ -267,6 +282,7 @@ def folds(
     at 400 steps a fold takes roughly ten minutes on 2 CPU cores.
     """
     _require_train_extra("folds")
+    _require_corpora(data_dir)
     import os
     from dataclasses import replace
 
