@@ -40,16 +40,8 @@ from listener.domain import Mention, Priority, Rejected, Route, Scores, Verdict
 from listener.ports import CheckpointRepo, Store
 
 __all__ = [
-    "BackfillStats",
-    "Decider",
-    "Preparing",
-    "ProgressFn",
-    "backfill",
-    "buffers",
-    "clear_checkpoint",
-    "load_checkpoint",
-    "save_checkpoint",
-    "store_scored",
+    "BackfillStats", "Decider", "Preparing", "ProgressFn", "backfill", "buffers",
+    "clear_checkpoint", "load_checkpoint", "save_checkpoint", "store_scored",
     "unique_mentions",
 ]
 
@@ -289,9 +281,8 @@ def backfill(
     """
     stats = BackfillStats()
     stop = threading.Event()
-    # One planned buffer waits while the model runs another: the reader parses and
-    # tokenises far faster than the model, so a second one waiting bought no overlap,
-    # only a buffer of records and tensors more in memory (~17 MB at 4,096 records).
+    # One planned buffer waits while the model runs: the reader is far faster, and a
+    # second one bought no overlap, only ~17 MB of records and tensors more in memory.
     parsed: queue.Queue[_Planned | object] = queue.Queue(maxsize=1)
     scored: queue.Queue[_Scored | object] = queue.Queue(maxsize=2)
     started = time.perf_counter()
