@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -158,3 +159,19 @@ def test_tokenised_batches_keep_only_the_tensors(model: TriageModel) -> None:
         assert type(b.inputs) is dict
         assert {"input_ids", "attention_mask"} <= set(b.inputs)
         assert all(isinstance(v, torch.Tensor) for v in b.inputs.values())
+
+
+def test_the_encoder_caps_onednn_shape_caches_unless_set(model: TriageModel) -> None:
+    """Each input shape cached cost ~2 MB; a backfill sees hundreds (docs/batch.md)."""
+    from classifiers.encoder import SHAPE_CACHE
+
+    model.predict(TEXTS[:2])
+    for name in ("LRU_CACHE_CAPACITY", "ONEDNN_PRIMITIVE_CACHE_CAPACITY"):
+        assert os.environ[name].isdigit()
+        if name not in _PRESET:
+            assert int(os.environ[name]) == SHAPE_CACHE
+
+
+#: What the environment set before the model loaded (a user's own choice wins).
+_PRESET = {n for n in ("LRU_CACHE_CAPACITY", "ONEDNN_PRIMITIVE_CACHE_CAPACITY")
+           if n in os.environ}
