@@ -322,8 +322,6 @@ def backfill(
                 break
             assert isinstance(planned, _Planned)
             done = _classify_planned(planned, classifier, ahead, stats, progress)
-            if (trim := _malloc_trim()) is not None:
-                trim(0)
             if not _put(scored, done, stop):
                 break
         _put(scored, _DONE, stop)
@@ -343,9 +341,9 @@ def backfill(
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (``None`` elsewhere). The encoder's activations for every
-    text length of a buffer stay as fragmented heap once freed; trimming once a buffer
-    cost nothing measurable and ~40 MB of peak RSS."""
+    """glibc's ``malloc_trim`` (``None`` elsewhere), called after every chunk: freed
+    activations stay as fragmented heap otherwise. Once a buffer: 720 -> 679 MB peak
+    (3,000 texts); after every chunk: 856 -> 709 MB (30,558 mentions), same rate."""
     try:
         trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
     except (OSError, AttributeError, TypeError):
@@ -381,6 +379,8 @@ def _classify_planned(planned: _Planned, classifier: Classifier, ahead: Preparin
     for chunk, data in planned.chunks:
         t0 = time.perf_counter()
         predicted = run(data)
+        if (trim := _malloc_trim()) is not None:
+            trim(0)
         stats.classify_seconds += time.perf_counter() - t0
         for i, s in zip(chunk, predicted, strict=True):
             scores[i] = s
