@@ -57,8 +57,12 @@ SAMPLE = ROOT.parent / "shared" / "data" / "twcs-sample" / "twcs_first5000.csv"
 FIXTURE = ROOT / "tests" / "backfill" / "data" / "twcs_tiny.csv"
 
 
-def make_file(path: Path, rows: int, sample: Path) -> None:
-    """``rows`` twcs rows: the sample repeated, ids shifted by 10,000 per copy."""
+def make_file(path: Path, rows: int, sample: Path, *, days_per_copy: int = 0) -> None:
+    """``rows`` twcs rows: the sample repeated, ids shifted by 10,000 per copy.
+
+    ``days_per_copy``: each copy's times also move on by this many days, so history
+    runs forward as a real export's does (0: every copy at the sample's own times).
+    """
     with sample.open("rb") as fh:
         header = fh.readline()
         body = fh.read().decode("utf-8")
@@ -78,11 +82,25 @@ def make_file(path: Path, rows: int, sample: Path) -> None:
             for r in base:
                 if written >= rows:
                     break
-                writer.writerow([str(written), str(int(r[1]) + shift), r[2], r[3], r[4],
+                writer.writerow([str(written), str(int(r[1]) + shift), r[2],
+                                 _later(r[3], copy * days_per_copy), r[4],
                                  r[5].replace("\ue000", "\r"), ids(r[6]),
                                  f"{int(float(r[7])) + shift}.0" if r[7] else ""])
                 written += 1
             copy += 1
+
+
+def _later(created_at: str, days: int) -> str:
+    """A twcs time (``Tue Oct 31 22:10:47 +0000 2017``) ``days`` later, in its format."""
+    if not days:
+        return created_at
+    from datetime import datetime, timedelta
+
+    fmt = "%a %b %d %H:%M:%S %z %Y"
+    try:
+        return (datetime.strptime(created_at, fmt) + timedelta(days=days)).strftime(fmt)
+    except ValueError:  # a malformed row stays malformed: the reader rejects it
+        return created_at
 
 
 class ConstantClassifier:

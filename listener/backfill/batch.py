@@ -40,16 +40,8 @@ from listener.domain import Mention, Priority, Rejected, Route, Scores, Verdict
 from listener.ports import CheckpointRepo, Store
 
 __all__ = [
-    "BackfillStats",
-    "Decider",
-    "Preparing",
-    "ProgressFn",
-    "backfill",
-    "buffers",
-    "clear_checkpoint",
-    "load_checkpoint",
-    "save_checkpoint",
-    "store_scored",
+    "BackfillStats", "Decider", "Preparing", "ProgressFn", "backfill", "buffers",
+    "clear_checkpoint", "load_checkpoint", "save_checkpoint", "store_scored",
     "unique_mentions",
 ]
 
@@ -289,7 +281,9 @@ def backfill(
     """
     stats = BackfillStats()
     stop = threading.Event()
-    parsed: queue.Queue[_Planned | object] = queue.Queue(maxsize=2)
+    # One planned buffer waits while the model runs: the reader is far faster, and a
+    # second one bought no overlap, only ~17 MB of records and tensors more in memory.
+    parsed: queue.Queue[_Planned | object] = queue.Queue(maxsize=1)
     scored: queue.Queue[_Scored | object] = queue.Queue(maxsize=2)
     started = time.perf_counter()
 
@@ -328,8 +322,6 @@ def backfill(
                 break
             assert isinstance(planned, _Planned)
             done = _classify_planned(planned, classifier, ahead, stats, progress)
-            if (trim := _malloc_trim()) is not None:
-                trim(0)
             if not _put(scored, done, stop):
                 break
         _put(scored, _DONE, stop)
@@ -349,9 +341,9 @@ def backfill(
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (``None`` elsewhere). The encoder's activations for every
-    text length of a buffer stay as fragmented heap once freed; trimming once a buffer
-    cost nothing measurable and ~40 MB of peak RSS."""
+    """glibc's ``malloc_trim`` (``None`` elsewhere), called after every chunk: freed
+    activations stay as fragmented heap otherwise. Once a buffer: 720 -> 679 MB peak
+    (3,000 texts); after every chunk: 856 -> 709 MB (30,558 mentions), same rate."""
     try:
         trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
     except (OSError, AttributeError, TypeError):
@@ -387,6 +379,8 @@ def _classify_planned(planned: _Planned, classifier: Classifier, ahead: Preparin
     for chunk, data in planned.chunks:
         t0 = time.perf_counter()
         predicted = run(data)
+        if (trim := _malloc_trim()) is not None:
+            trim(0)
         stats.classify_seconds += time.perf_counter() - t0
         for i, s in zip(chunk, predicted, strict=True):
             scores[i] = s

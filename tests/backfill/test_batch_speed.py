@@ -1,16 +1,19 @@
-"""The backfill's speed settings: tokenising ahead in the reader thread, the GIL interval."""
+"""The backfill's speed and memory settings: tokenising ahead in the reader thread, the GIL
+interval, how far the reader runs ahead."""
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from classifiers.base import Scores
 from listener.backfill.batch import BackfillStats, Preparing, backfill
 from listener.backfill.readers import open_records
+from listener.backfill.records import Record
 from listener.config import Settings
 from listener.decisions import DecisionEngine
 from listener.store import MemoryStore
@@ -95,3 +98,47 @@ def test_model_threads_setting_reaches_the_encoder() -> None:
     from classifiers.model import load
 
     assert load(None, threads=1).encoder.threads == 1  # the encoder loads lazily: cheap
+
+
+def test_the_reader_is_at_most_two_buffers_ahead_of_the_model() -> None:
+    """Memory: while the model scores one buffer, one planned buffer waits and the reader
+    holds one more (planned, waiting for room); it reads nothing further."""
+    size = 4
+    pulled: list[int] = []
+
+    def counted(records: Iterator[Record]) -> Iterator[Record]:
+        for r in records:
+            pulled.append(1)
+            yield r
+
+    class Held(KeywordClassifier):
+        """Holds the first buffer until the reader waits for room, then notes how far
+        it had read."""
+
+        seen_at_hold: int | None = None
+
+        def predict(self, texts: Sequence[str]) -> list[Scores]:
+            if self.seen_at_hold is None:
+                deadline = time.monotonic() + 10
+                while not _reader_waits() and time.monotonic() < deadline:
+                    threading.Event().wait(0.002)
+                self.seen_at_hold = len(pulled)
+            return super().predict(texts)
+
+    held = Held()
+    with open_records(TWCS) as records:
+        backfill(counted(records), store=MemoryStore(), classifier=held,
+                 decider=DecisionEngine.from_settings(Settings()), batch_size=size,
+                 buffer_size=size)
+    assert held.seen_at_hold == 3 * size
+
+
+def _reader_waits() -> bool:
+    """The reader thread is in ``_put`` with its queue full (waiting for room)."""
+    reader = next((t for t in threading.enumerate() if t.name == "backfill-read"), None)
+    frame = sys._current_frames().get(reader.ident) if reader and reader.ident else None
+    while frame is not None:
+        if frame.f_code.co_name == "_put" and frame.f_locals["q"].full():
+            return True
+        frame = frame.f_back
+    return False

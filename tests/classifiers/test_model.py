@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +145,33 @@ def test_the_encoder_runs_in_the_inference_dtype_without_an_fp32_copy(
     dtypes = {p.dtype for p in model.encoder._model.parameters()}
     assert dtypes == {_pick_dtype("auto", "cpu")}
     assert all(isinstance(p, torch.nn.Parameter) for p in model.encoder._model.parameters())
+
+
+def test_tokenised_batches_keep_only_the_tensors(model: TriageModel) -> None:
+    """A backfill holds buffers of tokenised texts ahead of the encoder: each batch keeps
+    the encoder's tensors, not the tokenizer's per-text ``Encoding`` objects (~5 KB a
+    text, read by nothing)."""
+    import torch
+
+    batches = model.encoder.tokenize(TEXTS, batch_size=4)
+    assert [len(b.index) for b in batches] == [4, 2]
+    for b in batches:
+        assert type(b.inputs) is dict
+        assert {"input_ids", "attention_mask"} <= set(b.inputs)
+        assert all(isinstance(v, torch.Tensor) for v in b.inputs.values())
+
+
+def test_the_encoder_caps_onednn_shape_caches_unless_set(model: TriageModel) -> None:
+    """Each input shape cached cost ~2 MB; a backfill sees hundreds (docs/batch.md)."""
+    from classifiers.encoder import SHAPE_CACHE
+
+    model.predict(TEXTS[:2])
+    for name in ("LRU_CACHE_CAPACITY", "ONEDNN_PRIMITIVE_CACHE_CAPACITY"):
+        assert os.environ[name].isdigit()
+        if name not in _PRESET:
+            assert int(os.environ[name]) == SHAPE_CACHE
+
+
+#: What the environment set before the model loaded (a user's own choice wins).
+_PRESET = {n for n in ("LRU_CACHE_CAPACITY", "ONEDNN_PRIMITIVE_CACHE_CAPACITY")
+           if n in os.environ}
