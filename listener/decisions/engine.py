@@ -264,9 +264,7 @@ class DecisionEngine:
         return verdict, tuple(rows)
 
     def _prune(self, now: datetime) -> None:
-        # abs(): history out of time order (a file of several exports) moves ``now`` back;
-        # waiting for it to pass the last prune again would keep every incident since.
-        if self._pruned_at is not None and abs(now - self._pruned_at) < PRUNE_EVERY:
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
         # Incidents are matched on the posts' own times, which may lag ``now``: keep
         # twice the longest window before forgetting one.

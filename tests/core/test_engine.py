@@ -379,17 +379,3 @@ def test_weekday_business_hours_work_in_triage_as_in_the_digest() -> None:
     assert verdicts[saturday.key] is not None
     assert ("→ #cx-urgent, pings (outside business hours (Mon-Fri 09:00-18:00 UTC), "
             "but urgent)") in verdicts[saturday.key].reasons
-
-
-def test_memory_is_pruned_when_history_goes_back_in_time() -> None:
-    e = engine()
-    day = 24 * 60
-    late = post("my parcel never arrived, order 1", 30 * day)
-    e.decide(late, score_of(late), now=T0 + timedelta(days=30))
-    # A second export, older: each of its days opens an incident the next day outlives.
-    for d in range(10):
-        at = T0 + timedelta(days=d)
-        m = post(f"my parcel never arrived, order {100 + d}", d * day, author=f"a{d}")
-        e.decide(m, score_of(m), now=at)
-    open_incidents = len(e.memory.incidents.incidents())
-    assert open_incidents <= 4, open_incidents
