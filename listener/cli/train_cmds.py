@@ -96,11 +96,11 @@ def train(
     on 2 CPU cores, progress and ETA on stderr, resumable from its checkpoint).
     """
     _require_train_extra("train")
-    _require_corpora(data_dir)
     if not frozen:
         if feedback or encoder or without:
             _err("error: --feedback, --encoder and --without need --frozen")
             raise typer.Exit(code=2)
+        _require_corpora(data_dir)
         _train_finetuned(
             data_dir, output, seed, steps, checkpoint_dir, device, threads, hold_out, evaluate
         )
@@ -116,6 +116,7 @@ def train(
             raise typer.Exit(code=2) from None
         _err(f"{feedback}: {len(pairs)} labelled posts; {mapped} of them urgency labels "
              "(urgent, not_urgent, urgency:N), read as complaint (urgency:0: not_complaint)")
+    _require_corpora(data_dir)
     # Imported after the labels are read: a bad file is refused before the heavy imports.
     from classifiers.train import TrainOptions
     from classifiers.workflow import train_and_save
@@ -282,7 +283,6 @@ def folds(
     at 400 steps a fold takes roughly ten minutes on 2 CPU cores.
     """
     _require_train_extra("folds")
-    _require_corpora(data_dir)
     import os
     from dataclasses import replace
 
@@ -304,6 +304,7 @@ def folds(
         # An unknown name would hold nothing out and score no rows: refuse it.
         _err(f"error: unknown fold {', '.join(unknown)}; folds: {', '.join(sorted(known))}")
         raise typer.Exit(code=2)
+    _require_corpora(data_dir)
     results = run_folds(data_dir, output, opts=opts, folds=chosen, workdir=workdir)
     _print_folds(results)
     _err(f"fold results in {output}")
