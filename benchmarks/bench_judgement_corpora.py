@@ -16,7 +16,8 @@ Real posts, decided alone with the default settings (as ``firstreply triage --al
   label, kept when they @-mention a handle (brand-directed), the first handle as the brand.
 * **IBM customer care**: the opening customer tweet of every support thread (dev + test,
   not trained on): each is a request or a problem report, so each should reach Slack.
-  The brand is the company the support account serves (``AdobeCare`` -> ``Adobe``).
+  The brand is the company the support account serves (``AdobeCare`` -> ``Adobe``); a post
+  that @-mentions the brand or its support account addresses it.
 * **chatter**: tweet-sentiment-extraction fold 1 (the model's chatter test fold), with a
   configured brand that the posts do not name.
 
@@ -106,9 +107,14 @@ def ibm(data: Path) -> list[tuple[Mention, str]]:
         threads = json.loads((data / "ibm-twitter-customer-care" / f"{part}.json").read_text())
         for k, thread in enumerate(threads):
             first = thread["dialogContent"][0]
-            company = _SUPPORT.sub("", thread["dialogHeader"]["company"])
+            account = thread["dialogHeader"]["company"]
+            company = _SUPPORT.sub("", account)
             text = first["message"]
-            addressed = f"@{company.lower()}" in text.lower() or bool(first.get("in_reply_to"))
+            # The support account is one of the brand's own handles: a listener for the
+            # brand lists it ("@TeamYouTube" addresses YouTube).
+            handles = re.findall(r"@(\w+)", text.lower())
+            addressed = (account.lower() in handles or company.lower() in handles
+                         or bool(first.get("in_reply_to")))
             out.append((_mention(f"ibm{part}{k}", text, company, addressed=addressed), "request"))
     return out
 

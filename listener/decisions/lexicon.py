@@ -13,9 +13,9 @@ import re
 
 __all__ = [
     "ASKS_OTHERS", "CLAUSE", "CLOSING_PRAISE", "CONTRAST", "HYPOTHETICAL", "IDIOM", "NEGATORS",
-    "NEWS", "NOT_YET", "OTHER_TARGET", "OWN_QUESTION", "PERSONAL", "POLITE", "POSITIVE_TURN",
-    "PRAISE", "PRESUPPOSED", "PROBLEM", "PROBLEM_MARKS",
-    "REQUEST", "RESOLVED", "SARCASM", "THREAT_AFTER", "alternatives", "extended",
+    "NEWS", "NO_LONGER", "NOT_YET", "OTHER_TARGET", "OWN_QUESTION", "PERSONAL", "POLITE", "POSITIVE_TURN",
+    "PRAISE", "PRESUPPOSED", "WEAK_PRAISE", "PROBLEM", "PROBLEM_MARKS",
+    "REQUEST", "RESOLVED", "SARCASM", "STOPPED", "THREAT_AFTER", "alternatives", "extended",
 ]
 
 
@@ -94,6 +94,11 @@ PERSONAL = alternatives(
 )
 #: Thanks that close a request or a complaint ("… can you check? thank you"): politeness.
 POLITE = alternatives(r"(?:any |much |advice |help )?appreciated", r"thanks?(?: in advance| so much| a lot)?", r"thank you(?: in advance| so much)?", r"thx", r"ty", r"tia", r"cheers", r"🙏", r"regards", r"genuinely", r"wow")
+#: Praise words that, beside a problem, describe it or set its tone instead ("the
+#: cartridge is brand new", "quick question", "account gone lmao"): dropped then.
+WEAK_PRAISE = alternatives(
+    r"brand new", r"lol", r"lmao+", r"haha\w*", r"😂", r"🤣",
+)
 #: A question to the brand about the author's own case ("…on my ps4, is there a fix?").
 OWN_QUESTION = re.compile(r"(?:^|[.!?\n])[^.!?\n]*\b(?:i|i'?m|i'?ve|my|me|we|our|us|mine)\b[^.!?\n]*\?", re.IGNORECASE)
 #: A legal cue followed by what the author will do is a threat, even after an "if".
@@ -105,10 +110,10 @@ ASKS_OTHERS = alternatives(
 )
 PRAISE = alternatives(
     r"thanks?", r"thank you", r"thx", r"ty", r"cheers", r"love", r"loving", r"loved", r"great", r"amazing",
-    r"awesome", r"brilliant", r"perfect\w*", r"best", r"excellent", r"fantastic", r"superb", r"impress\w*",
+    r"awesome", r"brilliant", r"perfect\w*", r"best(?! (?:way|option|time|place|number|bet)s?\b)", r"excellent", r"fantastic", r"superb", r"impress\w*",
     r"well done", r"kudos", r"shout ?out", r"credit where", r"legends?", r"(?:a|absolute|total) gem", r"faith restored", r"bang on", r"spot on", r"hero(?:es)?", r"lifesaver", r"obsessed",
     r"slaps", r"top notch", r"can'?t complain", r"grateful", r"so (?:good|kind|nice|pretty|soft|easy|fast)",
-    r"lovely", r"nice", r"pretty", r"easy", r"smooth", r"early", r"on time", r"quick(?:ly)?", r"fast",
+    r"lovely", r"nice", r"pretty(?! (?:please|much|sure|bad))", r"easy(?! way)", r"smooth", r"early", r"on time", r"quick(?:ly)?(?! (?:question|answer|one|reply|look))", r"fast",
     r"zero issues", r"no issues", r"going strong", r"more of this", r"give (?:that|her|him|them) a raise",
     r"fair play", r"5 stars", r"10/10", r"give (?:that|the) \w+ a raise", r"genuinely", r"finally", r"enjoy\w*", r"happy", r"glad", r"wow",
     r"crushing it", r"killing it", r"killed it", r"insane(?:ly)?", r"incredible", r"beautiful", r"stunning",
@@ -126,6 +131,9 @@ PROBLEM = extended(
     r"done with", r"unhappy", r"upset", r"angry", r"furious", r"livid", r"annoyed", r"lied", r"lying",
     r"misled", r"misleading", r"fake", r"hung up", r"overdue", r"hasn'?t (?:arrived|come|shown)",
     r"unprofessional", r"incompetent", r"ugh+", r"nightmare", r"scam\w*",
+    # a thing that worked and is gone ("campsite is no longer there"); before a problem
+    # ("no longer charging me twice") it is a resolution instead (``STOPPED``)
+    r"no longer", r"buffer\w*", r"freez(?:es|ing)(?! cold)", r"(?:will|would|keeps?|it|app|screen) freeze", r"latency", r"(?:so|i'?m|im) done",
 )
 PROBLEM_MARKS = re.compile(PROBLEM_MARKS.pattern + r"|😞|😢|😭|🤦|😑|💔")
 PRAISE = extended(
@@ -144,13 +152,21 @@ RESOLVED = alternatives(
     r"got my (?:refund|money)", r"(?:turned|showed) up(?! (?:at \d|late|\d+ (?:hours?|mins?|minutes?) late|hours late))", r"un(?:blocked|frozen|locked|suspended)", r"reinstated", r"reactivated", r"restored",
     r"got there in the end", r"we got there(?! at| \d| and (?:were|was|they|it was))", r"(?:is|'s|are) (?:all )?over(?=\s*(?:[.!,;]|$|now\b|and (?:done|we|i)\b))", r"(?:all )?working now", r"back to normal",
     r"better than (?:before|ever)", r"ignore my (?:last|earlier|previous|other) (?:tweet|post|message|dm)", r"my bad", r"user error",
-    r"(?:was|it was|my) (?:my |me |own )?(?:fault|mistake)", r"found my", r"all good(?: now)?", r"panic over",
-    r"false alarm", r"no longer", r"thanks for (?:sorting|fixing|escalating|chasing|the quick)",
+    r"(?:was|it was|my) (?:my |me |own )?(?:fault|mistake)", r"found my(?! (?:email|account|password|login|details|info|data|number|address|card details))", r"all good(?: now)?", r"panic over",
+    r"false alarm", r"thanks for (?:sorting|fixing|escalating|chasing|the quick)",
     r"thank you for (?:sorting|fixing|escalating|chasing)", r"sorry for the (?:angry|rant)",
 )
+#: What "no longer" may be followed by when it ends a problem ("no longer charging me
+#: twice", "no longer an issue"), besides a problem word.
+STOPPED = re.compile(
+    r"\s*(?:being |getting |having )?(?:charg\w*|bill\w*|debit\w*|an? (?:issue|problem|worry)|happening"
+    r"|crash\w*|freez\w*|lagg?\w*|stuck|broken|down|locked|blocked|suspended|frozen|overdrawn)\b",
+    re.IGNORECASE,
+)
+NO_LONGER = re.compile(r"\bno longer\b", re.IGNORECASE)
 #: Wanting it fixed is not having it fixed ("need this fixed today", "when will it be back").
 NOT_YET = re.compile(
-    r"(?:need|needs|get|getting|want|please|pls|be|yet|until|when|if|to|will|should|must|can|could|not|never|isn'?t|hasn'?t|haven'?t|havent|hasnt|didn'?t|didnt|still|waiting for)\s+(?:\w+\s+)?$",
+    r"(?:need|needs|get|getting|want|please|pls|be|yet|until|when|if|to|will|should|must|can|could|not|never|isn'?t|hasn'?t|haven'?t|havent|hasnt|didn'?t|didnt|still|waiting for|hopefully|hope|soon as|once)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 REQUEST = alternatives(
@@ -165,7 +181,9 @@ REQUEST = alternatives(
     r"(?:can'?t|cannot|unable to) (?:find|figure out|work out) how", r"(?:any|need) (?:advice|assistance|support)",
     r"how (?:long|much|many) (?:do|does|will|would|should) (?:i|we|it)", r"is there (?:any ?way|anyway)",
     r"any idea (?:why|how|when|what|where)", r"when (?:do|will|can|should) (?:i|we) (?:receive|get|see|expect|hear)",
-    r"(?:want|like|need) to know (?:if|how|why|when|whether|what)", r"(?:i'?m|i am|we'?re|we are) having (?:problems|issues|trouble)", r"(?:i|we) (?:want|would like|'d like) to (?:cancel|change|close|transfer|move|delete|report|know)",
+    r"(?:want|like|need) to know (?:if|how|why|when|whether|what)", r"what'?s the best way to", r"(?:i )?(?:have|got) a question",
+    r"(?:are|is) (?:you|u|y'?all|it|the \w+) (?:guys )?(?:down|having (?:issues|problems|an outage)|not working)",
+    r"are there (?:any )?(?:service |known )?(?:issues|problems|outages)", r"(?:i was |i'?m )?wondering if (?:i|we|you) (?:can|could)", r"(?:i'?m|i am|we'?re|we are) having (?:problems|issues|trouble)", r"(?:i|we) (?:want|would like|'d like) to (?:cancel|change|close|transfer|move|delete|report|know)",
 )
 NEWS = alternatives(
     r"breaking(?=:| news)", r"^breaking", r"according to", r"says the press release", r"press release", r"announces?", r"announced",
@@ -176,7 +194,7 @@ NEWS = alternatives(
 )
 #: The brand set against the real target of the negativity ("…but at least @brand…").
 OTHER_TARGET = alternatives(
-    r"at least", r"(?:the )?only (?:thing|one) (?:going right|that works|keeping me sane)", r"only good thing", r"thank god for", r"saved by", r"switched (?:\w+ )?to", r"moved (?:everything |it all |my \w+ )?(?:over )?to", r"carrying", r"still made it",
+    r"at least(?!\s+(?:\d|(?:one|two|three|four|five|ten|a few|a couple|once|twice|half|with|for|in|on|when|if)\b))", r"(?:the )?only (?:thing|one) (?:going right|that works|keeping me sane)", r"only good thing", r"thank god for", r"saved by", r"switched (?:\w+ )?to", r"moved (?:everything |it all |my \w+ )?(?:over )?to", r"carrying", r"still made it",
     r"nobody to blame", r"(?:my|the) (?:old|previous) (?:bank|provider|phone|car|airline|company)",
     r"i'?m fine", r"(?:i|we) (?:am|are) fine",
 )
@@ -201,5 +219,5 @@ PRESUPPOSED = re.compile(
     r"\bis (?:it|this|that) (?:normal|ok(?:ay)?|usual|expected|meant to|supposed to)\b[^.!?]*$",
     re.IGNORECASE,
 )
-CLAUSE = re.compile(r"[.!?;\n]+|\s(?:but|however|though|although|except)\s", re.IGNORECASE)
+CLAUSE = re.compile(r"(?:[!?;\n]|\.(?!\d)|(?<!\d)\.)+|\s(?:but|however|though|although|except)\s", re.IGNORECASE)
 CONTRAST = re.compile(r"\b(?:but|however|though|although|except|still)\b", re.IGNORECASE)

@@ -97,10 +97,22 @@ def _find_all(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
     return list(pattern.finditer(text))
 
 
+def _stopped(text: str) -> Iterable[re.Match[str]]:
+    """The "no longer"s that end a problem: one before a problem word or a ``STOPPED``
+    ("no longer charging me twice"); "no longer there" is the problem itself."""
+    for m in lx.NO_LONGER.finditer(text):
+        rest = text[m.end() : m.end() + 40]
+        stop = lx.CLAUSE.search(rest)
+        rest = rest[: stop.start()] if stop else rest
+        if lx.STOPPED.match(rest) or lx.PROBLEM.search(" ".join(rest.split()[:4])):
+            yield m
+
+
 def _resolution(text: str) -> tuple[str | None, int]:
     """The last real resolution in ``text`` and where it ends (-1 when none)."""
     found, end = None, -1
-    for m in lx.RESOLVED.finditer(text):
+    matches = sorted([*lx.RESOLVED.finditer(text), *_stopped(text)], key=lambda m: m.start())
+    for m in matches:
         before = text[_clause_start(text, m.start()) : m.start()]
         if lx.NOT_YET.search(before) or text[m.end() : m.end() + 5].lstrip().startswith("?"):
             continue
@@ -150,7 +162,8 @@ def _elsewhere(text: str, names: Iterable[str], problems: tuple[str, ...]) -> st
         return None
     praise = lx.PRAISE.search(clause)
     later = lx.PROBLEM.search(text, b) or lx.PROBLEM_MARKS.search(text, b)
-    if marker is not None:
+    # "switched over to @brand. Damn is it buggy": the turn led to the brand's problems.
+    if marker is not None and not (turn is not None and inside is None and later):
         return marker.group(0)
     if praise is not None and not later:
         return praise.group(0)
@@ -229,6 +242,8 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         # "… can you check? thank you": thanks that close a request (or open a threat:
         # "thank you for your letter, I'm taking it to the ombudsman") are politeness.
         praise = tuple(w for w in praise if not lx.POLITE.fullmatch(w))
+    if problems:
+        praise = tuple(w for w in praise if not lx.WEAK_PRAISE.fullmatch(w))
     sarcasm = lx.SARCASM.search(clean) or _trailing_praise(clean, problems)
     if sarcasm is not None and problems:
         problems, praise = problems + praise, ()

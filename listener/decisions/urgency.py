@@ -256,9 +256,14 @@ def assess(
     if reading.resolved is not None:
         return no(Stance.RESOLVED, f"resolved: '{reading.resolved}'", confidence)
     praise = len(set(w.casefold() for w in reading.praise))
-    if reading.other_target is not None and not reading.situations:
+    asks = reading.request is not None and addressed
+    if reading.other_target is not None and not reading.situations and not asks:
         return no(Stance.ELSEWHERE, f"aimed elsewhere: '{reading.other_target}'", confidence)
-    if reading.asks_others is not None and not reading.situations and reading.request is None:
+    # "@brand do you have a fix? there's a glitch, can't join…": a general question to the
+    # brand beside problems of the author's own is a request; one word is the question's.
+    own_problems = addressed and len(set(w.casefold() for w in reading.problems)) >= 2
+    if (reading.asks_others is not None and not reading.situations and reading.request is None
+            and not own_problems):
         return no(Stance.UNCLEAR, f"a question anyone could answer: '{reading.asks_others}'",
                   confidence)
     if reading.positive_turn is not None and not reading.situations:

@@ -122,3 +122,68 @@ def test_asking_whether_it_is_normal_presupposes_it_is_happening() -> None:
     assert [c.situation for c in read(text).situations][:1] == ["safety"]
     asked = read("@acme is it safe to leave the charger plugged in if it gets hot?")
     assert not asked.situations
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme the saved level is no longer there after the update",
+        "@acme my email is no longer accessible so I can't reset it",
+        "@acme you no longer have a night train on the Leeds route",
+    ],
+)
+def test_no_longer_before_what_worked_is_the_problem(text: str) -> None:
+    reading = read(text)
+    assert reading.resolved is None
+    assert "no longer" in reading.problems
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme no longer charging me twice, thanks",
+        "@acme app no longer crashes on launch",
+        "@acme no longer stuck at the login screen, cheers",
+    ],
+)
+def test_no_longer_before_a_problem_ends_it(text: str) -> None:
+    assert read(text).resolved is not None
+
+
+def test_hoping_or_wanting_it_resolved_is_not_resolved() -> None:
+    assert read("@acme laptop still slow after two repairs. I want the problem resolved").resolved is None
+    assert read("@acme call keeps dropping, hopefully resolved soon").resolved is None
+    assert read("@acme you'll get my business back as soon as this is over").resolved is None
+
+
+def test_someone_else_finding_my_account_is_no_resolution() -> None:
+    assert read("@acme a stranger found my email and keeps trying to sign in").resolved is None
+    assert read("@acme you found my bag! thank you").resolved is not None
+
+
+def test_a_decimal_point_ends_no_clause() -> None:
+    names = ["Acme"]
+    text = "just switched over to @acme 2020 v14.0. damn is it buggy, can't stop playback"
+    assert read(text, names).other_target is None
+
+
+def test_a_count_after_at_least_is_no_other_target() -> None:
+    names = ["Acme"]
+    text = "@acme\nletting sellers gouge prices?? total garbage. I've reported at least 20 of them"
+    assert read(text, names).other_target is None
+
+
+def test_words_of_praise_that_only_qualify_a_problem_or_question() -> None:
+    assert not read("@acme printer won't print black and the cartridge is brand new").praise
+    assert not read("@acme what's the best way to reach a person about mail issues?").praise
+    assert read("@acme what's the best way to reach a person about mail issues?").request
+    assert read("@acme the best support team, thank you").praise
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@acme are you down rn", "@acme are there any service issues right now? my latency is awful",
+     "@acme i have a question about my account ban"],
+)
+def test_a_question_about_the_service_now_is_a_request(text: str) -> None:
+    assert read(text).request is not None

@@ -54,3 +54,17 @@ def test_reach_does_not_make_praise_a_complaint() -> None:
     post = mention("@acme obsessed with the new winter drop, the coats are everything",
                    followers=2_400_000)
     assert assess(post, scores(p=0.3, urgency=1), RULES).priority is Priority.NONE
+
+
+def test_a_general_question_beside_the_authors_own_problems_is_a_request() -> None:
+    text = "@acme there's a glitch where I can't join my friends' games. do you have a fix?"
+    verdict = assess(mention(text), scores(p=0.3, urgency=1), RULES)
+    assert verdict.reaches_slack
+    plain = assess(mention("@acme do you still sell the winter boots?"), scores(p=0.3), RULES)
+    assert not plain.reaches_slack
+
+
+def test_a_request_to_the_brand_is_not_aimed_elsewhere() -> None:
+    text = "@acme can I sign in without the authenticator? I broke my old phone and it doesn't work"
+    verdict = assess(mention(text), scores(p=0.3, urgency=1), RULES)
+    assert verdict.stance is Stance.REQUEST
