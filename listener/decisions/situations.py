@@ -90,7 +90,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"sleeping (?:at|in|on)", r"on the (?:hard )?shoulder", r"roadside assistance",
         r"broke(?:n)? down", r"tow truck", r"no (?:heat|heating|hot water)",
         r"(?:left|lost) my wheelchair", r"wheelchair", r"missed my connection",
-        r"no hotel", r"nowhere to (?:sleep|stay|go)", r"where do (?:we|i) go",
+        r"no hotel", r"nowhere to (?:sleep|stay|go)", r"where do (?:we|i) go(?= now| from here| tonight|\s*\?|\s*$)",
         r"(?:card|payment) (?:was |got )?declined", r"can'?t pay for",
         r"(?:one|1|last) (?:pen|dose|pill|tablet)s? left", r"insulin",
         r"(?:medication|meds|prescription) (?:hasn'?t|not|never) (?:arrived|come|been delivered)",
@@ -233,7 +233,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
     "press": alternatives(
         r"journalists?", r"reporters?", r"for (?:a|the|my) (?:piece|story|article|column|review|video)",
         r"piece i'?m writing", r"i write (?:the|a|for)", r"\w+ column", r"going in(?:to)? (?:the|my) (?:review|video|article)",
-        r"my (?:readers|viewers|subscribers|listeners|audience|podcast|channel)", r"on (?:my )?stream",
+        r"my (?:readers|viewers|subscribers|listeners|audience|podcast)", r"(?:on|to) my channel", r"on (?:my )?stream",
         r"the press", r"(?:the|local|tv|evening|national) news", r"newspapers?", r"news (?:desk|outlets?|station|channel)", r"tv station", r"going viral",
         # wider vocabulary
         r"my (?:followers|following)", r"(?:blog|video|thread|story|article|tiktok|youtube) about (?:this|you|it)",
