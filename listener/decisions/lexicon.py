@@ -14,7 +14,7 @@ import re
 __all__ = [
     "ASKS_OTHERS", "CLAUSE", "CLOSING_PRAISE", "CONTRAST", "HYPOTHETICAL", "IDIOM", "NEGATORS",
     "NEWS", "NO_LONGER", "NOT_YET", "OTHER_TARGET", "OWN_QUESTION", "PERSONAL", "POLITE", "POSITIVE_TURN",
-    "PRAISE", "PRESUPPOSED", "WEAK_PRAISE", "PROBLEM", "PROBLEM_MARKS",
+    "PRAISE", "PRESUPPOSED", "WEAK_PRAISE", "WISH", "PROBLEM", "PROBLEM_MARKS",
     "REQUEST", "RESOLVED", "SARCASM", "STOPPED", "THREAT_AFTER", "alternatives", "extended",
 ]
 
@@ -99,6 +99,11 @@ POLITE = alternatives(r"(?:any |much |advice |help )?appreciated", r"thanks?(?: 
 WEAK_PRAISE = alternatives(
     r"brand new", r"lol", r"lmao+", r"haha\w*", r"😂", r"🤣",
 )
+#: A wish for what is missing ("would love it if you could get my wife home", "it'd be
+#: nice to get an answer"): its praise word is not praise.
+WISH = alternatives(
+    r"(?:would|'d|it'?d) (?:be )?(?:so |awfully |really |very )?(?:love|like|nice|lovely|great|appreciated|helpful|good)",
+)
 #: A question to the brand about the author's own case ("…on my ps4, is there a fix?").
 OWN_QUESTION = re.compile(r"(?:^|[.!?\n])[^.!?\n]*\b(?:i|i'?m|i'?ve|my|me|we|our|us|mine)\b[^.!?\n]*\?", re.IGNORECASE)
 #: A legal cue followed by what the author will do is a threat, even after an "if".
@@ -133,7 +138,7 @@ PROBLEM = extended(
     r"unprofessional", r"incompetent", r"ugh+", r"nightmare", r"scam\w*",
     # a thing that worked and is gone ("campsite is no longer there"); before a problem
     # ("no longer charging me twice") it is a resolution instead (``STOPPED``)
-    r"no longer", r"buffer\w*", r"freez(?:es|ing)(?! cold)", r"(?:will|would|keeps?|it|app|screen) freeze", r"latency", r"(?:so|i'?m|im) done",
+    r"no longer", r"unhelpful", r"wast(?:e|ed|ing)", r"(?:making|made) (?:me|us) miss", r"still (?:sitting|sat)", r"buffer\w*", r"freez(?:es|ing)(?! cold)", r"(?:will|would|keeps?|it|app|screen) freeze", r"latency", r"(?:so|i'?m|im) done",
 )
 PROBLEM_MARKS = re.compile(PROBLEM_MARKS.pattern + r"|😞|😢|😭|🤦|😑|💔")
 PRAISE = extended(

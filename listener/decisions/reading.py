@@ -232,10 +232,12 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
     problems += tuple(m.group(0) for m in lx.PROBLEM_MARKS.finditer(clean, start))
     if resolved is not None and not contrast_after:
         problems = ()
+    wishes = [(w.start(), w.end()) for w in lx.WISH.finditer(clean)]
     praise = tuple(
         m.group(0) for m in lx.PRAISE.finditer(clean)
-        if not lx.CONTRAST.search(clean, m.end())  # "love the oil but it snapped"
-        or not (lx.PROBLEM.search(clean, m.end()) or lx.PROBLEM_MARKS.search(clean, m.end()))
+        if not any(a <= m.start() < b for a, b in wishes)
+        and (not lx.CONTRAST.search(clean, m.end())  # "love the oil but it snapped"
+             or not (lx.PROBLEM.search(clean, m.end()) or lx.PROBLEM_MARKS.search(clean, m.end())))
     )
     request = lx.REQUEST.search(clean) or lx.OWN_QUESTION.search(clean)
     if problems or request is not None or "?" in clean or any(c.counts for c in cues):

@@ -187,3 +187,16 @@ def test_words_of_praise_that_only_qualify_a_problem_or_question() -> None:
 )
 def test_a_question_about_the_service_now_is_a_request(text: str) -> None:
     assert read(text).request is not None
+
+
+def test_a_wish_for_what_is_missing_is_not_praise() -> None:
+    reading = read("@acme would love it if you could get my wife home, she's been stuck for days")
+    assert not reading.praise
+    assert not read("@acme it'd be nice if I could get an answer at all").praise
+    assert read("@acme love the new lounge, so nice").praise
+
+
+def test_thanking_for_harm_is_a_complaint() -> None:
+    reading = read("@acme thanks for being entirely unhelpful and wasting hours of my time")
+    assert reading.problems
+    assert not reading.praise
