@@ -12,10 +12,34 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "ASKS_OTHERS", "CLAUSE", "CLOSING_PRAISE", "CONTRAST", "HYPOTHETICAL", "IDIOM", "NEGATORS",
-    "NEWS", "NO_LONGER", "NOT_YET", "OTHER_TARGET", "OWN_QUESTION", "PERSONAL", "POLITE", "POSITIVE_TURN",
-    "PRAISE", "PRESUPPOSED", "WEAK_PRAISE", "WISH", "PROBLEM", "PROBLEM_MARKS",
-    "REQUEST", "RESOLVED", "SARCASM", "STOPPED", "THREAT_AFTER", "alternatives", "extended",
+    "ASKS_OTHERS",
+    "CLAUSE",
+    "CLOSING_PRAISE",
+    "CONTRAST",
+    "HYPOTHETICAL",
+    "IDIOM",
+    "NEGATORS",
+    "NEWS",
+    "NOT_YET",
+    "NO_LONGER",
+    "OTHER_TARGET",
+    "OWN_QUESTION",
+    "PERSONAL",
+    "POLITE",
+    "POSITIVE_TURN",
+    "PRAISE",
+    "PRESUPPOSED",
+    "PROBLEM",
+    "PROBLEM_MARKS",
+    "REQUEST",
+    "RESOLVED",
+    "SARCASM",
+    "STOPPED",
+    "THREAT_AFTER",
+    "WEAK_PRAISE",
+    "WISH",
+    "alternatives",
+    "extended",
 ]
 
 

@@ -151,7 +151,8 @@ def test_no_longer_before_a_problem_ends_it(text: str) -> None:
 
 
 def test_hoping_or_wanting_it_resolved_is_not_resolved() -> None:
-    assert read("@acme laptop still slow after two repairs. I want the problem resolved").resolved is None
+    wanted = read("@acme laptop still slow after two repairs. I want the problem resolved")
+    assert wanted.resolved is None
     assert read("@acme call keeps dropping, hopefully resolved soon").resolved is None
     assert read("@acme you'll get my business back as soon as this is over").resolved is None
 
