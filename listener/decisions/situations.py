@@ -150,7 +150,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"scam(?:med)? me", r"stole", r"stealing", r"theft", r"hacked", r"(?:didn'?t|did not|never) (?:authori[sz]e|approve|agree to)",
         r"disput\w+ (?:the|a|this) charge", r"still (?:being )?(?:charged|billed|charging|billing)", r"(?:keep|keeps|kept) charging",
         # constructions
-        rf"(?:charged|billed|debited|taken|took|deducted){_W}(?:since|after) (?:i |we )?(?:'d |had )?(?:cancel\w*|closed|left|returned|moved to|switched|sent (?:you )?the cancellation)",
+        rf"(?:charged|billed|debited|taken|took|deducted){_W}(?:since|after) (?:i'?d |we'?d |i |we )?(?:had )?(?:cancel\w*|closed|left|returned|moved to|switched|sent (?:you )?the cancellation)",
         rf"(?:payments?|charges?|transactions?|debits?){_W}(?:never heard of|don'?t recogni[sz]e|not mine|wasn'?t me|didn'?t make)", r"card(?:'s| has| was)? been in my (?:wallet|purse|pocket|hand)",
         r"scammed (?:into|out of|me)", r"(?:pretending|claiming) to be (?:you|from you|your)",
         r"(?:opened|took out|applied for) (?:a |an )?(?:credit card|card|account|loan|phone contract|contract|mortgage) in my name", r"identity (?:theft|fraud)", r"debt collectors?",
@@ -167,10 +167,17 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:paid|debited|billed|deducted) (?:me |us )?(?:twice|double|two times|2 times|three times|3 times)",
         r"(?:unexpected|mystery|random|unknown|unrecogni[sz]ed|fraudulent|duplicate|double) (?:charges?|payments?|transactions?|debits?|withdrawals?)",
         r"(?:charges?|payments?|transactions?) (?:i|we) (?:don'?t|do not) recogni[sz]e",
-        r"(?:kept|keeping|withholding|holding|won'?t (?:release|return|refund|give back)) (?:onto )?(?:my|our) (?:money|deposit|funds|refund|cash|payout)",
+        r"(?:kept|keeping|withholding|holding|hold|won'?t (?:release|return|refund|give back)) (?:onto )?(?:my|our) (?:money|deposit|funds|refund|cash|payout)",
         rf"(?:paid|payment|debited|deducted){_W}(?:never (?:received|arrived|came|got|delivered)|not (?:received|credited|delivered)|but (?:the )?(?:order|transaction|booking) (?:was )?(?:cancell?ed|failed))",
         r"(?:still|been) (?:waiting|chasing)[^.!?\n]{0,30}(?:refund|money|payment|reimbursement|payout|deposit)", r"overdraft fees?",
         r"(?:can'?t|cannot|unable to|no) access (?:to )?(?:my|our) (?:own )?(?:money|funds|savings|wages|salary|pension)",
+        # money sent astray, held back, or never paid out; an amount that is not the price
+        r"(?:sent|transferred|paid|sending) [^.!?\n]{0,40}(?:to the wrong|by mistake|to a scammer)",
+        r"(?:not|never|didn'?t|won'?t|refus\w* to) refund(?:ed)? (?:my|our|the|me|us)",
+        r"(?:salary|salaries|pension|wages?|payout|stipend) (?:is |was |has |have )?(?:not|never|still not|still hasn'?t|hasn'?t|haven'?t)\s?(?:been )?(?:credit\w*|received|paid|arrived)",
+        r"(?:haven'?t|have not|not|never) (?:yet )?(?:received|got|been paid) (?:my |the |our )?(?:salary|pension|wages)",
+        r"deducted [^.!?\n]{0,30}without (?:any )?(?:reason|notice|consent|permission|intimation)",
+        r"charged (?:me |us )?(?:a )?(?:different|wrong|extra|higher) amounts?",
         # an amount taken that should not have been, or kept back
         rf"(?:charged|billed|took|taken|debited|deducted|billing|charging) (?:me |us )?{_AMOUNT} (?:for|instead of|from)",
         r"(?:charged|billed|debited|taken) (?:me |us )?(?:\d+|three|four|five|six) times", rf"(?:took|taken|charged){_W}(?:from me|from each|from all)",

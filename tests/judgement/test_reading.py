@@ -79,6 +79,11 @@ def test_names_brand_by_name_handle_or_first_word() -> None:
         ("@acme £875 gone x2 and now I'm overdrawn", "money"),
         ("@acme billed me every month since I cancelled in August", "money"),
         ("@acme room was given to someone else and every other hotel is full", "stranded"),
+        ("@acme you took my premium for 2 months after I'd moved to another insurer", "money"),
+        ("@acme I sent £2,000 to the wrong account by mistake, how do I get it back", "money"),
+        ("@acme returned the kettle a month ago and you didn't refund the money", "money"),
+        ("@acme my salary has not been paid for March", "money"),
+        ("@acme you deducted 700 from my account without any reason", "money"),
     ],
 )
 def test_constructions_not_phrases_raise_a_situation(text: str, situation: str) -> None:
