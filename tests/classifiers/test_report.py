@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from classifiers.base import SENTIMENT_LABELS, URGENCY_LEVELS, Scores
-from classifiers.model_card_ft import _fold_table
+from classifiers.folds import FOLDS
+from classifiers.model_card_ft import _fold_failures, _fold_table
 from classifiers.report import complaint_figures, evaluate_saved, fold_rows, read_folds
 from tests.shared_data import SHARED_DATA, needs_shared_data
 
@@ -96,4 +97,19 @@ def test_fold_table_says_when_folds_ran_shorter_than_the_recipe(tmp_path: Path) 
     table = _fold_table(folds, shipped_steps=3000)
     assert "fewer than the shipped recipe's 3000" in table
     assert "Recall below 0.80 when held out: cesamard, xfincorp:cards" in table
+    assert f"{len(FOLDS) - 2} of the {len(FOLDS)} folds were not run" in table
     assert read_folds(tmp_path / "none.json") == {}
+
+
+def test_the_card_says_what_a_brand_never_seen_should_expect() -> None:
+    def row(recall: float, fa: float, f1: float) -> dict[str, float]:
+        return {"steps": 400, "n": 10, "complaints": 4, "complaint_macro_f1": f1,
+                "complaint_f1": f1, "complaint_recall": recall, "false_alarm": fa}
+
+    folds = {"folds": {h.label: row(0.9, 0.2, 0.8) for h in FOLDS}}
+    folds["folds"]["twcs"] = row(0.7, 0.4, 0.6)
+    assert f"all {len(FOLDS)} folds were run" in _fold_table(folds, shipped_steps=3000)
+    text = _fold_failures(folds)
+    assert "every fold except twcs" in text
+    assert "to 40.0 % (twcs)" in text and "weakest fold is twcs (macro-F1 0.600)" in text
+    assert _fold_failures({}) == ""
