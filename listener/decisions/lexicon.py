@@ -235,7 +235,7 @@ IDIOM = alternatives(
     r"destroyed me", r"in pieces", r"scary (?:fast|good)", r"dead serious", r"insane",
 )
 NEGATORS = re.compile(
-    r"\b(?:not|no longer|never|nothing|without|no sign of|nor|isn'?t|wasn'?t|aren'?t|weren'?t|don'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|hadn'?t|won'?t|wouldn'?t|can'?t|couldn'?t|shouldn'?t|ain'?t)\s+(?:\w+\s+){0,2}$",
+    r"\b(?:not(?!\s+only\b)|no longer|never|nothing|without|no sign of|nor|isn'?t|wasn'?t|aren'?t|weren'?t|don'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|hadn'?t|won'?t|wouldn'?t|can'?t|couldn'?t|shouldn'?t|ain'?t)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 HYPOTHETICAL = re.compile(

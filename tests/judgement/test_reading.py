@@ -84,6 +84,13 @@ def test_names_brand_by_name_handle_or_first_word() -> None:
         ("@acme returned the kettle a month ago and you didn't refund the money", "money"),
         ("@acme my salary has not been paid for March", "money"),
         ("@acme you deducted 700 from my account without any reason", "money"),
+        ("@acme the ATM didn't give me any cash but my account was debited £200", "money"),
+        ("@acme my subscription renewed without asking and took £89", "money"),
+        ("@acme direct debit went out twice this month", "money"),
+        ("@acme my money is stuck in limbo for 10 days", "money"),
+        ("@acme a stranger used my card, 6 transactions in another country", "money"),
+        ("@acme wallet shows 0 after the update, I had 120 in it", "money"),
+        ("@acme you not only ate my money but half my days", "money"),
     ],
 )
 def test_constructions_not_phrases_raise_a_situation(text: str, situation: str) -> None:
@@ -206,3 +213,12 @@ def test_thanking_for_harm_is_a_complaint() -> None:
     reading = read("@acme thanks for being entirely unhelpful and wasting hours of my time")
     assert reading.problems
     assert not reading.praise
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@acme no extra fees, love it", "@acme refund is no longer stuck, thanks!",
+     "@acme keep my money as credit until I can fly again, happy to wait"],
+)
+def test_money_words_that_take_nothing(text: str) -> None:
+    assert "money" not in {c.situation for c in read(text).situations}
