@@ -82,6 +82,16 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"bare (?:copper|metal|wires?|cables?)", rf"(?:cables?|wires?|leads?|cords?){_W}(?:split open|frayed|exposed|sparking|melted)",
         rf"(?:driv\w+|doing \d{{2,3}}){_W}(?:while|whilst) (?:watching|texting|on (?:his|her|their) phone|looking at (?:his|her|their) phone)",
         r"(?:stranger|man|woman|guy|someone|somebody) (?:i don'?t know )?(?:just )?(?:opened|walked into|came into|let (?:himself|herself|themselves) into|entered|tried to open|unlocked) (?:my|our) (?:room|door|flat|house|home|apartment|cabin)",
+        # a body hurt by heat, a reaction, a door or a driver; a part that gives way or flies off
+        r"(?:boiling|hot|scalding) (?:water|oil|coffee|tea|liquid|soup|steam)[^.!?\n]{0,25}(?:on|over|all over|down|onto) (?:my|his|her|their|our|me|him|the baby)",
+        r"(?:had|having|went into|suffered|caused) an? (?:allergic |bad |severe |awful )?reaction", r"swell(?:ed|ing) up",
+        r"(?:lips?|face|throat|tongue|eyes?)(?: \w+)? (?:swell\w*|swole|closing up|puff\w* up)",
+        r"(?:closed|slammed|shut|trapped|caught|crushed|jammed)\s+(?:on\s+)?(?:my|his|her|their|our|someone'?s|a child'?s)\s+(?:\w+'?s?\s+)?(?:arm|hand|fingers?|leg|foot|feet|head|neck)",
+        r"(?:driver|he|she)[^.!?\n]{0,30}(?:texting|on (?:his|her|their) phone|fell asleep|falling asleep|drunk|going \d{2,3}\b|doing \d{2,3}\b)",
+        r"(?:got|gets|getting|went|was|is) (?:so |really |dangerously |very )?hot (?:it|that|enough)", r"(?:left|leaves) (?:a )?(?:burn|scorch) marks?",
+        r"(?:lid|door|cap|top|glass|screen|wheel|tyre|tire|blade|handle)s? (?:blew|flew|shot|snapped) (?:off|out|apart)",
+        rf"(?:rail|railing|handrail|banister|handle(?:bar)?s?|bolts?|screws?|bracket|hinge|mount|strap|buckle|harness|ladder|step|shelf|seat|leg|frame|fan|mirror|light fitting){_W}(?:came|fell|snapped|broke|gave) (?:off|out|away|loose|apart|way)",
+        r"(?:i|we|he|she) came off (?:the|my|it|at)", r"and (?:i|we|he|she) came off",
     ),
     "stranded": alternatives(
         r"stranded",
@@ -96,7 +106,10 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:medication|meds|prescription) (?:hasn'?t|not|never) (?:arrived|come|been delivered)",
         r"\d+ miles of range", r"(?:car'?s|battery'?s?|car is|battery is) at \d+ ?%",
         r"next charger is", r"(?:phone|battery) (?:is )?at \d+ ?%", r"standing outside",
-        r"(?:exam|test|interview|flight) starts in",
+        r"(?:exam|test|interview|flight) starts in", r"(?:gate|boarding|check-?in|flight|train|bus) (?:closes|leaves|departs|goes) in \d+",
+        r"(?:stuck|stranded|alone) [^.!?\n]{0,25}(?:at|after) (?:midnight|night|\d+ ?(?:am|pm))", r"stuck (?:across town|miles from|\d+ miles)",
+        r"(?:flat (?:tyre|tire)|a flat|puncture)[^.!?\n]{0,40}(?:spare|jack|no way|road|motorway|miles)",
+        r"(?:dropped|left) (?:me|us|my (?:son|daughter|kids?|child|children|wife|husband|mum|mom|dad|partner|friend|grandma|grandad)) (?:off )?(?:at|in|on) (?:the wrong|a random|an unknown)", r"don'?t know the area",
         # wider vocabulary
         r"stuck (?:here|outside|in the (?:cold|rain|snow|dark|middle))", r"left (?:me |us )?(?:stranded|behind)",
         r"abandoned", r"middle of nowhere", r"(?:stuck|stranded|standing|waiting|sat|sitting|sleeping|left|locked out|outside)(?: here| \w+)? (?:out )?in the (?:cold|rain|snow|dark)", r"freezing",
@@ -204,7 +217,8 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
     "outage": alternatives(
         r"(?:is|are|been|went|goes|was|were|all|completely|totally|still|'s|s) down",
         r"(?<!marked )(?<!turned )(?<!let )(?<!put )(?<!slow )down (?:since|for|again|all|everywhere)", r"(?:app|site|website|servers?|service|system|network|kiosks?)'?s? (?:is |are |been )?down",
-        r"down for everyone", r"outages?", r"(?:no|zero) (?:internet|signal|service|data|connection|power|calls)",
+        r"down for everyone", r"outages?", r"none of (?:your|the) \w+(?: \w+){0,3} (?:are|is) working",
+        r"(?:throw\w*|giv\w*|return\w*|get\w*|show\w*) an? (?:500|502|503|504)\b", r"(?:error|http) (?:500|502|503|504)\b", r"(?:no|zero) (?:internet|signal|service|data|connection|power|calls)",
         r"sos only", r"can'?t (?:even )?(?:log ?in|sign in|access|connect|get (?:in|to|on))",
         r"cannot (?:log ?in|sign in|access|connect)", r"unable to (?:log ?in|access|connect)",
         r"error (?:code )?\w*-?\d{3}", r"(?:http|status|code) [45]0\d", r"[45]0\d (?:errors?|page|response|bad gateway|service unavailable)", r"[45]0\ds\b", r"timing out", r"timed? out",

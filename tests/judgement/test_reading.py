@@ -91,6 +91,16 @@ def test_names_brand_by_name_handle_or_first_word() -> None:
         ("@acme a stranger used my card, 6 transactions in another country", "money"),
         ("@acme wallet shows 0 after the update, I had 120 in it", "money"),
         ("@acme you not only ate my money but half my days", "money"),
+        ("@acme the kettle handle snapped, boiling water all over my hand", "safety"),
+        ("@acme my son had a reaction to the snack bar, his lips swelled up", "safety"),
+        ("@acme the lift doors closed on my mum's arm and kept going", "safety"),
+        ("@acme your driver was going 90 on the motorway and texting", "safety"),
+        ("@acme the stair rail came off the wall as I leaned on it", "safety"),
+        ("@acme the scooter's handlebar came loose at speed and I came off", "safety"),
+        ("@acme my boarding pass won't load and the gate closes in 10 minutes", "stranded"),
+        ("@acme your driver dropped me at the wrong address and I don't know the area", "stranded"),
+        ("@acme none of your cash machines in town are working", "outage"),
+        ("@acme website keeps throwing a 500 when I try to pay", "outage"),
     ],
 )
 def test_constructions_not_phrases_raise_a_situation(text: str, situation: str) -> None:
@@ -222,3 +232,8 @@ def test_thanking_for_harm_is_a_complaint() -> None:
 )
 def test_money_words_that_take_nothing(text: str) -> None:
     assert "money" not in {c.situation for c in read(text).situations}
+
+
+def test_food_left_at_the_wrong_door_strands_nobody() -> None:
+    text = "@acme rider left my food at the wrong door and it was stone cold"
+    assert "stranded" not in {c.situation for c in read(text).situations}
