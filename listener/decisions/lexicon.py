@@ -86,7 +86,7 @@ PROBLEM = alternatives(
     r"make it make sense", r"lost (?:their|your) minds", r"punishment", r"impossible", r"confusing", r"upsetting",
     r"deleting the app", r"wont be buying", r"won'?t be (?:buying|back|using)", r"never (?:again|flying|buying|using)",
     r"apparently", r"defeats the point", r"some of us", r"is anyone", r"anyone else", r"what (?:is|am) (?:going on|i supposed)",
-    r"thanks for nothing", r"mad", r"extortionate", r"steep", r"trying to", r"yet to", r"keeps? (?:saying|telling|asking|failing|spinning)",
+    r"thanks for nothing", r"mad", r"extortionate", r"steep", r"trying to", r"yet to", r"keeps? (?:saying|telling|asking|failing|spinning|crashing|disconnecting|dropping|freezing|logging|kicking|buffering|restarting|rebooting|resetting|declining|rejecting|sending|cancell?ing|loading|timing out)",
 )
 #: Marks that need no word boundary: emoji, "??", and the brand's own words in scare
 #: quotes ("arriving today" for 4 days), which praise rarely uses.
@@ -162,7 +162,7 @@ PROBLEM = extended(
     r"unprofessional", r"incompetent", r"ugh+", r"nightmare", r"scam\w*",
     # a thing that worked and is gone ("campsite is no longer there"); before a problem
     # ("no longer charging me twice") it is a resolution instead (``STOPPED``)
-    r"no longer", r"unhelpful", r"wast(?:e|ed|ing)", r"(?:making|made) (?:me|us) miss", r"still (?:sitting|sat)", r"buffer\w*", r"freez(?:es|ing)(?! cold)", r"(?:will|would|keeps?|it|app|screen) freeze", r"latency", r"(?:so|i'?m|im) done",
+    r"no longer", r"disappear\w*", r"disconnect\w*", r"still (?:seeing|showing|getting)", r"unhelpful", r"wast(?:e|ed|ing)", r"(?:making|made) (?:me|us) miss", r"still (?:sitting|sat)", r"buffer\w*", r"freez(?:es|ing)(?! cold)", r"(?:will|would|keeps?|it|app|screen) freeze", r"latency", r"(?:so|i'?m|im) done",
 )
 PROBLEM_MARKS = re.compile(PROBLEM_MARKS.pattern + r"|😞|😢|😭|🤦|😑|💔")
 PRAISE = extended(
@@ -178,7 +178,7 @@ RESOLVED = alternatives(
     r"(?:is|are|'s|s|it'?s|we'?re|signal'?s|internet) (?:so )?back(?! to)(?: up| on| online)?",
     r"back online", r"(?:already |all |got it |has been |was |been )fixed", r"fixed[!.,]", r"sorted(?: it| now)?[!.,]?",
     r"(?:all )?sorted", r"resolved", r"(?:payment|transfer|refund|order|transaction|it|booking|deploy)s? (?:finally )?went through", r"(?:refund|money|payment|it) (?:has )?(?:landed|arrived|came through|cleared)",
-    r"got my (?:refund|money)", r"(?:turned|showed) up(?! (?:at \d|late|\d+ (?:hours?|mins?|minutes?) late|hours late))", r"un(?:blocked|frozen|locked|suspended)", r"reinstated", r"reactivated", r"restored",
+    r"got my (?:refund|money)", r"(?<!\bone )(?<!\bones )(?<!else's )(?<!elses )(?:turned|showed) up(?! (?:at \d|late|\d+ (?:hours?|mins?|minutes?) late|hours late|instead))", r"un(?:blocked|frozen|locked|suspended)", r"reinstated", r"reactivated", r"restored",
     r"got there in the end", r"we got there(?! at| \d| and (?:were|was|they|it was))", r"(?:is|'s|are) (?:all )?over(?=\s*(?:[.!,;]|$|now\b|and (?:done|we|i)\b))", r"(?:all )?working now", r"back to normal",
     r"better than (?:before|ever)", r"ignore my (?:last|earlier|previous|other) (?:tweet|post|message|dm)", r"my bad", r"user error",
     r"(?:was|it was|my) (?:my |me |own )?(?:fault|mistake)", r"found my(?! (?:email|account|password|login|details|info|data|number|address|card details))", r"all good(?: now)?", r"panic over",

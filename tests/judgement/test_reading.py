@@ -237,3 +237,17 @@ def test_money_words_that_take_nothing(text: str) -> None:
 def test_food_left_at_the_wrong_door_strands_nobody() -> None:
     text = "@acme rider left my food at the wrong door and it was stone cold"
     assert "stranded" not in {c.situation for c in read(text).situations}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@acme paid for premium and still seeing ads", "@acme my points disappeared after the update",
+     "@acme game keeps disconnecting me mid-match"],
+)
+def test_things_gone_or_repeating_are_problems(text: str) -> None:
+    assert read(text).problems
+
+
+def test_the_wrong_thing_turning_up_is_no_resolution() -> None:
+    assert read("@acme ordered a blue sofa, a grey one turned up").resolved is None
+    assert read("@acme my parcel turned up, thanks").resolved is not None
