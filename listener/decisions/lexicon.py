@@ -67,7 +67,7 @@ PROBLEM = alternatives(
     r"in a row", r"yet again", rf"(?<!\bin )(?<!within )(?<!under )(?<!only )(?<!every )(?<!in like )(?<!spent )(?<!saved )(?<!saves )(?<!save ){_DURATION}(?!\s+(?:early|ahead|off|ago|to spare|helping|of (?!waiting|hold|delays?|this|no|nothing|being|calls|chasing)|and (?:i|we) (?:was|were) (?:back|done|home|sorted|on)))",
     r"still (?:no|not|waiting|nothing|says|shows|broken|down|stuck|pending|charging|processing|sending|missing|refusing|without|getting|having|the same|on hold|arriv\w*|happening|\w+n'?t)", r"since (?:\w+ )?(?:\d|last|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|this|the)",
     r"straight", r"waiting", r"waited", r"on hold", r"queue", r"delay\w*", r"late", r"(?:no|zero) (?:reply|response|answer|callback|call|show|warning|notice|one)",
-    r"nobody", r"no one", r"never", r"ignor\w*", r"(?:hasn'?t|haven'?t|hasnt|havent|didn'?t|didnt|doesn'?t|doesnt|won'?t|wont|can'?t|cant|isn'?t|isnt|wasn'?t|aren'?t|not) (?!(?:a |one |any )?(?:single )?(?:problems?|issues?|worry|worries|complaints?|faults?|hitch|hiccups?)\b|thank|recommend|fault|complain|wait\b|beat|stop (?:smiling|using))\w+",
+    r"nobody", r"no one", r"never", r"ignor\w*", r"(?:hasn'?t|haven'?t|hasnt|havent|didn'?t|didnt|doesn'?t|doesnt|won'?t|wont|can'?t|cant|isn'?t|isnt|wasn'?t|aren'?t|not) (?!(?:a |one |any )?(?:single )?(?:problems?|issues?|worry|worries|complaints?|faults?|hitch|hiccups?)\b|thank|recommend|fault|complain|wait\b|beat|stop (?:smiling|using)|(?:gonna |going to )?lie\b|bad\b|get enough|stop \w+ing|believe how (?:fast|quick|good|easy|cheap|nice|well|great|smooth|friendly|helpful|kind))\w+",
     r"all over the place", r"already (?:a|broken|broke|cracked|scratched|stopped|dead)", r"apparently",
     # things gone wrong
     r"broke\w*", r"snapp\w*", r"crack\w*", r"died", r"dead", r"faulty", r"defect\w*", r"damaged", r"rattl\w*",
@@ -149,7 +149,8 @@ PRAISE = alternatives(
     r"felt (?:very )?safe", r"built like a tank", r"night and day", r"the future", r"sorcery", r"teleport",
     r"treat", r"not (?:a|one) single (?:problem|issue|worry|complaint|fault|hiccup)", r"can'?t (?:thank|recommend|fault) (?:\w+ )?(?:enough|highly enough)?",
     r"above and beyond", r"so patient", r"(?:no|zero) (?:fuss|nonsense|hassle|upsell|drama|faff)", r"how it should be", r"rapid",
-    r"calm(?:est)?", r"easiest", r"best (?:bit|part)", r"highlight of", r"brand new", r"saved (?:my|me|us|the day)", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
+    r"calm(?:est)?", r"easiest", r"lasts? (?:forever|all day|for days|for ages|ages)",
+    r"(?:please )?never (?:take (?:it|this|them|that) (?:off|away)|stop (?:making|selling|doing)|change (?:it|this|a thing))", r"best (?:bit|part)", r"highlight of", r"brand new", r"saved (?:my|me|us|the day)", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
     r"scary (?:fast|good)", r"killer (?:deal|price|app|feature|setup|combo)", r"(?:is|so|was|straight) fire", r"witchcraft", r"🔥", r"😍", r"🥹", r"🙏", r"❤️?", r"💕", r"😊", r"🥰", r"👌", r"💯", r"🎉", r"✨",
 )
 PROBLEM = extended(
@@ -176,7 +177,7 @@ PRAISE = extended(
 RESOLVED = alternatives(
     r"works again", r"(?:it|they|things|both|all|now) work again", r"working again",
     r"(?:is|are|'s|s|it'?s|we'?re|signal'?s|internet) (?:so )?back(?! to)(?: up| on| online)?",
-    r"back online", r"(?:already |all |got it |has been |was |been )fixed", r"fixed[!.,]", r"sorted(?: it| now)?[!.,]?",
+    r"back online", r"(?:already |all |got it |has been |was |been )fixed", r"fixed (?:every|all (?:the |my )?|the|my) (?:issues?|problems?|bugs?|crash\w*)", r"fixed[!.,]", r"sorted(?: it| now)?[!.,]?",
     r"(?:all )?sorted", r"resolved", r"(?:payment|transfer|refund|order|transaction|it|booking|deploy)s? (?:finally )?went through", r"(?:refund|money|payment|it) (?:has )?(?:landed|arrived|came through|cleared)",
     r"got my (?:refund|money)", r"(?<!\bone )(?<!\bones )(?<!else's )(?<!elses )(?:turned|showed) up(?! (?:at \d|late|\d+ (?:hours?|mins?|minutes?) late|hours late|instead))", r"un(?:blocked|frozen|locked|suspended)", r"reinstated", r"reactivated", r"restored",
     r"got there in the end", r"we got there(?! at| \d| and (?:were|was|they|it was))", r"(?:is|'s|are) (?:all )?over(?=\s*(?:[.!,;]|$|now\b|and (?:done|we|i)\b))", r"(?:all )?working now", r"back to normal",
@@ -233,6 +234,8 @@ IDIOM = alternatives(
     r"killer (?:deal|price|app|feature|setup|combo)", r"died laughing", r"dying laughing", r"should be illegal",
     r"legally blind\w*", r"daylight robbery", r"call the police", r"killed me", r"killing me",
     r"destroyed me", r"in pieces", r"scary (?:fast|good)", r"dead serious", r"insane",
+    r"(?:please )?never (?:take (?:it|this|them|that) (?:off|away)|stop (?:making|selling|doing)|change (?:it|this|a thing))",
+    r"stuck in my head",
 )
 NEGATORS = re.compile(
     r"\b(?:not(?!\s+only\b)|no longer|never|nothing|without|no sign of|nor|isn'?t|wasn'?t|aren'?t|weren'?t|don'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|hadn'?t|won'?t|wouldn'?t|can'?t|couldn'?t|shouldn'?t|ain'?t)\s+(?:\w+\s+){0,2}$",

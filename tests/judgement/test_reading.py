@@ -251,3 +251,19 @@ def test_things_gone_or_repeating_are_problems(text: str) -> None:
 def test_the_wrong_thing_turning_up_is_no_resolution() -> None:
     assert read("@acme ordered a blue sofa, a grey one turned up").resolved is None
     assert read("@acme my parcel turned up, thanks").resolved is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("@acme not gonna lie, the new update fixed every issue I had", "not gonna"),
+     ("@acme can't believe how fast the delivery was", "can't believe"),
+     ("@acme big fan of the new latte, please never take it off the menu", "never"),
+     ("@acme not bad at all for the price", "not bad"),
+     ("@acme your jingle is stuck in my head", "stuck")],
+)
+def test_turns_of_phrase_that_are_not_problems(text: str, word: str) -> None:
+    assert word not in read(text).problems
+
+
+def test_an_update_that_fixed_every_issue_is_a_resolution() -> None:
+    assert read("@acme the new update fixed every issue I had").resolved is not None
