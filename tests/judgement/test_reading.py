@@ -101,6 +101,17 @@ def test_names_brand_by_name_handle_or_first_word() -> None:
         ("@acme your driver dropped me at the wrong address and I don't know the area", "stranded"),
         ("@acme none of your cash machines in town are working", "outage"),
         ("@acme website keeps throwing a 500 when I try to pay", "outage"),
+        ("@acme my daughter's car seat buckle won't release and she's stuck in it", "safety"),
+        ("@acme your engineer left the gas on at the hob", "safety"),
+        ("@acme the baby's formula had black specks in it", "safety"),
+        ("@acme your driver hit my parked car and drove off", "safety"),
+        ("@acme my dad's oxygen delivery didn't come and he has one tank left", "stranded"),
+        ("@acme your app locked the car with my keys inside, miles from town", "stranded"),
+        ("@acme my account was drained overnight, £3,400 gone", "money"),
+        ("@acme you've charged my card every day this week for the same order", "money"),
+        ("@acme our whole shop can't take card payments", "outage"),
+        ("@acme I'm forwarding this to my MP", "legal"),
+        ("@acme I'll see you at the tribunal", "legal"),
     ],
 )
 def test_constructions_not_phrases_raise_a_situation(text: str, situation: str) -> None:
