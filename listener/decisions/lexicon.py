@@ -163,7 +163,9 @@ PROBLEM = extended(
     r"unprofessional", r"incompetent", r"ugh+", r"nightmare", r"scam\w*",
     # a thing that worked and is gone ("campsite is no longer there"); before a problem
     # ("no longer charging me twice") it is a resolution instead (``STOPPED``)
-    r"no longer", r"disappear\w*", r"disconnect\w*", r"still (?:seeing|showing|getting)", r"unhelpful", r"wast(?:e|ed|ing)", r"(?:making|made) (?:me|us) miss", r"still (?:sitting|sat)", r"buffer\w*", r"freez(?:es|ing)(?! cold)", r"(?:will|would|keeps?|it|app|screen) freeze", r"latency", r"(?:so|i'?m|im) done",
+    r"no longer", r"disappear\w*", r"disconnect\w*", r"(?:to|with) (?:someone|somebody) else", r"someone else'?s",
+    r"(?:reads?|shows?|charg\w+|bill\w*) (?:double|twice|triple)", r"promised", r"(?:i|we) (?:was|were) told", r"rings? out",
+    r"drove (?:straight )?(?:past|off)", r"still (?:seeing|showing|getting)", r"unhelpful", r"wast(?:e|ed|ing)", r"(?:making|made) (?:me|us) miss", r"still (?:sitting|sat)", r"buffer\w*", r"freez(?:es|ing)(?! cold)", r"(?:will|would|keeps?|it|app|screen) freeze", r"latency", r"(?:so|i'?m|im) done",
 )
 PROBLEM_MARKS = re.compile(PROBLEM_MARKS.pattern + r"|😞|😢|😭|🤦|😑|💔")
 PRAISE = extended(
@@ -196,7 +198,7 @@ STOPPED = re.compile(
 NO_LONGER = re.compile(r"\bno longer\b", re.IGNORECASE)
 #: Wanting it fixed is not having it fixed ("need this fixed today", "when will it be back").
 NOT_YET = re.compile(
-    r"(?:need|needs|get|getting|want|please|pls|be|yet|until|when|if|to|will|should|must|can|could|not|never|isn'?t|hasn'?t|haven'?t|havent|hasnt|didn'?t|didnt|still|waiting for|hopefully|hope|soon as|once)\s+(?:\w+\s+){0,2}$",
+    r"(?:need|needs|get|getting|want|please|pls|be|yet|until|when|if|to|will|should|must|can|could|not|never|isn'?t|hasn'?t|haven'?t|havent|hasnt|didn'?t|didnt|still|waiting for|hopefully|hope|soon as|once|said|says|claimed|supposedly)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 REQUEST = alternatives(

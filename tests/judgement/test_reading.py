@@ -278,3 +278,19 @@ def test_turns_of_phrase_that_are_not_problems(text: str, word: str) -> None:
 
 def test_an_update_that_fixed_every_issue_is_a_resolution() -> None:
     assert read("@acme the new update fixed every issue I had").resolved is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@acme the clinic sent my test results to someone else",
+     "@acme the smart meter reads double what I actually use",
+     "@acme GP surgery phone line rings out every morning at 8",
+     "@acme I was told my package would be held at the depot",
+     "@acme the bus just drove past the stop with us waving at it"],
+)
+def test_more_kinds_of_problem(text: str) -> None:
+    assert read(text).problems
+
+
+def test_being_told_it_was_fixed_is_not_fixed() -> None:
+    assert read("@acme the repair man said it was fixed, it broke an hour later").resolved is None
