@@ -71,8 +71,8 @@ PROBLEM = alternatives(
     r"all over the place", r"already (?:a|broken|broke|cracked|scratched|stopped|dead)", r"apparently",
     # things gone wrong
     r"broke\w*", r"snapp\w*", r"crack\w*", r"died", r"dead", r"faulty", r"defect\w*", r"damaged", r"rattl\w*",
-    r"crash\w*", r"fail\w*", r"error\w*", r"bug\w*", r"glitch\w*", r"stopped", r"stuck", r"missing",
-    r"lost", r"wrong", r"instead", r"cancel\w*", r"changed", r"moved", r"removed", r"refus\w*",
+    r"crash\w*(?! tests?)", r"fail\w*", r"error\w*", r"bug\w*", r"glitch\w*", r"stopped", r"stuck", r"missing",
+    r"lost", r"wrong", r"instead", r"(?<!noise )(?<!noise-)cancel\w*", r"changed", r"moved", r"removed", r"refus\w*",
     r"charged", r"fees?", r"surge", r"price", r"overpriced", r"went up", r"goes up", r"raising", r"refund\w*",
     r"out of order", r"logs? me out", r"kick\w* me", r"dropped", r"pilling", r"cold", r"soggy", r"limp", r"squashed",
     r"substitut\w*", r"replac\w+ my", r"got (?:the wrong|someone else'?s|regular|an? (?:broken|damaged|used|wrong|different|empty|half))", r"received?", r"receiving", r"left my", r"tried to",
@@ -173,7 +173,8 @@ PRAISE = extended(
     r"appreciate\w*", r"helpful", r"recommend\w*", r"delicious", r"tasty", r"yum\w*", r"gorgeous",
     r"cute", r"excited", r"can'?t wait", r"proud", r"congrat\w*", r"bravo", r"(?<!any )(?<!some )(?<!what )(?<!this )kind(?! of)", r"friendly",
     r"sweet", r"pleased", r"satisfied", r"joy", r"wonderful", r"worth it", r"solid", r"reliable",
-    r"seamless", r"painless", r"hassle[- ]free", r"never had (?:a|an|any) (?:problem|issue)",
+    r"seamless", r"painless", r"hassle[- ]free", r"never had (?:a|an|any) (?:problem|issue|reason to (?:leave|complain|switch)|complaint)",
+    r"worth (?:the wait|every (?:second|penny|minute|cent|pound))",
     r"lol", r"lmao+", r"haha\w*", r"👍", r"🙌", r"😂", r"🤣", r"💪", r"🥳", r"😁", r"😄",
 )
 RESOLVED = alternatives(
@@ -237,7 +238,7 @@ IDIOM = alternatives(
     r"legally blind\w*", r"daylight robbery", r"call the police", r"killed me", r"killing me",
     r"destroyed me", r"in pieces", r"scary (?:fast|good)", r"dead serious", r"insane",
     r"(?:please )?never (?:take (?:it|this|them|that) (?:off|away)|stop (?:making|selling|doing)|change (?:it|this|a thing))",
-    r"stuck in my head",
+    r"stuck in my head", r"never had (?:a|an|any) (?:problem|issue|reason to (?:leave|complain|switch)|complaint)",
 )
 NEGATORS = re.compile(
     r"\b(?:not(?!\s+only\b)|no longer|never|nothing|without|no sign of|nor|isn'?t|wasn'?t|aren'?t|weren'?t|don'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|hadn'?t|won'?t|wouldn'?t|can'?t|couldn'?t|shouldn'?t|ain'?t)\s+(?:\w+\s+){0,2}$",

@@ -294,3 +294,13 @@ def test_more_kinds_of_problem(text: str) -> None:
 
 def test_being_told_it_was_fixed_is_not_fixed() -> None:
     assert read("@acme the repair man said it was fixed, it broke an hour later").resolved is None
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("@acme the crash test rating on the new model is reassuring", "crash"),
+     ("@acme the noise cancelling blocks out my snoring husband", "cancelling"),
+     ("@acme 10 years with you and never had a reason to leave", "never")],
+)
+def test_words_inside_a_name_or_praise_are_not_problems(text: str, word: str) -> None:
+    assert word not in read(text).problems
