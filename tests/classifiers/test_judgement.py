@@ -112,7 +112,7 @@ def _decide(text: str, s: Scores) -> tuple[Priority, tuple[str, ...]]:
 
 
 # A complaint the vocabulary finds nothing at stake in, so only the head can page it.
-PLAIN = "@Acme the rail came away in my hand tonight, please call me back"
+PLAIN = "@Acme the sofa came in the wrong colour and nobody replies, please call me back"
 
 
 def test_the_head_pages_a_complaint_nothing_else_made_urgent() -> None:
