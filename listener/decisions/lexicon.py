@@ -137,6 +137,10 @@ ASKS_OTHERS = alternatives(
     r"anyone (?:here |else )?(?:know|tried|driven|used|been|recommend)\w*", r"worth it",
     r"is \S+ legit", r"what'?s the difference between", r"do you (?:still )?(?:do|sell|have|stock)", r"what time do", r"who'?s coming",
 )
+#: Praise worded as a negation, read as praise (``PRAISE``) and kept from the problems
+#: (``IDIOM``): "please never take it off the menu", "never had a reason to leave".
+_KEEP_IT = r"(?:please )?never (?:take (?:it|this|them|that) (?:off|away)|stop (?:making|selling|doing)|change (?:it|this|a thing))"
+_NEVER_HAD = r"never had (?:a|an|any) (?:problem|issue|reason to (?:leave|complain|switch)|complaint)"
 PRAISE = alternatives(
     r"thanks?", r"thank you", r"thx", r"ty", r"cheers", r"love", r"loving", r"loved", r"great", r"amazing",
     r"awesome", r"brilliant", r"perfect\w*", r"best(?! (?:way|option|time|place|number|bet)s?\b)", r"excellent", r"fantastic", r"superb", r"impress\w*",
@@ -150,7 +154,7 @@ PRAISE = alternatives(
     r"treat", r"not (?:a|one) single (?:problem|issue|worry|complaint|fault|hiccup)", r"can'?t (?:thank|recommend|fault) (?:\w+ )?(?:enough|highly enough)?",
     r"above and beyond", r"so patient", r"(?:no|zero) (?:fuss|nonsense|hassle|upsell|drama|faff)", r"how it should be", r"rapid",
     r"calm(?:est)?", r"easiest", r"lasts? (?:forever|all day|for days|for ages|ages)",
-    r"(?:please )?never (?:take (?:it|this|them|that) (?:off|away)|stop (?:making|selling|doing)|change (?:it|this|a thing))", r"best (?:bit|part)", r"highlight of", r"brand new", r"saved (?:my|me|us|the day)", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
+    _KEEP_IT, r"best (?:bit|part)", r"highlight of", r"brand new", r"saved (?:my|me|us|the day)", r"should be illegal", r"daylight robbery", r"call the police", r"dead serious",
     r"scary (?:fast|good)", r"killer (?:deal|price|app|feature|setup|combo)", r"(?:is|so|was|straight) fire", r"witchcraft", r"🔥", r"😍", r"🥹", r"🙏", r"❤️?", r"💕", r"😊", r"🥰", r"👌", r"💯", r"🎉", r"✨",
 )
 PROBLEM = extended(
@@ -173,7 +177,7 @@ PRAISE = extended(
     r"appreciate\w*", r"helpful", r"recommend\w*", r"delicious", r"tasty", r"yum\w*", r"gorgeous",
     r"cute", r"excited", r"can'?t wait", r"proud", r"congrat\w*", r"bravo", r"(?<!any )(?<!some )(?<!what )(?<!this )kind(?! of)", r"friendly",
     r"sweet", r"pleased", r"satisfied", r"joy", r"wonderful", r"worth it", r"solid", r"reliable",
-    r"seamless", r"painless", r"hassle[- ]free", r"never had (?:a|an|any) (?:problem|issue|reason to (?:leave|complain|switch)|complaint)",
+    r"seamless", r"painless", r"hassle[- ]free", _NEVER_HAD,
     r"worth (?:the wait|every (?:second|penny|minute|cent|pound))",
     r"lol", r"lmao+", r"haha\w*", r"👍", r"🙌", r"😂", r"🤣", r"💪", r"🥳", r"😁", r"😄",
 )
@@ -237,8 +241,8 @@ IDIOM = alternatives(
     r"killer (?:deal|price|app|feature|setup|combo)", r"died laughing", r"dying laughing", r"should be illegal",
     r"legally blind\w*", r"daylight robbery", r"call the police", r"killed me", r"killing me",
     r"destroyed me", r"in pieces", r"scary (?:fast|good)", r"dead serious", r"insane",
-    r"(?:please )?never (?:take (?:it|this|them|that) (?:off|away)|stop (?:making|selling|doing)|change (?:it|this|a thing))",
-    r"stuck in my head", r"never had (?:a|an|any) (?:problem|issue|reason to (?:leave|complain|switch)|complaint)",
+    _KEEP_IT,
+    r"stuck in my head", _NEVER_HAD,
 )
 NEGATORS = re.compile(
     r"\b(?:not(?!\s+only\b)|no longer|never|nothing|without|no sign of|nor|isn'?t|wasn'?t|aren'?t|weren'?t|don'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|hadn'?t|won'?t|wouldn'?t|can'?t|couldn'?t|shouldn'?t|ain'?t)\s+(?:\w+\s+){0,2}$",

@@ -85,6 +85,16 @@ class Reading:
     def discounted(self) -> tuple[Cue, ...]:
         return tuple(c for c in self.cues if not c.counts)
 
+    @property
+    def distinct_problems(self) -> int:
+        """How many different problem words (any case) the post has."""
+        return len({w.casefold() for w in self.problems})
+
+    @property
+    def distinct_praise(self) -> int:
+        """How many different praise words (any case) the post has."""
+        return len({w.casefold() for w in self.praise})
+
 
 def _clause_start(text: str, at: int) -> int:
     start = 0

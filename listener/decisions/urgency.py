@@ -190,8 +190,7 @@ def _confidence(
     scores: Scores, rules: BrandRules, reading: Reading, addressed: bool
 ) -> tuple[float, list[str]]:
     p, t = scores.complaint_probability, _threshold(scores, rules)
-    problems = len(dict.fromkeys(w.casefold() for w in reading.problems))
-    praise = len(dict.fromkeys(w.casefold() for w in reading.praise))
+    problems, praise = reading.distinct_problems, reading.distinct_praise
     tone = scores.sentiment_scores.get("negative", 0.0) - scores.sentiment_scores.get(
         "positive", 0.0
     )
@@ -255,13 +254,13 @@ def assess(
         return no(Stance.NEWS, f"news, promo or spam: '{reading.news}'", confidence)
     if reading.resolved is not None:
         return no(Stance.RESOLVED, f"resolved: '{reading.resolved}'", confidence)
-    praise = len(set(w.casefold() for w in reading.praise))
+    praise = reading.distinct_praise
     asks = reading.request is not None and addressed
     if reading.other_target is not None and not reading.situations and not asks:
         return no(Stance.ELSEWHERE, f"aimed elsewhere: '{reading.other_target}'", confidence)
     # "@brand do you have a fix? there's a glitch, can't join…": a general question to the
     # brand beside problems of the author's own is a request; one word is the question's.
-    own_problems = addressed and len(set(w.casefold() for w in reading.problems)) >= 2
+    own_problems = addressed and reading.distinct_problems >= 2
     if (reading.asks_others is not None and not reading.situations and reading.request is None
             and not own_problems):
         return no(Stance.UNCLEAR, f"a question anyone could answer: '{reading.asks_others}'",
@@ -280,7 +279,7 @@ def assess(
     if model_alone and (praise or (unsure and reach is None)) and reading.request is None:
         why = f"praise: '{reading.praise[0]}'" if praise else "no problem words, model unsure"
         return no(Stance.PRAISE if praise else Stance.UNCLEAR, why, confidence)
-    if reading.request is not None and addressed and (confidence >= 0.2 or not praise):
+    if asks and (confidence >= 0.2 or not praise):
         stance = Stance.REQUEST
         evidence.insert(0, f"asks for help: '{reading.request}'")
         confidence = max(confidence, 0.5)
@@ -299,7 +298,7 @@ def assess(
         priority = Priority.HIGH
     elif stance is Stance.COMPLAINT and (
         scores.urgency >= rules.min_urgency
-        or len(set(w.casefold() for w in reading.problems)) >= 3
+        or reading.distinct_problems >= 3
     ):
         priority = Priority.NORMAL
     else:
