@@ -118,16 +118,16 @@ def _stopped(text: str) -> Iterable[re.Match[str]]:
             yield m
 
 
-def _resolution(text: str) -> tuple[str | None, int]:
-    """The last real resolution in ``text`` and where it ends (-1 when none)."""
-    found, end = None, -1
+def _resolution(text: str) -> re.Match[str] | None:
+    """The last real resolution in ``text``."""
+    found = None
     matches = sorted([*lx.RESOLVED.finditer(text), *_stopped(text)], key=lambda m: m.start())
     for m in matches:
         before = text[_clause_start(text, m.start()) : m.start()]
         if lx.NOT_YET.search(before) or text[m.end() : m.end() + 5].lstrip().startswith("?"):
             continue
-        found, end = m.group(0), m.end()
-    return found, end
+        found = m
+    return found
 
 
 def _discount(text: str, m: re.Match[str], idioms: Iterable[re.Match[str]], resolved_end: int,
@@ -146,8 +146,12 @@ def _discount(text: str, m: re.Match[str], idioms: Iterable[re.Match[str]], reso
     return ""
 
 
-def _elsewhere(text: str, names: Iterable[str], problems: tuple[str, ...]) -> str | None:
+def _elsewhere(text: str, shown: str, names: Iterable[str], problems: tuple[str, ...]
+               ) -> str | None:
     """The brand's clause is praise or "at least…" while the problems are elsewhere.
+
+    ``text`` is the :func:`~listener.decisions.lexicon.lowered` post, ``shown`` the post
+    as written, which the reason quotes.
 
     The brand's clause is cut where a marker turns to another target ("…so I have
     nobody to blame…", "…after my old bank froze…"). Praise of the brand *before* a
@@ -174,16 +178,16 @@ def _elsewhere(text: str, names: Iterable[str], problems: tuple[str, ...]) -> st
     later = lx.PROBLEM.search(text, b) or lx.PROBLEM_MARKS.search(text, b)
     # "switched over to @brand. Damn is it buggy": the turn led to the brand's problems.
     if marker is not None and not (turn is not None and inside is None and later):
-        return marker.group(0)
+        return shown[marker.start() : marker.end()]
     if praise is not None and not later:
-        return praise.group(0)
+        return shown[a + praise.start() : a + praise.end()]
     # "the train wifi was useless, but my @brand 5G held up": the brand's clause follows
     # the contrast, with nothing wrong in it, and nothing wrong after it.
     turn = lx.CONTRAST.search(text, max(0, a - 12), a + 1)
-    if turn is not None and turn.group(0).lower() != "still" and not later and (
+    if turn is not None and turn.group(0) != "still" and not later and (
         lx.PROBLEM.search(text, 0, turn.start())
     ):
-        return f"{turn.group(0)} …"
+        return f"{shown[turn.start() : turn.end()]} …"
     return None
 
 
@@ -203,28 +207,35 @@ def _name_at(text: str, name: str, a: int, b: int) -> re.Match[str] | None:
     key = name.casefold().lstrip("@").split()
     if not key:
         return None
-    return re.compile(re.escape(key[0]), re.IGNORECASE).search(text, a, b)
+    return re.compile(re.escape(key[0])).search(text, a, b)
 
 
 def read(text: str, names: Iterable[str] = ()) -> Reading:
     """Read ``text`` (a post as its author wrote it); ``names`` are the brand's names and
     handles, to tell the brand's clause from the rest."""
     clean = text.replace("\u2019", "'").replace("\u2018", "'")
-    resolved, resolved_end = _resolution(clean)
+    low = lx.lowered(clean)
+
+    def said(m: re.Match[str]) -> str:
+        """What the author wrote where ``m`` matched the lowered text."""
+        return clean[m.start() : m.end()]
+
+    resolution = _resolution(low)
+    resolved_end = resolution.end() if resolution is not None else -1
     # "fixed. took a while but we got there": a contrast undoes a resolution only when a
     # problem follows it.
-    turn = lx.CONTRAST.search(clean, resolved_end) if resolved_end >= 0 else None
+    turn = lx.CONTRAST.search(low, resolved_end) if resolved_end >= 0 else None
     contrast_after = turn is not None and bool(
-        lx.PROBLEM.search(clean, turn.end()) or lx.PROBLEM_MARKS.search(clean, turn.end()))
-    idioms = _find_all(lx.IDIOM, clean)
+        lx.PROBLEM.search(low, turn.end()) or lx.PROBLEM_MARKS.search(low, turn.end()))
+    idioms = _find_all(lx.IDIOM, low)
     cues: list[Cue] = []
     negations: list[tuple[int, int]] = []
     for situation, pattern in SITUATION_CUES.items():
-        for m in pattern.finditer(clean):
-            why = _discount(clean, m, idioms, resolved_end, contrast_after, situation)
-            cues.append(Cue(situation, m.group(0), why))
+        for m in pattern.finditer(low):
+            why = _discount(low, m, idioms, resolved_end, contrast_after, situation)
+            cues.append(Cue(situation, said(m), why))
             if why in ("negated", "hypothetical"):
-                negations.append((_clause_start(clean, m.start()), m.end()))
+                negations.append((_clause_start(low, m.start()), m.end()))
     # "my lawyer will hear about this (I do not have a lawyer)": a cue its author takes
     # back elsewhere in the post does not count anywhere in it.
     negated = {(c.situation, c.evidence.casefold()) for c in cues if c.discounted == "negated"}
@@ -233,51 +244,51 @@ def read(text: str, names: Iterable[str] = ()) -> Reading:
         if c.counts and (c.situation, c.evidence.casefold()) in negated else c
         for c in cues
     ]
-    start = resolved_end if resolved is not None and contrast_after else 0
+    start = resolved_end if resolution is not None and contrast_after else 0
     quiet = [*((i.start(), i.end()) for i in idioms), *negations]
     problems = tuple(
-        m.group(0) for m in lx.PROBLEM.finditer(clean, start)
+        said(m) for m in lx.PROBLEM.finditer(low, start)
         if not any(a <= m.start() < b for a, b in quiet)
     )
-    problems += tuple(m.group(0) for m in lx.PROBLEM_MARKS.finditer(clean, start))
-    if resolved is not None and not contrast_after:
+    problems += tuple(said(m) for m in lx.PROBLEM_MARKS.finditer(low, start))
+    if resolution is not None and not contrast_after:
         problems = ()
-    wishes = [(w.start(), w.end()) for w in lx.WISH.finditer(clean)]
+    wishes = [(w.start(), w.end()) for w in lx.WISH.finditer(low)]
     praise = tuple(
-        m.group(0) for m in lx.PRAISE.finditer(clean)
+        said(m) for m in lx.PRAISE.finditer(low)
         if not any(a <= m.start() < b for a, b in wishes)
-        and (not lx.CONTRAST.search(clean, m.end())  # "love the oil but it snapped"
-             or not (lx.PROBLEM.search(clean, m.end()) or lx.PROBLEM_MARKS.search(clean, m.end())))
+        and (not lx.CONTRAST.search(low, m.end())  # "love the oil but it snapped"
+             or not (lx.PROBLEM.search(low, m.end()) or lx.PROBLEM_MARKS.search(low, m.end())))
     )
-    request = lx.REQUEST.search(clean) or lx.OWN_QUESTION.search(clean)
+    request = lx.REQUEST.search(low) or lx.OWN_QUESTION.search(low)
     if problems or request is not None or "?" in clean or any(c.counts for c in cues):
         # "… can you check? thank you": thanks that close a request (or open a threat:
         # "thank you for your letter, I'm taking it to the ombudsman") are politeness.
-        praise = tuple(w for w in praise if not lx.POLITE.fullmatch(w))
+        praise = tuple(w for w in praise if not lx.POLITE.fullmatch(lx.lowered(w)))
     if problems:
-        praise = tuple(w for w in praise if not lx.WEAK_PRAISE.fullmatch(w))
-    sarcasm = lx.SARCASM.search(clean) or _trailing_praise(clean, problems)
+        praise = tuple(w for w in praise if not lx.WEAK_PRAISE.fullmatch(lx.lowered(w)))
+    sarcasm = lx.SARCASM.search(low) or _trailing_praise(low, problems)
     if sarcasm is not None and problems:
         problems, praise = problems + praise, ()
-    news = lx.NEWS.search(clean)
+    news = lx.NEWS.search(low)
     names = tuple(names)
-    other = _elsewhere(clean, names, problems) if names else None
+    other = _elsewhere(low, clean, names, problems) if names else None
     if other is None and not names and praise:
-        found = lx.OTHER_TARGET.search(clean)
-        other = found.group(0) if found else None
-    asks = lx.ASKS_OTHERS.search(clean)
+        found = lx.OTHER_TARGET.search(low)
+        other = said(found) if found else None
+    asks = lx.ASKS_OTHERS.search(low)
     return Reading(
         cues=tuple(cues),
         problems=problems,
         praise=praise,
-        resolved=resolved if resolved is not None and not contrast_after else None,
-        request=request.group(0).lstrip(".!?\n ") if request else None,
-        news=news.group(0) if news else None,
+        resolved=said(resolution) if resolution is not None and not contrast_after else None,
+        request=said(request).lstrip(".!?\n ") if request else None,
+        news=said(news) if news else None,
         other_target=other,
-        sarcasm=sarcasm.group(0) if sarcasm is not None and problems else None,
-        asks_others=asks.group(0) if asks else None,
-        positive_turn=turn.group(0) if (turn := lx.POSITIVE_TURN.search(clean)) else None,
-        personal=lx.PERSONAL.search(clean) is not None,
+        sarcasm=said(sarcasm) if sarcasm is not None and problems else None,
+        asks_others=said(asks) if asks else None,
+        positive_turn=said(turn) if (turn := lx.POSITIVE_TURN.search(low)) else None,
+        personal=lx.PERSONAL.search(low) is not None,
     )
 
 

@@ -220,7 +220,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         rf"(?:the|my|our) {_AMOUNT} back", rf"(?:release|refund|return|give back|pay back|reimburse) (?:me |us )?(?:the |my |our )?{_AMOUNT}",
         rf"still no (?:{_AMOUNT} )?(?:refund|money|payment|payout)", rf"(?:what|why) (?:is|'s) (?:the|this|that) {_AMOUNT}",
         r"(?:payment|claim|settlement|payout|reimbursement)[^.!?\n]{0,30}(?:still )?(?:hasn'?t|has not|not|never) been (?:released|paid|sent)",
-        r"(?:never|didn'?t|did not) (?:add|added|sign(?:ed)? up|subscribe[d]?|ask(?:ed)? for|agree[d]? to)", r"(?:signed|subscribed) (?:me|us) up{_W}without",
+        r"(?:never|didn'?t|did not) (?:add|added|sign(?:ed)? up|subscribe[d]?|ask(?:ed)? for|agree[d]? to)", rf"(?:signed|subscribed) (?:me|us) up{_W}without",
     ),
     "outage": alternatives(
         r"(?:is|are|been|went|goes|was|were|all|completely|totally|still|'s|s) down",

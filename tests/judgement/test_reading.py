@@ -304,3 +304,25 @@ def test_being_told_it_was_fixed_is_not_fixed() -> None:
 )
 def test_words_inside_a_name_or_praise_are_not_problems(text: str, word: str) -> None:
     assert word not in read(text).problems
+
+
+def test_the_reading_is_blind_to_case_and_quotes_the_author() -> None:
+    # The lexicons match lowered text; what a reason quotes is what the author wrote.
+    shouting = read("@ACME MY FLIGHT IS CANCELLED AND I'M STRANDED AT THE AIRPORT. CAN YOU HELP?")
+    quiet = read("@acme my flight is cancelled and i'm stranded at the airport. can you help?")
+    assert [c.situation for c in shouting.situations] == [c.situation for c in quiet.situations]
+    assert "STRANDED" in {c.evidence for c in shouting.cues}
+    assert shouting.request is not None and shouting.request.isupper()
+    assert shouting.personal and quiet.personal
+
+
+def test_a_capital_that_lowers_to_two_characters_keeps_spans_aligned() -> None:
+    # "İ" lowers to "i" plus a combining dot: the reading must still quote the right words.
+    reading = read("İstanbul gate closed, İ'M stuck at the airport and @acme charged me twice")
+    assert reading.personal
+    assert {c.evidence for c in reading.situations} >= {"charged me twice"}
+
+
+def test_signing_someone_up_without_asking_is_money_at_stake() -> None:
+    reading = read("@acme you signed me up to a monthly box without asking and charged me")
+    assert [c.situation for c in reading.situations][:1] == ["money"]
