@@ -204,6 +204,11 @@ PRAISE = extended(
     r"sweet", r"pleased", r"satisfied", r"joy", r"wonderful", r"worth it", r"solid", r"reliable",
     r"seamless", r"painless", r"hassle[- ]free", _NEVER_HAD,
     r"worth (?:the wait|every (?:second|penny|minute|cent|pound))",
+    r"(?:what|such) an? (?:star|gem|legend|champion)", r"super ?star", r"five stars",
+    r"(?:5|five) stars? (?:isn'?t|is not|aren'?t|are not) enough", r"props to", r"hats off", r"mvp",
+    r"life ?savers?", r"came through", r"nailed it", r"top marks", r"chef'?s kiss", r"faultless",
+    r"flawless(?:ly)?", r"blown away", r"game ?changer", r"smashed it", r"you rock", r"no notes",
+    r"made my (?:day|week|year|morning|night)",
     r"lol", r"lmao+", r"haha\w*", r"👍", r"🙌", r"😂", r"🤣", r"💪", r"🥳", r"😁", r"😄",
 )
 RESOLVED = alternatives(
@@ -217,6 +222,9 @@ RESOLVED = alternatives(
     r"(?:was|it was|my) (?:my |me |own )?(?:fault|mistake)", r"found my(?! (?:email|account|password|login|details|info|data|number|address|card details))", r"all good(?: now)?", r"panic over",
     r"false alarm", r"thanks for (?:sorting|fixing|escalating|chasing|the quick)",
     r"thank you for (?:sorting|fixing|escalating|chasing)", r"sorry for the (?:angry|rant)",
+    # "thx to the rep Alex for his patient help rebooking the cancelled flight": thanks to
+    # someone for help already given tell a story that ended well.
+    r"(?:thanks?|thx|shout ?out|kudos|props) (?:you )?to (?:\w+ ){1,6}for (?:(?:his|her|their|all (?:the|your|their)|the|your) )?(?:\w+ )?(?:help(?:ing)?|assistance|going above|getting (?:us|me)|re-?book\w*|sorting|fixing|looking after|taking care)",
 )
 #: What "no longer" may be followed by when it ends a problem ("no longer charging me
 #: twice", "no longer an issue"), besides a problem word.

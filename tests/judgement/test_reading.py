@@ -326,3 +326,27 @@ def test_a_capital_that_lowers_to_two_characters_keeps_spans_aligned() -> None:
 def test_signing_someone_up_without_asking_is_money_at_stake() -> None:
     reading = read("@acme you signed me up to a monthly box without asking and charged me")
     assert [c.situation for c in reading.situations][:1] == ["money"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme hats off to the pilot, smoothest landing ever",
+        "@acme the new checkout is a game changer",
+        "@acme you just made my week",
+        "@acme props to the night shift at the depot",
+        "@acme what a star your courier is",
+        "@acme five stars isn't enough for the repair team",
+    ],
+)
+def test_praise_words_are_read_as_praise(text: str) -> None:
+    assert read(text).praise
+
+
+def test_thanks_to_someone_for_help_given_ends_the_story() -> None:
+    reading = read("@acme thx to the rep Alex for his patient help rebooking my cancelled flight")
+    assert reading.resolved is not None
+    assert not reading.situations
+    # Thanks for help still to come is politeness, not a resolution.
+    polite = read("@acme my flight was cancelled, can you rebook me? thanks for your help")
+    assert polite.resolved is None
