@@ -158,8 +158,10 @@ def _elsewhere(text: str, shown: str, names: Iterable[str], problems: tuple[str,
     contrast is a complaint that opens politely ("thanks for X, but now Y is broken").
     """
     names = [n for n in names if n]
+    if not problems:
+        return None
     clauses = [(a, b) for a, b in _clause_spans(text) if names_brand(text[a:b], names)]
-    if len(clauses) != 1 or not problems:
+    if len(clauses) != 1:
         return None
     a, b = clauses[0]
     marker = lx.OTHER_TARGET.search(text)
