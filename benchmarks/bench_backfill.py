@@ -25,7 +25,10 @@ child process (its own peak RSS), and prints every rate beside the model alone's
 ``before*`` configuration then runs that code, and ``before`` is shown over
 ``before-model``, the other code's model alone); the other names are in ``CONFIGS``.
 With ``--rounds`` the configurations run interleaved, so a shared machine's load falls
-on all of them alike.
+on all of them alike. ``store,before-store`` compares everything but the model the same way:
+
+    .venv/bin/python benchmarks/bench_backfill.py --rows 20000 --configs store,before-store \
+        --rounds 3 --baseline-root DIR
 """
 
 from __future__ import annotations
@@ -137,6 +140,8 @@ CONFIGS: dict[str, Config] = {
     "before": Config("e2e", backfill=_OLD, help="tokenise inline, Python's GIL interval"),
     "before-model": Config("classify", help="the model alone (with --baseline-root: its code)"),
     "e2e": Config("e2e", help="the defaults"),
+    "store": Config("store", help="everything but the model: parse, decide, SQLite"),
+    "before-store": Config("store", help="the same (with --baseline-root: its code)"),
     "inline": Config("e2e", backfill={"prepare_ahead": False}, help="tokenise inline"),
     "gil-5ms": Config("e2e", backfill={"switch_interval": None}, help="GIL interval 5 ms"),
     "gil-0.1ms": Config("e2e", backfill={"switch_interval": 0.0001}, help="GIL 0.1 ms"),
@@ -244,7 +249,9 @@ def phase(name: str, args: argparse.Namespace) -> dict[str, float]:
         secs = time.perf_counter() - t0
         return {"records": n, "seconds": secs, "rate": n / secs}
     if name == "store":
-        return _run_backfill(path, Path(args.db), ConstantClassifier(), None, args.batch_size)
+        cpu = _cpu_seconds()
+        result = _run_backfill(path, Path(args.db), ConstantClassifier(), None, args.batch_size)
+        return {**result, "load_seconds": 0.0, "cpu_seconds": _cpu_seconds() - cpu}
     from classifiers.model import load_default
     from listener.backfill.readers import open_records
     from listener.domain import Mention
@@ -323,7 +330,7 @@ def compare(args: argparse.Namespace, tmp: Path) -> None:
             if config.phase == "classify" and name in ("model", "before-model"):
                 model_rate[family] = r["rate"]
             base = model_rate.get(family)
-            real = config.phase != "replay"
+            real = config.phase in ("classify", "e2e")  # the rest never runs the model
             ratio = r["rate"] / base if base and real else float("nan")
             ratios[name].append(ratio)
             what = config.help + (f" ({root})" if root != ROOT else "")
