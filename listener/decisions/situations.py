@@ -97,10 +97,12 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:formula|baby food|baby milk|medicine|medication)[^.!?\n]{0,30}(?:specks?|flecks|particles|lumps|mou?ld|discolou?r\w*)",
         r"(?:behaving|being|acting|got|getting) (?:really |very )?(?:aggressive\w*|violent\w*|threatening)", r"aggressive (?:man|woman|customer|guy|person|driver)",
         r"hit (?:my|our|a) (?:parked )?(?:car|van|bike|scooter|kid|son|daughter|dog|child)", r"hit and run", r"drove off (?:after|without)",
+        # a vehicle into a person: "the driver reversed into my mum and drove off"
+        r"(?:reversed|backed|drove|crashed|ploughed|plowed|swerved|ran) into (?:me|us|him|her|my (?:\w+ )?(?:mum|mom|dad|son|daughter|child|kid|baby|wife|husband|partner|friend|gran|grandma|grandad|grandpa|nan)|an? (?:pedestrian|cyclist|child|kid|woman|man|person|old (?:man|woman|lady)))",
     ),
     "stranded": alternatives(
         r"stranded",
-        r"stuck (?:at|in|on|outside) (?:the |a |an )?(?:airport|gate|station|terminal|road|roadside|motorway|highway|freeway|interstate|garage|parking|car park|lift|elevator|train|platform|side of|middle of)", r"locked (?:out|in)", r"lock(?:s|ed)? me out",
+        r"stuck (?:at|in|on|outside) (?:the |a |an )?(?:airport|gate|station|terminal|border|passport control|immigration|customs|check-?in|road|roadside|motorway|highway|freeway|interstate|garage|parking|car park|lift|elevator|train|platform|side of|middle of)", r"locked (?:out|in)", r"lock(?:s|ed)? me out",
         r"kick(?:s|ed|ing)? me out", r"can'?t get (?:in|home|out)", r"no way (?:home|in|out)",
         r"sleeping (?:at|in|on)", r"on the (?:hard )?shoulder", r"roadside assistance",
         r"broke(?:n)? down", r"tow truck", r"no (?:heat|heating|hot water)",
@@ -120,7 +122,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"stuck (?:here|outside|in the (?:cold|rain|snow|dark|middle))", r"left (?:me |us )?(?:stranded|behind)",
         r"abandoned", r"middle of nowhere", r"(?:stuck|stranded|standing|waiting|sat|sitting|sleeping|left|locked out|outside)(?: here| \w+)? (?:out )?in the (?:cold|rain|snow|dark)", r"freezing",
         r"no (?:ac|air ?con\w*|water|electricity)", r"can'?t (?:get to|reach) (?:work|home|the hospital|my)",
-        r"no way to (?:get|pay|reach)", r"(?:flight|train|bus|ferry) (?:was |got |is )?cancell?ed",
+        r"no way to (?:get|pay|reach)(?! (?:in touch|through|hold|an? answer|a reply|a response|(?:a |an |the )?(?:person|human|real person|anyone|anybody|someone|somebody|support|customer (?:service|support|care)|agent|you|them)))", r"(?:flight|train|bus|ferry) (?:was |got |is )?cancell?ed",
         r"missed (?:my|the|our) (?:flight|train|bus|connection|appointment|exam|surgery)",
         r"overnight (?:at|in) the", r"(?:sleep|sleeping|slept) (?:at|in|on) the",
         r"can'?t (?:pay|buy|afford) (?:for )?(?:food|rent|groceries|gas|petrol|fuel|my|our)",
@@ -145,6 +147,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         rf"(?:digital key|car key|phone key|key ?cards?|key fob|door code|check[- ]?in code|lock ?box(?: code)?|access code|smart lock|keypad|entry code)\w*{_W}(?:doesn'?t|does not|won'?t|stopped|isn'?t|not|no longer) (?:work|working|open|opening|unlock\w*)",
         r"(?:has|have|'ve|'s|we'?ve|we have|i'?ve) been (?:sat|stuck|stationary|stopped|held|sitting) (?:outside|on the|at|in the middle|just outside|between)",
         r"(?:i|we|she|he|they) (?:run|am running|'m running|are running|will run|runs) out (?:tonight|today|tomorrow|this weekend|in (?:a|one|two|\d) days?)",
+        r"(?:heating|hot water|boiler|power|electricity|water|gas)(?: supply)? (?:has been |have been |is |'s |was |went |been )(?:off|out|cut off)\b",
         r"pitch (?:dark|black)", r"(?:-?\d|minus \w+) degrees",
         r"(?:standing|stuck|waiting|sitting|sat)(?: \w+){1,3} in the (?:cold|rain|snow|dark)",
     ),
@@ -178,7 +181,9 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         rf"{_AMOUNT}{_W}(?:x ?2|twice|two times|instead of {_AMOUNT})",
         # an unexpected amount on a bill is money; a bill that went up is a price
         rf"bill(?! (?:has |have )?(?:gone|went|going|goes) up)(?! increase)(?! rise){_W}{_AMOUNT}(?! a month| per month| more| extra)", rf"(?:charged|debited|deducted|billed) (?:me |us )?{_W}twice",
-        rf"(?:payout|reimbursement|compensation|cashback|refund|deposit|money){_W}(?:still|never|not|hasn'?t|haven'?t|yet to)\s+(?:\w+ )?(?:arrived|come|landed|received|paid|shown|credited|reflected)",
+        # "...the deposit I sent ten days ago, the landlord says nothing arrived"; a reply
+        # that never came is no money
+        rf"(?:payout|reimbursement|compensation|cashback|refund|deposit|money|payment|transfer|funds|amount|rent|{_AMOUNT})\w*[^.!?\n]{{0,90}}?(?:still|never|not|nothing|hasn'?t|has not|haven'?t|didn'?t|did not|yet to)\s+(?:\w+ )?(?:arrived|come|landed|received|paid|shown|credited|reflected|reached)(?! (?:a |an |any )?(?:response|reply|answer|call|callback|email|update|message|feedback))",
         r"(?:yet to|still (?:to|haven'?t|have not)) (?:receive|get|see)\w* (?:my |the |our )?(?:refund|money|payout|payment|funds)",
         r"(?:not|never) (?:been )?(?:credited|reflected|refunded|reversed)", r"(?:amount|money) (?:was |got |has been )?debited",
         # more kinds
@@ -187,7 +192,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:unexpected|mystery|random|unknown|unrecogni[sz]ed|fraudulent|duplicate|double) (?:charges?|payments?|transactions?|debits?|withdrawals?)",
         r"(?:charges?|payments?|transactions?) (?:i|we) (?:don'?t|do not) recogni[sz]e",
         r"(?:kept|keeping|withholding|holding|hold|won'?t (?:release|return|refund|give back)) (?:onto )?(?:my|our) (?:money|deposit|funds|refund|cash|payout|premium|payment|balance|savings)",
-        rf"(?:paid|payment|debited|deducted){_W}(?:never (?:received|arrived|came|got|delivered)|not (?:received|credited|delivered)|but (?:the )?(?:order|transaction|booking) (?:was )?(?:cancell?ed|failed))",
+        rf"(?:paid|payment|debited|deducted){_W}(?:never (?:received|arrived|came|got|delivered)|not (?:received|credited|delivered)|but (?:the )?(?:order|transaction|booking) (?:was )?(?:cancell?ed|failed))(?! (?:a |an |any )?(?:response|reply|answer|call|callback|email|update|message|feedback))",
         r"(?:still|been) (?:waiting|chasing)[^.!?\n]{0,30}(?:refund|money|payment|reimbursement|payout|deposit)", r"overdraft fees?",
         r"(?:can'?t|cannot|unable to|no) access (?:to )?(?:my|our) (?:own )?(?:money|funds|savings|wages|salary|pension)",
         # money gone without the thing paid for: a machine that kept it, a renewal nobody
@@ -209,7 +214,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         # money sent astray, held back, or never paid out; an amount that is not the price
         r"(?:sent|transferred|paid|sending) [^.!?\n]{0,40}(?:to the wrong|by mistake|to a scammer)",
         r"(?:not|never|didn'?t|won'?t|refus\w* to) refund(?:ed)? (?:my|our|the|me|us)",
-        r"(?:salary|salaries|pension|wages?|payout|stipend) (?:is |was |has |have )?(?:not|never|still not|still hasn'?t|hasn'?t|haven'?t)\s?(?:been )?(?:credit\w*|received|paid|arrived)",
+        r"(?:salary|salaries|pension|wages?|payout|stipend|benefits?|refund|reimbursement|compensation)(?: \w+){0,5} (?:is |was |has |have )?(?:not|never|still not|still hasn'?t|hasn'?t|has not|haven'?t|have not)\s?(?:been )?(?:credit\w*|received|paid|arrived|gone in|come in|appeared|landed|cleared|reached)",
         r"(?:haven'?t|have not|not|never) (?:yet )?(?:received|got|been paid) (?:my |the |our )?(?:salary|pension|wages)",
         r"deducted [^.!?\n]{0,30}without (?:any )?(?:reason|notice|consent|permission|intimation)",
         r"charged (?:me |us )?(?:a )?(?:different|wrong|extra|higher) amounts?",
@@ -221,9 +226,18 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         rf"still no (?:{_AMOUNT} )?(?:refund|money|payment|payout)", rf"(?:what|why) (?:is|'s) (?:the|this|that) {_AMOUNT}",
         r"(?:payment|claim|settlement|payout|reimbursement)[^.!?\n]{0,30}(?:still )?(?:hasn'?t|has not|not|never) been (?:released|paid|sent)",
         r"(?:never|didn'?t|did not) (?:add|added|sign(?:ed)? up|subscribe[d]?|ask(?:ed)? for|agree[d]? to)", rf"(?:signed|subscribed) (?:me|us) up{_W}without",
+        # money that left and never arrived, kept back, taken against what was agreed
+        r"(?:went|gone|came|come|left|taken) (?:out )?(?:of|from) (?:my|our) (?:account|bank|card|wallet)", r"left (?:my|our) (?:account|bank)",
+        r"(?:keep|keeps|kept|still) (?:taking|debiting|deducting|collecting|charging) (?:my |our |the |a |an )?(?:\w+ )?(?:money|payments?|fees?|charges?|subscriptions?|[£$€₹]|\d|membership|premium|emi|instal?lments?|direct debits?|amounts?|from (?:my|our|me|us))",
+        r"(?:payout|refund|reimbursement|compensation|salary|wages|pension)s? (?:is |are |was |has been )?(?:\w+ ){0,3}(?:late|overdue|outstanding)",
+        r"card (?:was |has been |got |had been )?(?:cloned|skimmed|compromised|copied)", rf"(?:liable|responsible) for (?:the )?{_AMOUNT}",
+        rf"(?:charged|billed|fined|debited|took|taken|deducted|fees?|penalty|penalties|surcharges?)\b{_W}(?:even though|despite|although) (?:i|we|it)\b",
+        r"(?:billed|debited|invoiced) (?:me |us )?for (?:a |an |the |my |our )?(?:\w+ ){0,4}(?:i|we) (?:had )?(?:cancel\w*|returned|never (?:ordered|received|used|got|booked))",
+        rf"(?:took|charged|billed|deducted|taken|cost) (?:me |us )?(?:\d+ ?%|{_AMOUNT}) more than", r"more than (?:the |what )?(?:you |they )?(?:quoted|agreed|advertised)",
     ),
     "outage": alternatives(
-        r"(?:is|are|been|went|goes|was|were|all|completely|totally|still|'s|s) down",
+        # "the renewal went down" is a price, not a service
+        r"(?<!price )(?<!prices )(?<!renewal )(?<!premium )(?<!cost )(?<!costs )(?<!bill )(?<!rate )(?<!rates )(?<!fee )(?<!fees )(?<!weight )(?<!swelling )(?<!temperature )(?:is|are|been|went|goes|was|were|all|completely|totally|still|'s|s) down",
         r"(?<!marked )(?<!turned )(?<!let )(?<!put )(?<!slow )down (?:since|for|again|all|everywhere)", r"(?:app|site|website|servers?|service|system|network|kiosks?)'?s? (?:is |are |been )?down",
         r"down for everyone", r"outages?", r"can'?t (?:take|accept|process) (?:card |any )?payments", r"none of (?:your|the) \w+(?: \w+){0,3} (?:are|is) working",
         r"(?:throw\w*|giv\w*|return\w*|get\w*|show\w*) an? (?:500|502|503|504)\b", r"(?:error|http) (?:500|502|503|504)\b", r"(?:no|zero) (?:internet|signal|service|data|connection|power|calls)",
@@ -255,6 +269,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:just|keeps?|still) spin(?:s|ning)", r"spinning wheel", r"(?:none of|no) (?:our|my|the) \w+ (?:have|has) (?:sent|gone out|loaded|synced|gone through|arrived)",
         r"crash(?:es|ing)? (?:the (?:second|moment|minute)|as soon as|when) (?:it |i )?(?:opens?|launch\w*|start\w*|open it)",
         r"(?:nobody|no one|none of us) (?:on|in|at) (?:our|my|the) (?:team|office|company|house|street|building|floor|school) can",
+        r"(?:nobody|no one|no-one|none of us)(?: \w+){0,4} (?:has|have) had (?:any )?(?:broadband|internet|wi-?fi|power|electricity|signal|service|water|gas|heating|tv)",
         rf"something went wrong{_W}(?:every|each|all|again)", r"on every (?:card|device|browser|phone|attempt|try|account)",
     ),
     "legal": alternatives(

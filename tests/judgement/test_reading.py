@@ -350,3 +350,39 @@ def test_thanks_to_someone_for_help_given_ends_the_story() -> None:
     # Thanks for help still to come is politeness, not a resolution.
     polite = read("@acme my flight was cancelled, can you rebook me? thanks for your help")
     assert polite.resolved is None
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("@acme the payment went out of my account but the order says unpaid", "money"),
+        ("@acme I sent the deposit to your account last week and the agent says nothing arrived",
+         "money"),
+        ("@acme you keep taking the old subscription fee after I downgraded", "money"),
+        ("@acme my salary hasn't gone in and the branch blames you", "money"),
+        ("@acme the claim payout is 3 months overdue", "money"),
+        ("@acme my card was cloned and you say I'm liable for £900", "money"),
+        ("@acme a £30 late fee even though I paid on the day it was due", "money"),
+        ("@acme billed for a room we cancelled in the free window", "money"),
+        ("@acme the exchange took 6% more than the rate you quoted", "money"),
+        ("@acme nobody on our road has had internet since 7am", "outage"),
+        ("@acme stuck at passport control because the booking has the wrong name", "stranded"),
+        ("@acme the heating has been off since Friday, my dad is 90", "stranded"),
+        ("@acme your van reversed into my son on the pavement", "safety"),
+    ],
+)
+def test_money_outages_and_harm_in_plain_words(text: str, situation: str) -> None:
+    assert situation in {c.situation for c in read(text).situations}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme the renewal price went down this year, nice",
+        "@acme your chatbot has no way to reach a person, it just loops",
+        "@acme I paid the deposit and never received a reply to my email",
+        "@acme I keep taking screenshots of your memes",
+    ],
+)
+def test_prices_contact_and_habits_are_no_situation(text: str) -> None:
+    assert not read(text).situations
