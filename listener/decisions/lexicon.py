@@ -166,6 +166,17 @@ ASKS_OTHERS = alternatives(
 #: (``IDIOM``): "please never take it off the menu", "never had a reason to leave".
 _KEEP_IT = r"(?:please )?never (?:take (?:it|this|them|that) (?:off|away)|stop (?:making|selling|doing)|change (?:it|this|a thing))"
 _NEVER_HAD = r"never had (?:a|an|any) (?:problem|issue|reason to (?:leave|complain|switch)|complaint)"
+#: Hyperbole of the happy kind, praise in alarm words: "it's criminal how good these are",
+#: "I'd die for your garlic bread", "can't stop ordering", "not me buying a third one",
+#: "you're stuck with me".
+_HAPPY_HYPERBOLE = "|".join((
+    r"(?:criminal|ridiculous|illegal|insane|unreal|obscene|sinful|rude|unfair|dangerous|wild|crazy|scary) how (?:good|great|fast|cheap|easy|tasty|comfy|comfortable|nice|well|quick|soft|addictive|cute|pretty|delicious)",
+    r"(?:ridiculously|criminally|stupidly|obscenely|dangerously|disgustingly) (?:good|tasty|comfy|comfortable|cheap|fast|cute|addictive|delicious)",
+    r"(?:i'?d|i would|would) (?:die|kill|sell my soul) for", r"to die for",
+    # only the happy habits: "can't stop bleeding" or "not me getting charged twice" stay
+    r"can'?t stop (?:ordering|eating|buying|watching|listening to|playing|using|smiling|laughing|thinking about|binge?ing|wearing|reading|snacking on|recommending|telling (?:everyone|people))",
+    r"not me (?:buying|ordering|eating|watching|adding|booking|binge?ing|spending|treating myself)", r"(?:you'?re|you are|y'?all are) stuck with (?:me|us)",
+))
 PRAISE = alternatives(
     r"thanks?", r"thank you", r"thx", r"ty", r"cheers", r"love", r"loving", r"loved", r"great", r"amazing",
     r"awesome", r"brilliant", r"perfect\w*", r"best(?! (?:way|option|time|place|number|bet)s?\b)", r"excellent", r"fantastic", r"superb", r"impress\w*",
@@ -209,6 +220,7 @@ PRAISE = extended(
     r"life ?savers?", r"came through", r"nailed it", r"top marks", r"chef'?s kiss", r"faultless",
     r"flawless(?:ly)?", r"blown away", r"game ?changer", r"smashed it", r"you rock", r"no notes",
     r"made my (?:day|week|year|morning|night)",
+    _HAPPY_HYPERBOLE,
     r"lol", r"lmao+", r"haha\w*", r"👍", r"🙌", r"😂", r"🤣", r"💪", r"🥳", r"😁", r"😄",
 )
 RESOLVED = alternatives(
@@ -272,9 +284,12 @@ IDIOM = alternatives(
     r"destroyed me", r"in pieces", r"scary (?:fast|good)", r"dead serious", r"insane",
     _KEEP_IT,
     r"stuck in my head", _NEVER_HAD,
+    _HAPPY_HYPERBOLE,
 )
 NEGATORS = _compile(
-    r"\b(?:not(?!\s+only\b)|no longer|never|nothing|without|no sign of|nor|isn'?t|wasn'?t|aren'?t|weren'?t|don'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|hadn'?t|won'?t|wouldn'?t|can'?t|couldn'?t|shouldn'?t|ain'?t)\s+(?:\w+\s+){0,2}$")
+    # "can't stop bleeding", "won't stop smoking" say it goes on; "not me getting charged
+    # twice" is a joke about it happening
+    r"\b(?:not(?!\s+(?:only|me)\b)|no longer|never|nothing|without|no sign of|nor|isn'?t|wasn'?t|aren'?t|weren'?t|don'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|hadn'?t|won'?t|wouldn'?t|can'?t|couldn'?t|shouldn'?t|ain'?t)(?!\s+(?:stop|stops|stopped|stopping|quit)\b)\s+(?:\w+\s+){0,2}$")
 HYPOTHETICAL = _compile(
     r"(?:\bif|\bwhether|\bin case|\bscared|\bworried|\bafraid|\bwhat if|\basking if|\bwonder(?:ing)? if|\bis it|\bare they|\bhas that)\b[^.!?]*$")
 #: A question whether it is normal presupposes it is happening ("is it normal for the

@@ -386,3 +386,32 @@ def test_money_outages_and_harm_in_plain_words(text: str, situation: str) -> Non
 )
 def test_prices_contact_and_habits_are_no_situation(text: str) -> None:
     assert not read(text).situations
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme it's criminal how good these cookies are",
+        "@acme I'd die for your garlic bread",
+        "@acme help, I can't stop ordering your dumplings",
+        "@acme not me buying a third hoodie this month",
+        "@acme you're stuck with me, ten years and counting",
+    ],
+)
+def test_happy_hyperbole_is_praise_not_a_problem(text: str) -> None:
+    reading = read(text)
+    assert reading.praise
+    assert not reading.situations
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("@acme I can't stop bleeding after the blade slipped off", "safety"),
+        ("@acme the alarm won't stop beeping and there's smoke in the hall", "safety"),
+        ("@acme not me getting charged twice again", "money"),
+    ],
+)
+def test_what_will_not_stop_goes_on(text: str, situation: str) -> None:
+    # "can't stop X" says X goes on; it negates nothing.
+    assert situation in {c.situation for c in read(text).situations}
