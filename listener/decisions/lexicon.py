@@ -176,6 +176,8 @@ _HAPPY_HYPERBOLE = "|".join((
     # only the happy habits: "can't stop bleeding" or "not me getting charged twice" stay
     r"can'?t stop (?:ordering|eating|buying|watching|listening to|playing|using|smiling|laughing|thinking about|binge?ing|wearing|reading|snacking on|recommending|telling (?:everyone|people))",
     r"not me (?:buying|ordering|eating|watching|adding|booking|binge?ing|spending|treating myself)", r"(?:you'?re|you are|y'?all are) stuck with (?:me|us)",
+    r"(?:dangerous|bad|terrible|deadly) (?:for|to|on) (?:my|our|the) (?:bank balance|wallet|bank account|waistline|diet|savings|purse)",
+    r"(?:i'?ll|i will|i'?d|i would) fight (?:anyone|anybody|someone|you)",
 ))
 PRAISE = alternatives(
     r"thanks?", r"thank you", r"thx", r"ty", r"cheers", r"love", r"loving", r"loved", r"great", r"amazing",
@@ -206,6 +208,10 @@ PROBLEM = extended(
     r"no longer", r"disappear\w*", r"disconnect\w*", r"(?:to|with) (?:someone|somebody) else", r"someone else'?s",
     r"(?:reads?|shows?|charg\w+|bill\w*) (?:double|twice|triple)", r"promised", r"(?:i|we) (?:was|were) told", r"rings? out",
     r"drove (?:straight )?(?:past|off)", r"still (?:seeing|showing|getting)", r"unhelpful", r"wast(?:e|ed|ing)", r"(?:making|made) (?:me|us) miss", r"still (?:sitting|sat)", r"buffer\w*", r"freez(?:es|ing)(?! cold)", r"(?:will|would|keeps?|it|app|screen) freeze", r"latency", r"(?:so|i'?m|im) done",
+    # what was asked for and what came: "asked for no onions, got all the onions"
+    r"(?:asked for|ordered|booked|paid for|requested|chose|picked)(?: \w+){1,5},? (?:and |but )?(?:got|received|was given|(?:they|you) (?:gave|sent) (?:me|us))",
+    r"(?:is|was|were|are|'s) (?:closed|shut)(?! (?:on|at) (?:sundays?|weekends?|\d))", r"(?<!from )scratch(?:ed|es)?\b", r"dented", r"chipped", r"stained", r"torn", r"ripped",
+    r"(?:took|taking|take) (?:us |me )?the long way",
 )
 PROBLEM_MARKS = re.compile(PROBLEM_MARKS.pattern + r"|😞|😢|😭|🤦|😑|💔")
 PRAISE = extended(
@@ -219,7 +225,7 @@ PRAISE = extended(
     r"(?:5|five) stars? (?:isn'?t|is not|aren'?t|are not) enough", r"props to", r"hats off", r"mvp",
     r"life ?savers?", r"came through", r"nailed it", r"top marks", r"chef'?s kiss", r"faultless",
     r"flawless(?:ly)?", r"blown away", r"game ?changer", r"smashed it", r"you rock", r"no notes",
-    r"made my (?:day|week|year|morning|night)",
+    r"made my (?:day|week|year|morning|night)", r"in and out in", r"addictive", r"bliss(?:ful)?", r"no (?:queues?|lines?|wait)\b(?! (?:time )?(?:for|to|information))",
     _HAPPY_HYPERBOLE,
     r"lol", r"lmao+", r"haha\w*", r"👍", r"🙌", r"😂", r"🤣", r"💪", r"🥳", r"😁", r"😄",
 )

@@ -99,6 +99,13 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"hit (?:my|our|a) (?:parked )?(?:car|van|bike|scooter|kid|son|daughter|dog|child)", r"hit and run", r"drove off (?:after|without)",
         # a vehicle into a person: "the driver reversed into my mum and drove off"
         r"(?:reversed|backed|drove|crashed|ploughed|plowed|swerved|ran) into (?:me|us|him|her|my (?:\w+ )?(?:mum|mom|dad|son|daughter|child|kid|baby|wife|husband|partner|friend|gran|grandma|grandad|grandpa|nan)|an? (?:pedestrian|cyclist|child|kid|woman|man|person|old (?:man|woman|lady)))",
+        # water on electrics, a door that will not lock, being held, a scorched plug, a
+        # shard in food, a worker turning on a child
+        r"water (?:\w+ ){0,2}(?:through|from|into|in|out of) (?:the |our |my )?(?:ceiling )?(?:lights?|light fittings?|sockets?|fuse ?box|electrics|plugs?)",
+        r"(?:water|sewage) (?:is )?(?:pouring|gushing|flooding|streaming|leaking) (?:through|in|into|out of|down) (?:the |our |my )?(?:ceiling|roof|walls?|stairs)",
+        r"(?:door|lock|window)s?(?: (?:of|in|on) (?:the|my|our) \w+)? (?:doesn'?t|won'?t|does not|will not|can'?t) (?:lock|close|shut)", r"(?:won'?t|wouldn'?t|refus\w+ to) let (?:us|me|them|my \w+) (?:out|off|leave|go)\b",
+        r"scorch(?:ed|ing|es)?", r"(?:sharp|broken) (?:bit|piece|shard|chunk|sliver)s? of (?:glass|plastic|metal)",
+        r"(?:shouted|screamed|yelled|swore|swearing|threw \w+) at (?:me and )?(?:my )?(?:kids|children|son|daughter|child|baby|mum|mom|gran|wife|pregnant)",
     ),
     "stranded": alternatives(
         r"stranded",
@@ -150,6 +157,12 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:heating|hot water|boiler|power|electricity|water|gas)(?: supply)? (?:has been |have been |is |'s |was |went |been )(?:off|out|cut off)\b",
         r"pitch (?:dark|black)", r"(?:-?\d|minus \w+) degrees",
         r"(?:standing|stuck|waiting|sitting|sat)(?: \w+){1,3} in the (?:cold|rain|snow|dark)",
+        # held by a plug, cut off by a supplier, left without cover
+        rf"(?:charger|charging cable|cable|plug|nozzle|connector)\w*{_W}(?:won'?t|will not|doesn'?t|does not) (?:release|unlock|come out|disconnect)",
+        r"(?:cut|switched|disconnected) (?:me |us )?off by (?:my |our |the |your )?(?:energy|gas|electric\w*|water|power|supplier|provider)",
+        r"(?:energy|gas|electricity|power|water|supply)(?: \w+){0,2} (?:cut|disconnected|switched) (?:me |us )?off",
+        r"(?:cancell?ed|lapsed|voided) (?:my |our )?(?:car |home |travel |health )?(?:insurance|cover|policy)", r"(?:insurance|cover|policy) (?:was |has been |got )?(?:cancell?ed|lapsed|voided)",
+        r"locked (?:us|me|them|my \w+) in\b",
     ),
     "money": alternatives(
         r"charged (?:me )?(?:twice|double|two times|2x|again|for)", r"double[- ]charged",
@@ -192,12 +205,13 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:unexpected|mystery|random|unknown|unrecogni[sz]ed|fraudulent|duplicate|double) (?:charges?|payments?|transactions?|debits?|withdrawals?)",
         r"(?:charges?|payments?|transactions?) (?:i|we) (?:don'?t|do not) recogni[sz]e",
         r"(?:kept|keeping|withholding|holding|hold|won'?t (?:release|return|refund|give back)) (?:onto )?(?:my|our) (?:money|deposit|funds|refund|cash|payout|premium|payment|balance|savings)",
-        rf"(?:paid|payment|debited|deducted){_W}(?:never (?:received|arrived|came|got|delivered)|not (?:received|credited|delivered)|but (?:the )?(?:order|transaction|booking) (?:was )?(?:cancell?ed|failed))(?! (?:a |an |any )?(?:response|reply|answer|call|callback|email|update|message|feedback))",
+        rf"(?:paid|payment|debited|deducted|charged){_W}(?:never (?:received|arrived|came|got|delivered|issued|sent|confirmed)|not (?:received|credited|delivered|issued)|but (?:the )?(?:order|transaction|booking) (?:was )?(?:cancell?ed|failed))(?! (?:a |an |any )?(?:response|reply|answer|call|callback|email|update|message|feedback))",
         r"(?:still|been) (?:waiting|chasing)[^.!?\n]{0,30}(?:refund|money|payment|reimbursement|payout|deposit)", r"overdraft fees?",
         r"(?:can'?t|cannot|unable to|no) access (?:to )?(?:my|our) (?:own )?(?:money|funds|savings|wages|salary|pension)",
         # money gone without the thing paid for: a machine that kept it, a renewal nobody
         # asked for, a debit that went out twice, an amount or a balance nobody can explain
         r"(?:atm|cash machine|cashpoint|machine)[^.!?\n]{0,40}(?:didn'?t|did not|never|no) (?:give|dispense|pay out|return)",
+        r"(?:atm|cash machine|cashpoint|machine|kiosk)[^.!?\n]{0,40}(?:took|kept|swallowed|ate|retained) (?:my )?(?:card|cash|money|notes?|£|\$|€)",
         r"ate my (?:card|money|cash)",
         r"(?:renew\w*|charged|billed|took|taken|debited|deducted|upgraded)[^.!?\n]{0,30}without (?:asking|consent|permission|notice|telling|warning|my (?:consent|permission|knowledge))",
         r"(?:direct debits?|standing orders?|payments?|debits?|charges?) (?:went out|came out|was taken|were taken|collected|taken|processed|gone out) (?:twice|two times|again|double)",
@@ -233,13 +247,14 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"card (?:was |has been |got |had been )?(?:cloned|skimmed|compromised|copied)", rf"(?:liable|responsible) for (?:the )?{_AMOUNT}",
         rf"(?:charged|billed|fined|debited|took|taken|deducted|fees?|penalty|penalties|surcharges?)\b{_W}(?:even though|despite|although) (?:i|we|it)\b",
         r"(?:billed|debited|invoiced) (?:me |us )?for (?:a |an |the |my |our )?(?:\w+ ){0,4}(?:i|we) (?:had )?(?:cancel\w*|returned|never (?:ordered|received|used|got|booked))",
-        rf"(?:took|charged|billed|deducted|taken|cost) (?:me |us )?(?:\d+ ?%|{_AMOUNT}) more than", r"more than (?:the |what )?(?:you |they )?(?:quoted|agreed|advertised)",
+        rf"(?:took|charged|billed|deducted|taken|cost) (?:me |us )?(?:\d+ ?%|{_AMOUNT}) more than", r"(?:double|twice|triple) (?:the|what (?:you|they|it)) (?:estimate|quote|quoted|price|advertised|said)",
+        r"(?:money|funds|balance|savings|cash)(?: has| have|'s)? (?:vanished|disappeared|gone missing) (?:from|out of)", r"(?:still|then|and) took (?:the |my |our )?(?:\w+ )?(?:payment|money|deposit|fee|balance)", r"more than (?:the |what )?(?:you |they )?(?:quoted|agreed|advertised)",
     ),
     "outage": alternatives(
         # "the renewal went down" is a price, not a service
         r"(?<!price )(?<!prices )(?<!renewal )(?<!premium )(?<!cost )(?<!costs )(?<!bill )(?<!rate )(?<!rates )(?<!fee )(?<!fees )(?<!weight )(?<!swelling )(?<!temperature )(?:is|are|been|went|goes|was|were|all|completely|totally|still|'s|s) down",
         r"(?<!marked )(?<!turned )(?<!let )(?<!put )(?<!slow )down (?:since|for|again|all|everywhere)", r"(?:app|site|website|servers?|service|system|network|kiosks?)'?s? (?:is |are |been )?down",
-        r"down for everyone", r"outages?", r"can'?t (?:take|accept|process) (?:card |any )?payments", r"none of (?:your|the) \w+(?: \w+){0,3} (?:are|is) working",
+        r"down for everyone", r"outages?", r"can'?t (?:take|accept|process) (?:card |any )?(?:payments|cards?|contactless)", r"none of (?:your|the|our) \w+(?: \w+){0,4} (?:(?:are|is) working|(?:can|will|could) (?:take|accept|process|load|connect|open))",
         r"(?:throw\w*|giv\w*|return\w*|get\w*|show\w*) an? (?:500|502|503|504)\b", r"(?:error|http) (?:500|502|503|504)\b", r"(?:no|zero) (?:internet|signal|service|data|connection|power|calls)",
         r"sos only", r"can'?t (?:even )?(?:log ?in|sign in|access|connect|get (?:in|to|on))",
         r"cannot (?:log ?in|sign in|access|connect)", r"unable to (?:log ?in|access|connect)",
@@ -248,7 +263,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:failing|erroring) (?:all|every|since)", r"crash(?:es|ing)? (?:on|every) (?:open|launch|start)\w*",
         r"won'?t (?:load|open|start|connect)", r"every single (?:show|title|page|film|game|video|song|episode)",
         # wider vocabulary
-        r"not working at all", r"(?:app|site|website|service|server|network|system|portal|checkout|payments?|internet|wifi|broadband) (?:is |are |keeps |has been )?(?:not working|broken|crashing|offline|unavailable|dead)",
+        r"not working at all", r"(?:app|site|website|(?:payment |checkout |login )?page|service|server|network|system|portal|checkout|payments?|internet|wifi|broadband) (?:is |are |keeps |has been )?(?:not working|broken|crashing|offline|unavailable|dead)",
         r"offline(?! mode| maps| play| downloads?| access| version| feature)", r"can'?t (?:connect|load|stream|pay|check ?out|place an order)",
         r"(?:no|lost|zero) (?:wifi|wi-fi|broadband|connection|coverage|reception|network|dial tone)",
         r"won'?t (?:let me )?(?:log ?in|sign in|connect|load|open)", r"(?:keeps|kept) (?:crashing|failing)",
@@ -271,6 +286,8 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:nobody|no one|none of us) (?:on|in|at) (?:our|my|the) (?:team|office|company|house|street|building|floor|school) can",
         r"(?:nobody|no one|no-one|none of us)(?: \w+){0,4} (?:has|have) had (?:any )?(?:broadband|internet|wi-?fi|power|electricity|signal|service|water|gas|heating|tv)",
         rf"something went wrong{_W}(?:every|each|all|again)", r"on every (?:card|device|browser|phone|attempt|try|account)",
+        r"(?:customers|people|nobody|no one|no-one) can'?t (?:buy|pay|order|check ?out|log ?in|book|get in)",
+        r"(?:emails?|messages?|texts?|payments?|orders?|calls?) (?:aren'?t|are not|isn'?t|is not|won'?t|not) (?:sending|going (?:out|through)|delivering|coming through)",
     ),
     "legal": alternatives(
         r"lawyers?", r"attorneys?", r"solicitors?", r"legal action", r"su(?:e|ing) (?:you|them)",
@@ -285,14 +302,14 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         # wider vocabulary
         r"unlawful\w*",
         r"(?:equality|disability|discrimination|consumer rights|data protection|fair housing|civil rights|accessibility|disabilities) act",
-        r"su(?:e|ing)", r"(?<!food )court", r"legal", r"discriminat\w*", r"data breach", r"breach(?:ed)? (?:of )?(?:my|the) \w+",
+        r"su(?:e|ing)", r"(?<!food )court", r"legal", r"discriminat\w*", r"(?:data|privacy|security) breach(?:es)?", r"advertising standards", r"standards authority", r"breach(?:ed)? (?:of )?(?:my|the) \w+",
         r"watchdog", r"consumer (?:affairs|council|board|group)", r"report(?:ed|ing)? (?:this |you |it |them )?to the (?:police|authorities|council|state)",
         r"police report", r"my rights",
     ),
     "press": alternatives(
         r"journalists?", r"reporters?", r"for (?:a|the|my) (?:piece|story|article|column|review|video)",
         r"piece i'?m writing", r"i write (?:the|a|for)", r"\w+ column", r"going in(?:to)? (?:the|my) (?:review|video|article)",
-        r"my (?:readers|viewers|subscribers|listeners|audience|podcast)", r"(?:on|to) my channel", r"on (?:my )?stream",
+        r"my (?:\d[\d,.]*\s?[km]? )?(?:readers|viewers|subscribers|listeners|audience|podcast)", r"(?:on|to) my channel", r"on (?:my )?stream",
         r"the press", r"(?:the|local|tv|evening|national) news", r"newspapers?", r"news (?:desk|outlets?|station|channel)", r"tv station", r"going viral",
         # wider vocabulary
         r"my (?:followers|following)", r"(?:blog|video|thread|story|article|tiktok|youtube) about (?:this|you|it)",

@@ -415,3 +415,47 @@ def test_happy_hyperbole_is_praise_not_a_problem(text: str) -> None:
 def test_what_will_not_stop_goes_on(text: str, situation: str) -> None:
     # "can't stop X" says X goes on; it negates nothing.
     assert situation in {c.situation for c in read(text).situations}
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("@acme water is dripping out of the light fitting in the kitchen", "safety"),
+        ("@acme the front door of the rental won't lock and it's 1am", "safety"),
+        ("@acme the cab driver wouldn't let us out at the lights", "safety"),
+        ("@acme the adapter is scorched where it meets the wall", "safety"),
+        ("@acme a broken piece of glass in the jar of baby food", "safety"),
+        ("@acme the charging cable won't release from the car and I need to leave", "stranded"),
+        ("@acme we were cut off by the energy supplier in the middle of winter", "stranded"),
+        ("@acme you cancelled my car insurance without telling me", "stranded"),
+        ("@acme none of the card machines in the cafe can take payments", "outage"),
+        ("@acme customers can't check out on your site since 9am", "outage"),
+        ("@acme the texts aren't going through to anyone", "outage"),
+        ("@acme the ATM in the station kept my card", "money"),
+        ("@acme the fare came to double the estimate", "money"),
+        ("@acme charged for the tickets but never issued them", "money"),
+        ("@acme another privacy breach, my order went to a stranger", "legal"),
+        ("@acme making a video for my 120k subscribers about this", "press"),
+    ],
+)
+def test_third_batch_constructions(text: str, situation: str) -> None:
+    assert situation in {c.situation for c in read(text).situations}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme your new shop is dangerous for my bank balance",
+        "@acme I'll fight anyone who says your pies are overrated",
+        "@acme the plumber was in and out in half an hour",
+        "@acme no queue at the tills this morning, bliss",
+    ],
+)
+def test_praise_in_alarm_words_stays_praise(text: str) -> None:
+    reading = read(text)
+    assert reading.praise
+    assert not reading.situations
+
+
+def test_what_was_ordered_and_what_came_is_a_problem() -> None:
+    assert read("@acme asked for oat milk and got cow's milk, again").problems
