@@ -2,15 +2,19 @@
 
 Usage::
 
-    python benchmarks/bench_probes.py                       # the three probe files
+    python benchmarks/bench_probes.py                       # the tuned-on probe files
     python benchmarks/bench_probes.py --list FILE...        # and every post's verdict
+    python benchmarks/bench_probes.py benchmarks/data/probes/untuned/*.txt
 
 The probes (``benchmarks/data/probes/``) were written by the team to find kinds of words
 and constructions the reading lacked: subtle complaints (should reach Slack), polite
-urgent posts (should page) and praise, thanks and jokes (should not reach Slack). The
-rules were then written from them, so they measure coverage, not generalisation; the
-held-out judgement tables measure that. A post that starts with ``@acme`` addresses the
-brand. Model scores are cached as in ``bench_judgement_corpora.py``.
+urgent posts (should page) and praise, thanks and jokes (should not reach Slack), in
+batches (``*.txt``, ``*_2.txt``, ``*_3.txt``), each read once before the rules were
+written from it. They measure coverage, not generalisation. ``untuned/`` is a batch
+written after the last rule change and never tuned on: with the held-out judgement
+tables, it measures how the rules carry to posts they were not written from. A post that
+starts with ``@acme`` addresses the brand. Model scores are cached as in
+``bench_judgement_corpora.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ PROBES = Path(__file__).parent / "data" / "probes"
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("files", type=Path, nargs="*",
-                    default=sorted(PROBES.glob("*.txt")))
+                    default=sorted(PROBES.glob("*.txt")))  # untuned/ only when named
     ap.add_argument("--cache", type=Path, default=Path("/tmp/firstreply-judgement-cache"))
     ap.add_argument("--list", action="store_true", help="print every post's verdict")
     args = ap.parse_args(argv)
