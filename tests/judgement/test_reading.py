@@ -112,6 +112,40 @@ def test_names_brand_by_name_handle_or_first_word() -> None:
         ("@acme our whole shop can't take card payments", "outage"),
         ("@acme I'm forwarding this to my MP", "legal"),
         ("@acme I'll see you at the tribunal", "legal"),
+        ("@acme the payment went out of my account but the order says unpaid", "money"),
+        ("@acme I sent the deposit to your account last week and the agent says nothing arrived",
+         "money"),
+        ("@acme you keep taking the old subscription fee after I downgraded", "money"),
+        ("@acme my salary hasn't gone in and the branch blames you", "money"),
+        ("@acme the claim payout is 3 months overdue", "money"),
+        ("@acme my card was cloned and you say I'm liable for £900", "money"),
+        ("@acme a £30 late fee even though I paid on the day it was due", "money"),
+        ("@acme billed for a room we cancelled in the free window", "money"),
+        ("@acme the exchange took 6% more than the rate you quoted", "money"),
+        ("@acme nobody on our road has had internet since 7am", "outage"),
+        ("@acme stuck at passport control because the booking has the wrong name", "stranded"),
+        ("@acme the heating has been off since Friday, my dad is 90", "stranded"),
+        ("@acme your van reversed into my son on the pavement", "safety"),
+        ("@acme water is dripping out of the light fitting in the kitchen", "safety"),
+        ("@acme the front door of the rental won't lock and it's 1am", "safety"),
+        ("@acme the cab driver wouldn't let us out at the lights", "safety"),
+        ("@acme the adapter is scorched where it meets the wall", "safety"),
+        ("@acme a broken piece of glass in the jar of baby food", "safety"),
+        ("@acme the charging cable won't release from the car and I need to leave", "stranded"),
+        ("@acme we were cut off by the energy supplier in the middle of winter", "stranded"),
+        ("@acme you cancelled my car insurance without telling me", "stranded"),
+        ("@acme none of the card machines in the cafe can take payments", "outage"),
+        ("@acme customers can't check out on your site since 9am", "outage"),
+        ("@acme the texts aren't going through to anyone", "outage"),
+        ("@acme the ATM in the station kept my card", "money"),
+        ("@acme the fare came to double the estimate", "money"),
+        ("@acme charged for the tickets but never issued them", "money"),
+        ("@acme another privacy breach, my order went to a stranger", "legal"),
+        ("@acme making a video for my 120k subscribers about this", "press"),
+        # "can't stop X" says X goes on; it negates nothing
+        ("@acme I can't stop bleeding after the blade slipped off", "safety"),
+        ("@acme the alarm won't stop beeping and there's smoke in the hall", "safety"),
+        ("@acme not me getting charged twice again", "money"),
     ],
 )
 def test_constructions_not_phrases_raise_a_situation(text: str, situation: str) -> None:
@@ -328,21 +362,6 @@ def test_signing_someone_up_without_asking_is_money_at_stake() -> None:
     assert [c.situation for c in reading.situations][:1] == ["money"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "@acme hats off to the pilot, smoothest landing ever",
-        "@acme the new checkout is a game changer",
-        "@acme you just made my week",
-        "@acme props to the night shift at the depot",
-        "@acme what a star your courier is",
-        "@acme five stars isn't enough for the repair team",
-    ],
-)
-def test_praise_words_are_read_as_praise(text: str) -> None:
-    assert read(text).praise
-
-
 def test_thanks_to_someone_for_help_given_ends_the_story() -> None:
     reading = read("@acme thx to the rep Alex for his patient help rebooking my cancelled flight")
     assert reading.resolved is not None
@@ -350,29 +369,6 @@ def test_thanks_to_someone_for_help_given_ends_the_story() -> None:
     # Thanks for help still to come is politeness, not a resolution.
     polite = read("@acme my flight was cancelled, can you rebook me? thanks for your help")
     assert polite.resolved is None
-
-
-@pytest.mark.parametrize(
-    ("text", "situation"),
-    [
-        ("@acme the payment went out of my account but the order says unpaid", "money"),
-        ("@acme I sent the deposit to your account last week and the agent says nothing arrived",
-         "money"),
-        ("@acme you keep taking the old subscription fee after I downgraded", "money"),
-        ("@acme my salary hasn't gone in and the branch blames you", "money"),
-        ("@acme the claim payout is 3 months overdue", "money"),
-        ("@acme my card was cloned and you say I'm liable for £900", "money"),
-        ("@acme a £30 late fee even though I paid on the day it was due", "money"),
-        ("@acme billed for a room we cancelled in the free window", "money"),
-        ("@acme the exchange took 6% more than the rate you quoted", "money"),
-        ("@acme nobody on our road has had internet since 7am", "outage"),
-        ("@acme stuck at passport control because the booking has the wrong name", "stranded"),
-        ("@acme the heating has been off since Friday, my dad is 90", "stranded"),
-        ("@acme your van reversed into my son on the pavement", "safety"),
-    ],
-)
-def test_money_outages_and_harm_in_plain_words(text: str, situation: str) -> None:
-    assert situation in {c.situation for c in read(text).situations}
 
 
 @pytest.mark.parametrize(
@@ -396,62 +392,19 @@ def test_prices_contact_and_habits_are_no_situation(text: str) -> None:
         "@acme help, I can't stop ordering your dumplings",
         "@acme not me buying a third hoodie this month",
         "@acme you're stuck with me, ten years and counting",
-    ],
-)
-def test_happy_hyperbole_is_praise_not_a_problem(text: str) -> None:
-    reading = read(text)
-    assert reading.praise
-    assert not reading.situations
-
-
-@pytest.mark.parametrize(
-    ("text", "situation"),
-    [
-        ("@acme I can't stop bleeding after the blade slipped off", "safety"),
-        ("@acme the alarm won't stop beeping and there's smoke in the hall", "safety"),
-        ("@acme not me getting charged twice again", "money"),
-    ],
-)
-def test_what_will_not_stop_goes_on(text: str, situation: str) -> None:
-    # "can't stop X" says X goes on; it negates nothing.
-    assert situation in {c.situation for c in read(text).situations}
-
-
-@pytest.mark.parametrize(
-    ("text", "situation"),
-    [
-        ("@acme water is dripping out of the light fitting in the kitchen", "safety"),
-        ("@acme the front door of the rental won't lock and it's 1am", "safety"),
-        ("@acme the cab driver wouldn't let us out at the lights", "safety"),
-        ("@acme the adapter is scorched where it meets the wall", "safety"),
-        ("@acme a broken piece of glass in the jar of baby food", "safety"),
-        ("@acme the charging cable won't release from the car and I need to leave", "stranded"),
-        ("@acme we were cut off by the energy supplier in the middle of winter", "stranded"),
-        ("@acme you cancelled my car insurance without telling me", "stranded"),
-        ("@acme none of the card machines in the cafe can take payments", "outage"),
-        ("@acme customers can't check out on your site since 9am", "outage"),
-        ("@acme the texts aren't going through to anyone", "outage"),
-        ("@acme the ATM in the station kept my card", "money"),
-        ("@acme the fare came to double the estimate", "money"),
-        ("@acme charged for the tickets but never issued them", "money"),
-        ("@acme another privacy breach, my order went to a stranger", "legal"),
-        ("@acme making a video for my 120k subscribers about this", "press"),
-    ],
-)
-def test_third_batch_constructions(text: str, situation: str) -> None:
-    assert situation in {c.situation for c in read(text).situations}
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         "@acme your new shop is dangerous for my bank balance",
         "@acme I'll fight anyone who says your pies are overrated",
         "@acme the plumber was in and out in half an hour",
         "@acme no queue at the tills this morning, bliss",
+        "@acme hats off to the pilot, smoothest landing ever",
+        "@acme the new checkout is a game changer",
+        "@acme you just made my week",
+        "@acme props to the night shift at the depot",
+        "@acme what a star your courier is",
+        "@acme five stars isn't enough for the repair team",
     ],
 )
-def test_praise_in_alarm_words_stays_praise(text: str) -> None:
+def test_praise_words_and_happy_hyperbole_are_praise(text: str) -> None:
     reading = read(text)
     assert reading.praise
     assert not reading.situations
