@@ -242,7 +242,7 @@ SITUATION_CUES: dict[str, re.Pattern[str]] = {
         r"(?:never|didn'?t|did not) (?:add|added|sign(?:ed)? up|subscribe[d]?|ask(?:ed)? for|agree[d]? to)", rf"(?:signed|subscribed) (?:me|us) up{_W}without",
         # money that left and never arrived, kept back, taken against what was agreed
         r"(?:went|gone|came|come|left|taken) (?:out )?(?:of|from) (?:my|our) (?:account|bank|card|wallet)", r"left (?:my|our) (?:account|bank)",
-        r"(?:keep|keeps|kept|still) (?:taking|debiting|deducting|collecting|charging) (?:my |our |the |a |an )?(?:\w+ )?(?:money|payments?|fees?|charges?|subscriptions?|[£$€₹]|\d|membership|premium|emi|instal?lments?|direct debits?|amounts?|from (?:my|our|me|us))",
+        r"(?:keep|keeps|kept|still) (?:taking|debiting|deducting|collecting) (?:my |our |the |a |an )?(?:\w+ )?(?:money|payments?|fees?|charges?|subscriptions?|[£$€₹]|\d|membership|premium|emi|instal?lments?|direct debits?|amounts?|from (?:my|our|me|us))",
         r"(?:payout|refund|reimbursement|compensation|salary|wages|pension)s? (?:is |are |was |has been )?(?:\w+ ){0,3}(?:late|overdue|outstanding)",
         r"card (?:was |has been |got |had been )?(?:cloned|skimmed|compromised|copied)", rf"(?:liable|responsible) for (?:the )?{_AMOUNT}",
         rf"(?:charged|billed|fined|debited|took|taken|deducted|fees?|penalty|penalties|surcharges?)\b{_W}(?:even though|despite|although) (?:i|we|it)\b",
